@@ -1,0 +1,107 @@
+//! Typed, prefixed ids. Each id is its prefix, an underscore and 26 characters of
+//! Crockford base32 of a UUIDv7, so ids sort by creation time (cursor pagination
+//! relies on it) and a payment id can never be passed where a refund id is expected.
+
+use std::fmt;
+
+const ENCODED_LENGTH: usize = 26;
+const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("`{value}` is not a valid {kind} id (expected `{prefix}_` and 26 characters)")]
+pub struct IdError {
+    pub kind: &'static str,
+    pub prefix: &'static str,
+    pub value: String,
+}
+
+fn encode(value: u128) -> String {
+    let mut out = [0u8; ENCODED_LENGTH];
+    let mut rest = value;
+    for slot in out.iter_mut().rev() {
+        *slot = ALPHABET[(rest & 31) as usize];
+        rest >>= 5;
+    }
+    out.iter().map(|&byte| byte as char).collect()
+}
+
+fn is_encoded(body: &str) -> bool {
+    body.len() == ENCODED_LENGTH && body.bytes().all(|byte| ALPHABET.contains(&byte))
+}
+
+/// A fresh time-ordered body for an id.
+pub fn new_body() -> String {
+    encode(uuid::Uuid::now_v7().as_u128())
+}
+
+macro_rules! define_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, $kind:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            pub fn generate() -> Self {
+                $name(format!("{}_{}", $prefix, new_body()))
+            }
+
+            pub fn parse(value: &str) -> Result<Self, IdError> {
+                match value.strip_prefix(concat!($prefix, "_")) {
+                    Some(body) if is_encoded(body) => Ok($name(value.to_owned())),
+                    _ => Err(IdError { kind: $kind, prefix: $prefix, value: value.to_owned() }),
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str(&self.0)
+            }
+        }
+    };
+}
+
+define_id!(/// A merchant account.
+    MerchantId, "acct", "merchant");
+define_id!(/// An API key record (not the key itself).
+    ApiKeyId, "key", "API key");
+define_id!(/// A payment intent.
+    PaymentIntentId, "pi", "payment intent");
+define_id!(/// One confirmation attempt of a payment intent.
+    AttemptId, "pa", "payment attempt");
+define_id!(/// A refund.
+    RefundId, "re", "refund");
+define_id!(/// A hosted checkout session.
+    CheckoutSessionId, "cs", "checkout session");
+define_id!(/// A reusable payment link.
+    PaymentLinkId, "plink", "payment link");
+define_id!(/// An event recorded with a state change.
+    EventId, "evt", "event");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_sort_by_time() {
+        let first = PaymentIntentId::generate();
+        let second = PaymentIntentId::generate();
+        assert!(first < second);
+        assert_eq!(PaymentIntentId::parse(first.as_str()), Ok(first.clone()));
+        assert!(RefundId::parse(first.as_str()).is_err());
+        assert!(PaymentIntentId::parse("pi_short").is_err());
+        assert!(PaymentIntentId::parse("pi_0000000000000000000000000I").is_err());
+    }
+}
