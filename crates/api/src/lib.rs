@@ -1,1 +1,136 @@
+//! The HTTP edge of Tradewind: the JSON API, the hosted checkout and sandbox provider
+//! pages, idempotency, authentication, metrics and the OpenAPI document. Only this
+//! crate knows HTTP.
+//!
+//! - [`state`]: shared state and the injectable clock.
+//! - [`error`]: the one Stripe-shaped error type.
+//! - [`extract`]: JSON bodies that name bad parameters; API-key authentication.
+//! - [`idempotency`]: the `Idempotency-Key` middleware.
+//! - [`wire`]: request and response models with OpenAPI schemas.
+//! - [`flows`]: what confirmation, provider actions, refunds and due work decide.
+//! - [`routes`]: one file per resource.
+//! - [`pages`]: server-rendered checkout and sandbox pages.
+//! - [`worker`]: the background sweep of due work.
 
+pub mod error;
+pub mod extract;
+pub mod flows;
+pub mod idempotency;
+pub mod keys;
+pub mod metrics;
+pub mod pages;
+pub mod routes;
+pub mod state;
+pub mod wire;
+pub mod worker;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use routes::*;
+use state::AppState;
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+pub use state::{ApiConfig, Clock, SystemClock};
+
+/// A request taking longer than this is answered 408 and dropped.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.run(request).await;
+    state.metrics.request(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
+
+async fn not_found() -> Response {
+    let mut error = error::ApiError::bad_request("resource_missing", "Unrecognized request URL.");
+    error.status = axum::http::StatusCode::NOT_FOUND;
+    error.into_response()
+}
+
+async fn asset(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
+    match pages::asset(&path) {
+        Some((content_type, bytes)) => {
+            ([(axum::http::header::CONTENT_TYPE, content_type), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")], bytes.into_owned()).into_response()
+        }
+        None => (axum::http::StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/v1/payment_intents", post(payment_intents::create).get(payment_intents::list))
+        .route("/v1/payment_intents/{id}", get(payment_intents::retrieve).post(payment_intents::update))
+        .route("/v1/payment_intents/{id}/confirm", post(payment_intents::confirm_intent))
+        .route("/v1/payment_intents/{id}/capture", post(payment_intents::capture))
+        .route("/v1/payment_intents/{id}/cancel", post(payment_intents::cancel))
+        .route("/v1/payment_intents/{id}/attempts", get(payment_intents::list_attempts))
+        .route("/v1/payment_methods", get(payment_methods::list))
+        .route("/v1/refunds", post(refunds::create).get(refunds::list))
+        .route("/v1/refunds/{id}", get(refunds::retrieve))
+        .route("/v1/checkout_sessions", post(checkout::create))
+        .route("/v1/checkout_sessions/{id}", get(checkout::retrieve))
+        .route("/v1/payment_links", post(checkout::create_link).get(checkout::list_links))
+        .route("/v1/payment_links/{id}", get(checkout::retrieve_link).post(checkout::update_link))
+        .route("/v1/account", get(merchants::retrieve))
+        .route("/v1/account/keys/roll", post(merchants::roll))
+        .route("/v1/sandbox/clock", get(sandbox::clock))
+        .route("/v1/sandbox/clock/advance", post(sandbox::advance))
+        .route("/v1/sandbox/bank_transfers", post(sandbox::fund_transfer))
+        .route("/v1/sandbox/deliveries/{id}/collect", post(sandbox::collect))
+        .route("/v1/sandbox/deliveries/{id}/refuse", post(sandbox::refuse))
+        .route("/v1/sandbox/boletos/{id}/pay", post(sandbox::pay_boleto))
+        .layer(middleware::from_fn_with_state(state.clone(), idempotency::middleware));
+    let pages = Router::new()
+        .route("/checkout/{id}", get(checkout::page))
+        .route("/checkout/{id}/return", get(checkout::return_from_provider))
+        .route("/checkout/{id}/complete", get(checkout::complete))
+        .route("/checkout/{id}/success", get(checkout::success))
+        .route("/pay/{id}", get(checkout::open_link))
+        .route("/sandbox/3ds/{attempt}", get(sandbox_pages::three_ds_page).post(sandbox_pages::three_ds_submit))
+        .route("/sandbox/redirect/{attempt}", get(sandbox_pages::redirect_page).post(sandbox_pages::redirect_submit))
+        .route("/sandbox/boleto/{attempt}", get(sandbox_pages::boleto_page))
+        .route("/sandbox/boleto/{attempt}/pay", post(sandbox_pages::boleto_pay))
+        .route("/sandbox/qr/{file}", get(sandbox_pages::qr_code))
+        .route("/assets/{*path}", get(asset))
+        .route("/healthz", get(operations::healthz))
+        .route("/metrics", get(operations::metrics))
+        .route("/openapi.json", get(docs::openapi))
+        .route("/docs", get(docs::reference));
+    api.merge(pages)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            error::ApiError::internal(&std::io::Error::other("handler panicked")).into_response()
+        }))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then drains open connections; the background
+/// worker stops with it.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(worker::run(state.clone(), worker_stopped));
+    let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    let _ = stop_worker.send(true);
+    let _ = worker.await;
+    result
+}

@@ -134,7 +134,7 @@ fn luhn_valid(digits: &str) -> bool {
         }
         sum += value;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 impl CardNumber {

@@ -1,1 +1,135 @@
-fn main() {}
+//! `tradewind`: serve the API, run the demo, migrate, create merchants.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tradewind::config::{self, Config, FileConfig};
+use tradewind::startup::{self, Application};
+
+#[derive(Parser)]
+#[command(name = "tradewind", version, about = "Payments, money and real-time commerce for cross-border sellers")]
+struct Cli {
+    /// A TOML file with addr, database_url, public_url, fingerprint_key, log_format.
+    #[arg(long, global = true, env = "TRADEWIND_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, global = true, env = "TRADEWIND_ADDR")]
+    addr: Option<String>,
+    /// sqlite://path or postgres://… (default sqlite://data/tradewind.db).
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// The URL buyers reach this server at (default http://ADDR).
+    #[arg(long, global = true, env = "TRADEWIND_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// `text` (default) or `json` logs.
+    #[arg(long, global = true, env = "TRADEWIND_LOG_FORMAT")]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API, checkout and sandbox pages.
+    Serve,
+    /// Serve a fresh demo (embedded SQLite) with a merchant and sample payments.
+    Demo,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage merchants.
+    Merchant {
+        #[command(subcommand)]
+        command: MerchantCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MerchantCommand {
+    /// Create a merchant; prints {"id", "secret_key", "publishable_key"} as JSON.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn init_logging(format: Option<&str>) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == Some("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn resolve(cli: &Cli, default_database_url: &str) -> anyhow::Result<Config> {
+    let file = match &cli.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let addr_text = cli.addr.clone().or(file.addr).unwrap_or_else(|| config::DEFAULT_ADDR.to_owned());
+    let addr: SocketAddr = addr_text.parse().with_context(|| format!("TRADEWIND_ADDR `{addr_text}` is not host:port"))?;
+    let database_url = cli.database_url.clone().or(file.database_url).unwrap_or_else(|| default_database_url.to_owned());
+    let configured_key = std::env::var("TRADEWIND_FINGERPRINT_KEY").ok().or(file.fingerprint_key);
+    let fingerprint_key = config::fingerprint_key(configured_key.as_deref(), &config::default_key_file())?;
+    Ok(Config { addr, database_url, public_url: cli.public_url.clone().or(file.public_url), fingerprint_key })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format.as_deref());
+    match &cli.command {
+        Command::Serve => {
+            let config = resolve(&cli, config::DEFAULT_DATABASE_URL)?;
+            tracing::info!(?config, "starting");
+            let application = Application::build_with_system_clock(&config).await?;
+            tracing::info!(url = %application.base_url, "listening");
+            application.run(startup::shutdown_signal()).await
+        }
+        Command::Demo => {
+            let database_url = "sqlite://data/demo.db";
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("data/demo.db{suffix}"));
+            }
+            let mut config = resolve(&cli, database_url)?;
+            config.database_url = database_url.to_owned();
+            let application = Application::build_with_system_clock(&config).await?;
+            let demo = tradewind::demo::seed(&application.state).await?;
+            let base = &application.base_url;
+            println!("\nTradewind demo is running at {base}\n");
+            println!("  merchant         {}", demo.merchant_id);
+            println!("  secret key       {}", demo.secret_key);
+            println!("  publishable key  {}\n", demo.publishable_key);
+            println!("Hosted checkout, one per market (cards: 4242 4242 4242 4242; 3-D Secure: 4000 0027 6000 3184):");
+            for (label, url) in &demo.checkout_urls {
+                println!("  {label:<50} {url}");
+            }
+            println!("  Payment link (reusable)                            {}", demo.payment_link_url);
+            println!("\nAPI reference   {base}/docs\nOpenAPI         {base}/openapi.json\nMetrics         {base}/metrics\n");
+            println!("Try it:\n  curl -s {base}/v1/payment_intents -H 'Authorization: Bearer {}' \\", demo.secret_key);
+            println!("    -H 'Content-Type: application/json' \\");
+            println!("    -d '{{\"amount\": 2000, \"currency\": \"usd\", \"confirm\": true, \"payment_method_data\": {{\"type\": \"card\", \"card\": {{\"number\": \"4242424242424242\", \"exp_month\": 12, \"exp_year\": 2034, \"cvc\": \"123\"}}}}}}'\n");
+            application.run(startup::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let config = resolve(&cli, config::DEFAULT_DATABASE_URL)?;
+            startup::connect(&config.database_url).await?;
+            println!("migrations applied to {}", config::redact_url(&config.database_url));
+            Ok(())
+        }
+        Command::Merchant { command: MerchantCommand::Create { name } } => {
+            let config = resolve(&cli, config::DEFAULT_DATABASE_URL)?;
+            let store = startup::connect(&config.database_url).await?;
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let merchant = tradewind_api::keys::create_merchant(&store, name, now)
+                .await
+                .map_err(|error| anyhow::anyhow!("creating the merchant: {}", error.message))?;
+            println!("{}", serde_json::to_string(&merchant)?);
+            store.close().await;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Request extractors: JSON bodies that name the parameter at fault, and API-key
+//! authentication (`Authorization: Bearer sk_test_…` or `pk_test_…`).
+
+use crate::error::ApiError;
+use crate::keys::hash_key;
+use crate::state::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
+use tradewind_payments::id::MerchantId;
+
+/// The largest request body accepted, in bytes.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// A JSON body parsed with parameter-naming errors. An empty body reads as `{}`.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT_BYTES)
+            .await
+            .map_err(|_| ApiError::too_large(BODY_LIMIT_BYTES))?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Renders a serde path as a Stripe parameter: `payment_method_data[card][number]`.
+fn stripe_param(path: &serde_path_to_error::Path, field: Option<&str>) -> Option<String> {
+    let mut segments: Vec<String> = path
+        .iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .collect();
+    if let Some(field) = field {
+        segments.push(field.to_owned());
+    }
+    let mut parts = segments.into_iter();
+    let first = parts.next()?;
+    Some(parts.fold(first, |param, segment| format!("{param}[{segment}]")))
+}
+
+/// The backquoted name in serde's "missing field `x`" / "unknown field `x`" messages.
+fn quoted_name(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let length = message[start..].find('`')?;
+    Some(&message[start..start + length])
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => value,
+        Err(error) => {
+            let path = error.path().clone();
+            let inner = error.into_inner();
+            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                return Err(ApiError::bad_request(
+                    "parameter_invalid_json",
+                    format!("The request body is not valid JSON: {inner}"),
+                ));
+            }
+            let message = inner.to_string();
+            let message = message.split(" at line ").next().unwrap_or_default().to_owned();
+            let (code, param) = if message.starts_with("missing field") {
+                ("parameter_missing", stripe_param(&path, quoted_name(&message)))
+            } else if message.starts_with("unknown field") {
+                ("parameter_unknown", stripe_param(&path, quoted_name(&message)))
+            } else {
+                ("parameter_invalid", stripe_param(&path, None))
+            };
+            let param = param.unwrap_or_default();
+            let text = if param.is_empty() { message } else { format!("Invalid `{param}`: {message}") };
+            return Err(ApiError::invalid(param, code, text));
+        }
+    };
+    deserializer.end().map_err(|_| {
+        ApiError::bad_request("parameter_invalid_json", "The request body has trailing characters after the JSON.")
+    })?;
+    Ok(value)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Secret,
+    Publishable,
+}
+
+/// A request authenticated with any of the merchant's keys.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub merchant_id: MerchantId,
+    pub merchant_name: String,
+    pub kind: KeyKind,
+    /// The merchant's sandbox clock offset.
+    pub clock_offset_seconds: i64,
+}
+
+impl Authenticated {
+    /// The merchant's "now" (real time plus its sandbox clock offset).
+    pub fn now(&self, state: &AppState) -> i64 {
+        state.clock.now().saturating_add(self.clock_offset_seconds)
+    }
+
+    pub fn require_secret(&self) -> Result<(), ApiError> {
+        if self.kind != KeyKind::Secret {
+            return Err(ApiError::forbidden(
+                "This API call cannot be made with a publishable API key. Please use a secret API key.",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A request that must use a secret key.
+#[derive(Debug, Clone)]
+pub struct SecretAuth(pub Authenticated);
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("You did not provide an API key. Use `Authorization: Bearer <key>`."))?;
+    let value = header.to_str().map_err(|_| ApiError::unauthorized("Malformed Authorization header."))?;
+    value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .ok_or_else(|| ApiError::unauthorized("Use `Authorization: Bearer <key>`."))
+}
+
+/// Shows a key the way Stripe does in errors: prefix and last four only.
+fn redacted(key: &str) -> String {
+    let prefix: String = key.chars().take(8).collect();
+    let suffix: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("{prefix}****{suffix}")
+}
+
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Authenticated, ApiError> {
+    if let Some(cached) = parts.extensions.get::<Authenticated>() {
+        return Ok(cached.clone());
+    }
+    let key = bearer(parts)?;
+    let kind = if key.starts_with("sk_test_") {
+        KeyKind::Secret
+    } else if key.starts_with("pk_test_") {
+        KeyKind::Publishable
+    } else {
+        return Err(ApiError::unauthorized(format!("Invalid API Key provided: {}", redacted(key))));
+    };
+    let found = tradewind_storage::api_keys::find_active(state.store.pool(), &hash_key(key), state.clock.now())
+        .await?
+        .ok_or_else(|| ApiError::unauthorized(format!("Invalid API Key provided: {}", redacted(key))))?;
+    let merchant_id = MerchantId::parse(&found.merchant_id)
+        .map_err(|error| ApiError::internal(&error))?;
+    Ok(Authenticated {
+        merchant_id,
+        merchant_name: found.merchant_name,
+        kind,
+        clock_offset_seconds: found.clock_offset_seconds,
+    })
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authenticate(parts, state).await
+    }
+}
+
+impl FromRequestParts<AppState> for SecretAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let authenticated = authenticate(parts, state).await?;
+        authenticated.require_secret()?;
+        Ok(SecretAuth(authenticated))
+    }
+}

@@ -1,0 +1,12 @@
+//! Payment flows: what confirmation, capture, cancellation, sandbox provider actions
+//! and the due-work sweep do to intents and attempts. Handlers in `routes` parse and
+//! authorise; these functions decide, and the caller writes everything they return
+//! in one transaction.
+
+pub mod confirm;
+pub mod events;
+pub mod outcome;
+pub mod refund;
+pub mod sandbox;
+pub mod sweep;
+pub mod validate;

@@ -1,0 +1,181 @@
+//! Applying a provider outcome to an intent and its attempt. Every change of status
+//! goes through the domain's transition rules (`IntentStatus::apply`).
+
+use crate::error::{ApiError, ApiResult};
+use serde_json::{Value, json};
+use tradewind_payments::intent::{CaptureMethod, IntentEvent, IntentStatus};
+use tradewind_storage::attempts::AttemptRow;
+use tradewind_storage::payment_intents::PaymentIntentRow;
+
+/// Attempt statuses as stored.
+pub mod attempt_status {
+    pub const REQUIRES_ACTION: &str = "requires_action";
+    pub const AUTHORIZED: &str = "authorized";
+    pub const CAPTURED: &str = "captured";
+    pub const PROCESSING: &str = "processing";
+    pub const FAILED: &str = "failed";
+    pub const EXPIRED: &str = "expired";
+    pub const ABANDONED: &str = "abandoned";
+    pub const CANCELED: &str = "canceled";
+}
+
+pub fn current_status(row: &PaymentIntentRow) -> ApiResult<IntentStatus> {
+    IntentStatus::parse(&row.status).ok_or_else(|| {
+        ApiError::internal(&tradewind_storage::StoreError::Corrupt(format!("intent status {}", row.status)))
+    })
+}
+
+/// Moves the intent by `event`, or answers 409 naming the current status.
+pub fn transition(row: &mut PaymentIntentRow, event: IntentEvent) -> ApiResult<IntentStatus> {
+    let next = current_status(row)?
+        .apply(event)
+        .map_err(|error| ApiError::conflict("payment_intent_unexpected_state", error.to_string()))?;
+    row.status = next.as_str().to_owned();
+    Ok(next)
+}
+
+pub fn capture_method(row: &PaymentIntentRow) -> CaptureMethod {
+    CaptureMethod::parse(&row.capture_method).unwrap_or(CaptureMethod::Automatic)
+}
+
+fn clear_pending(row: &mut PaymentIntentRow) {
+    row.next_action = None;
+    row.expires_at = None;
+    row.scheduled_at = None;
+    row.scheduled_outcome = None;
+}
+
+/// The provider authorised: captured at once (automatic) or held (manual).
+pub fn authorized(row: &mut PaymentIntentRow, attempt: &mut AttemptRow, now: i64) -> ApiResult<()> {
+    let capture = capture_method(row);
+    transition(row, IntentEvent::Authorized { capture })?;
+    match capture {
+        CaptureMethod::Automatic => {
+            row.amount_received = row.amount;
+            row.amount_capturable = 0;
+            attempt.status = attempt_status::CAPTURED.to_owned();
+            attempt.amount_received = attempt.amount;
+        }
+        CaptureMethod::Manual => {
+            row.amount_capturable = row.amount;
+            attempt.status = attempt_status::AUTHORIZED.to_owned();
+        }
+    }
+    row.last_payment_error = None;
+    clear_pending(row);
+    row.updated_at = now;
+    attempt.updated_at = now;
+    Ok(())
+}
+
+/// The attempt failed; the buyer may try again with another method.
+pub fn failed(
+    row: &mut PaymentIntentRow,
+    attempt: &mut AttemptRow,
+    code: &str,
+    decline_code: Option<&str>,
+    message: &str,
+    now: i64,
+) -> ApiResult<()> {
+    transition(row, IntentEvent::Failed)?;
+    attempt.status = attempt_status::FAILED.to_owned();
+    record_error(row, attempt, code, decline_code, message, now);
+    Ok(())
+}
+
+fn record_error(
+    row: &mut PaymentIntentRow,
+    attempt: &mut AttemptRow,
+    code: &str,
+    decline_code: Option<&str>,
+    message: &str,
+    now: i64,
+) {
+    attempt.error_code = Some(code.to_owned());
+    attempt.decline_code = decline_code.map(str::to_owned);
+    attempt.error_message = Some(message.to_owned());
+    attempt.updated_at = now;
+    let mut error = json!({
+        "type": if attempt.payment_method_type == "card" { "card_error" } else { "invalid_request_error" },
+        "code": code,
+        "message": message,
+        "payment_attempt": attempt.id,
+        "payment_method_type": attempt.payment_method_type,
+    });
+    if let Some(decline_code) = decline_code {
+        error["decline_code"] = json!(decline_code);
+    }
+    row.last_payment_error = Some(error.to_string());
+    clear_pending(row);
+    row.updated_at = now;
+}
+
+/// The buyer has to act; `next_action` is the typed instruction.
+pub fn action_required(
+    row: &mut PaymentIntentRow,
+    attempt: &mut AttemptRow,
+    next_action: Value,
+    expires_at: Option<i64>,
+    now: i64,
+) -> ApiResult<()> {
+    transition(row, IntentEvent::ActionRequired)?;
+    attempt.status = attempt_status::REQUIRES_ACTION.to_owned();
+    attempt.updated_at = now;
+    row.next_action = Some(next_action.to_string());
+    row.last_payment_error = None;
+    row.expires_at = expires_at;
+    row.scheduled_at = None;
+    row.scheduled_outcome = None;
+    row.updated_at = now;
+    Ok(())
+}
+
+/// The buyer is done; the provider settles the outcome at `due_at`.
+pub fn processing(
+    row: &mut PaymentIntentRow,
+    attempt: &mut AttemptRow,
+    due_at: i64,
+    succeeds: bool,
+    now: i64,
+) -> ApiResult<()> {
+    transition(row, IntentEvent::Processing)?;
+    attempt.status = attempt_status::PROCESSING.to_owned();
+    attempt.updated_at = now;
+    row.next_action = None;
+    row.expires_at = None;
+    row.last_payment_error = None;
+    row.scheduled_at = Some(due_at);
+    row.scheduled_outcome = Some(if succeeds { "succeed" } else { "fail" }.to_owned());
+    row.updated_at = now;
+    Ok(())
+}
+
+/// An unpaid asynchronous attempt ran out of time.
+pub fn expired(row: &mut PaymentIntentRow, attempt: &mut AttemptRow, now: i64) -> ApiResult<()> {
+    transition(row, IntentEvent::Expired)?;
+    attempt.status = attempt_status::EXPIRED.to_owned();
+    record_error(
+        row,
+        attempt,
+        "payment_intent_payment_attempt_expired",
+        None,
+        "The payment attempt expired before the customer completed it.",
+        now,
+    );
+    Ok(())
+}
+
+/// The buyer left the provider page without paying.
+pub fn abandoned(row: &mut PaymentIntentRow, attempt: &mut AttemptRow, now: i64) -> ApiResult<()> {
+    transition(row, IntentEvent::Failed)?;
+    attempt.status = attempt_status::ABANDONED.to_owned();
+    record_error(
+        row,
+        attempt,
+        "payment_intent_payment_attempt_failed",
+        None,
+        "The customer abandoned the payment on the provider's page.",
+        now,
+    );
+    Ok(())
+}

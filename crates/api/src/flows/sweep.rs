@@ -1,0 +1,140 @@
+//! Due work: unpaid attempts that expire, delayed provider outcomes (SOFORT after
+//! days, Boleto the next business day) and refunds that settle later. One step,
+//! [`run_due`], does all that is due for one merchant at its clock; the background
+//! worker calls it for every merchant, and advancing a sandbox clock calls it at once,
+//! so tests drive time without sleeping.
+
+use crate::error::ApiResult;
+use crate::flows::{events, outcome};
+use crate::state::AppState;
+use crate::wire::refund::RefundObject;
+use tradewind_connectors::wallet;
+use tradewind_payments::method::PaymentMethodType;
+use tradewind_storage::{attempts, payment_intents, refunds};
+
+/// Rows handled per query, and queries per step: a bound on one step's work.
+const BATCH_SIZE: i64 = 100;
+const BATCHES_MAX: usize = 20;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub expired: u64,
+    pub settled: u64,
+    pub refunds_settled: u64,
+}
+
+pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult<SweepReport> {
+    let mut report = SweepReport::default();
+    for _ in 0..BATCHES_MAX {
+        let due = payment_intents::due(state.store.pool(), merchant_id, now, BATCH_SIZE).await?;
+        if due.is_empty() {
+            break;
+        }
+        let mut progressed = false;
+        for candidate in due {
+            progressed |= settle_intent(state, merchant_id, &candidate.id, now, &mut report).await?;
+        }
+        if !progressed {
+            break;
+        }
+    }
+    for _ in 0..BATCHES_MAX {
+        let due = refunds::due(state.store.pool(), merchant_id, now, BATCH_SIZE).await?;
+        if due.is_empty() {
+            break;
+        }
+        for refund in &due {
+            settle_refund(state, refund, now).await?;
+            report.refunds_settled += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// Settles one intent inside its own transaction; false when nothing was due after all.
+async fn settle_intent(
+    state: &AppState,
+    merchant_id: &str,
+    intent_id: &str,
+    now: i64,
+    report: &mut SweepReport,
+) -> ApiResult<bool> {
+    let mut transaction = state.store.begin().await?;
+    let Some(mut intent) = payment_intents::get_in(transaction.connection(), merchant_id, intent_id).await? else {
+        return Ok(false);
+    };
+    let Some(attempt_id) = intent.latest_attempt_id.clone() else {
+        intent.expires_at = None;
+        intent.scheduled_at = None;
+        payment_intents::update(transaction.connection(), &intent).await?;
+        transaction.commit().await?;
+        return Ok(true);
+    };
+    let Some(mut attempt) = attempts::get_in(transaction.connection(), &attempt_id).await? else {
+        return Ok(false);
+    };
+    let is_due = |at: Option<i64>| at.is_some_and(|at| at <= now);
+    if intent.status == "requires_action" && is_due(intent.expires_at) {
+        outcome::expired(&mut intent, &mut attempt, now)?;
+        report.expired += 1;
+    } else if intent.status == "processing" && is_due(intent.scheduled_at) {
+        if intent.scheduled_outcome.as_deref() == Some("fail") {
+            let method = PaymentMethodType::parse(&attempt.payment_method_type).unwrap_or(PaymentMethodType::Sofort);
+            let (code, message) = wallet::decline_for(method);
+            outcome::failed(&mut intent, &mut attempt, code, None, message, now)?;
+        } else {
+            outcome::authorized(&mut intent, &mut attempt, now)?;
+        }
+        report.settled += 1;
+    } else {
+        // Stale schedule (the intent moved on): clear it so it is not picked again.
+        intent.expires_at = None;
+        intent.scheduled_at = None;
+        intent.scheduled_outcome = None;
+        payment_intents::update(transaction.connection(), &intent).await?;
+        transaction.commit().await?;
+        return Ok(true);
+    }
+    attempts::update(transaction.connection(), &attempt).await?;
+    if !payment_intents::update(transaction.connection(), &intent).await? {
+        return Ok(false);
+    }
+    tradewind_storage::events::insert(transaction.connection(), &events::for_intent(&intent, now)).await?;
+    transaction.commit().await?;
+    Ok(true)
+}
+
+async fn settle_refund(state: &AppState, refund: &refunds::RefundRow, now: i64) -> ApiResult<()> {
+    let mut transaction = state.store.begin().await?;
+    let fails = refund.scheduled_outcome.as_deref() == Some("fail");
+    let changed = match (refund.status.as_str(), fails) {
+        ("pending", false) => refunds::settle(transaction.connection(), &refund.id, "succeeded", None, now).await?,
+        ("pending", true) => {
+            refunds::settle(transaction.connection(), &refund.id, "failed", Some("declined"), now).await?
+        }
+        ("succeeded", true) => {
+            refunds::fail_after_success(transaction.connection(), &refund.id, "expired_or_canceled_card", now).await?
+        }
+        _ => false,
+    };
+    if changed && fails {
+        payment_intents::release_refund(transaction.connection(), &refund.payment_intent_id, refund.amount, now).await?;
+    }
+    if changed {
+        let mut settled = refund.clone();
+        settled.status = if fails { "failed" } else { "succeeded" }.to_owned();
+        settled.failure_reason = fails.then(|| "declined".to_owned());
+        let data = serde_json::to_value(RefundObject::from_row(&settled)).unwrap_or_default();
+        let event_type = if fails { "refund.failed" } else { "refund.updated" };
+        tradewind_storage::events::insert(
+            transaction.connection(),
+            &events::event(&refund.merchant_id, event_type, &refund.id, &data, now),
+        )
+        .await?;
+    } else {
+        // Left pending elsewhere: clear the schedule so the sweep does not loop on it.
+        refunds::clear_schedule(transaction.connection(), &refund.id).await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}

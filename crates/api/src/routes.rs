@@ -1,0 +1,12 @@
+//! HTTP routes, one file per resource. Handlers parse and authorise, call `flows`,
+//! and write what the flow decided in one transaction.
+
+pub mod checkout;
+pub mod docs;
+pub mod merchants;
+pub mod operations;
+pub mod payment_intents;
+pub mod payment_methods;
+pub mod refunds;
+pub mod sandbox;
+pub mod sandbox_pages;

@@ -1,0 +1,58 @@
+//! Shared state of the HTTP layer: the store, configuration, the clock and metrics.
+
+use crate::metrics::Metrics;
+use std::sync::Arc;
+use tradewind_storage::Store;
+
+/// The source of "now", injectable so tests and the sandbox control time.
+pub trait Clock: Send + Sync + 'static {
+    /// Unix seconds.
+    fn now(&self) -> i64;
+}
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        time::OffsetDateTime::now_utc().unix_timestamp()
+    }
+}
+
+/// Settings the HTTP layer needs.
+#[derive(Clone)]
+pub struct ApiConfig {
+    /// The URL buyers reach this server at (for checkout and sandbox page links).
+    pub public_base_url: String,
+    /// Key of the card fingerprints (HMAC-SHA256). Never logged.
+    pub fingerprint_key: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for ApiConfig {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("ApiConfig")
+            .field("public_base_url", &self.public_base_url)
+            .field("fingerprint_key", &"[redacted]")
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: ApiConfig,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ApiConfig, clock: Arc<dyn Clock>) -> Self {
+        AppState { store, config, clock, metrics: Arc::new(Metrics::new()) }
+    }
+
+    /// An absolute URL on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.config.public_base_url.trim_end_matches('/'), path)
+    }
+}

@@ -1,0 +1,117 @@
+//! Payment attempts: one per confirmation, with connector, method details (never a
+//! card number), outcome and decline code.
+
+use crate::{Connection, StoreResult};
+use sqlx::AnyPool;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttemptRow {
+    pub id: String,
+    pub merchant_id: String,
+    pub payment_intent_id: String,
+    pub connector: String,
+    pub payment_method_type: String,
+    pub payment_method_details: String,
+    pub status: String,
+    pub amount: i64,
+    pub amount_received: i64,
+    pub error_code: Option<String>,
+    pub decline_code: Option<String>,
+    pub error_message: Option<String>,
+    pub reference: Option<String>,
+    pub flags: String,
+    pub return_url: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, merchant_id, payment_intent_id, connector, payment_method_type, payment_method_details, \
+    status, amount, amount_received, error_code, decline_code, error_message, reference, flags, return_url, \
+    created_at, updated_at";
+
+pub async fn insert(connection: &mut Connection, row: &AttemptRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO payment_attempts (id, merchant_id, payment_intent_id, connector, payment_method_type, \
+         payment_method_details, status, amount, amount_received, error_code, decline_code, error_message, \
+         reference, flags, return_url, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(&row.id)
+    .bind(&row.merchant_id)
+    .bind(&row.payment_intent_id)
+    .bind(&row.connector)
+    .bind(&row.payment_method_type)
+    .bind(&row.payment_method_details)
+    .bind(&row.status)
+    .bind(row.amount)
+    .bind(row.amount_received)
+    .bind(&row.error_code)
+    .bind(&row.decline_code)
+    .bind(&row.error_message)
+    .bind(&row.reference)
+    .bind(&row.flags)
+    .bind(&row.return_url)
+    .bind(row.created_at)
+    .bind(row.updated_at)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Writes back status, amounts and outcome.
+pub async fn update(connection: &mut Connection, row: &AttemptRow) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE payment_attempts SET status = $1, amount_received = $2, error_code = $3, decline_code = $4, \
+         error_message = $5, payment_method_details = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(&row.status)
+    .bind(row.amount_received)
+    .bind(&row.error_code)
+    .bind(&row.decline_code)
+    .bind(&row.error_message)
+    .bind(&row.payment_method_details)
+    .bind(row.updated_at)
+    .bind(&row.id)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// An attempt by id, without a merchant: sandbox provider pages are reached by the
+/// buyer's browser, which holds no key. The attempt id is the capability.
+pub async fn get(pool: &AnyPool, id: &str) -> StoreResult<Option<AttemptRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM payment_attempts WHERE id = $1");
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    Ok(row)
+}
+
+pub async fn get_in(connection: &mut Connection, id: &str) -> StoreResult<Option<AttemptRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM payment_attempts WHERE id = $1");
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(connection).await?;
+    Ok(row)
+}
+
+pub async fn find_by_reference(pool: &AnyPool, merchant_id: &str, reference: &str) -> StoreResult<Option<AttemptRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM payment_attempts WHERE reference = $1 AND merchant_id = $2");
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(reference).bind(merchant_id).fetch_optional(pool).await?;
+    Ok(row)
+}
+
+pub async fn list_for_intent(pool: &AnyPool, merchant_id: &str, intent_id: &str) -> StoreResult<Vec<AttemptRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payment_attempts WHERE payment_intent_id = $1 AND merchant_id = $2 ORDER BY id"
+    );
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(intent_id).bind(merchant_id).fetch_all(pool).await?;
+    Ok(rows)
+}
+
+/// Sets only the status (an attempt superseded by a new confirmation).
+pub async fn set_status(connection: &mut Connection, id: &str, status: &str, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE payment_attempts SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status)
+        .bind(now)
+        .bind(id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! Payment intents. Updates are optimistic: a row is written back only if its
+//! `version` is still the one read, so concurrent confirmations cannot both win.
+
+use crate::{Connection, StoreResult};
+use sqlx::AnyPool;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentIntentRow {
+    pub id: String,
+    pub merchant_id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    pub capture_method: String,
+    /// Comma-separated method types the intent accepts.
+    pub payment_method_types: String,
+    pub payment_method_type: Option<String>,
+    pub payment_method_details: Option<String>,
+    pub amount_capturable: i64,
+    pub amount_received: i64,
+    pub amount_refunded: i64,
+    pub client_secret: String,
+    pub customer: Option<String>,
+    pub description: Option<String>,
+    pub statement_descriptor: Option<String>,
+    pub metadata: String,
+    pub next_action: Option<String>,
+    pub last_payment_error: Option<String>,
+    pub cancellation_reason: Option<String>,
+    pub latest_attempt_id: Option<String>,
+    pub connector: Option<String>,
+    pub return_url: Option<String>,
+    pub expires_at: Option<i64>,
+    pub scheduled_at: Option<i64>,
+    pub scheduled_outcome: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, merchant_id, amount, currency, status, capture_method, payment_method_types, \
+    payment_method_type, payment_method_details, amount_capturable, amount_received, amount_refunded, \
+    client_secret, customer, description, statement_descriptor, metadata, next_action, last_payment_error, \
+    cancellation_reason, latest_attempt_id, connector, return_url, expires_at, scheduled_at, scheduled_outcome, \
+    created_at, updated_at, version";
+
+pub async fn insert(connection: &mut Connection, row: &PaymentIntentRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO payment_intents (id, merchant_id, amount, currency, status, capture_method, \
+         payment_method_types, payment_method_type, payment_method_details, amount_capturable, amount_received, \
+         amount_refunded, client_secret, customer, description, statement_descriptor, metadata, next_action, \
+         last_payment_error, cancellation_reason, latest_attempt_id, connector, return_url, expires_at, \
+         scheduled_at, scheduled_outcome, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+         $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
+    )
+    .bind(&row.id)
+    .bind(&row.merchant_id)
+    .bind(row.amount)
+    .bind(&row.currency)
+    .bind(&row.status)
+    .bind(&row.capture_method)
+    .bind(&row.payment_method_types)
+    .bind(&row.payment_method_type)
+    .bind(&row.payment_method_details)
+    .bind(row.amount_capturable)
+    .bind(row.amount_received)
+    .bind(row.amount_refunded)
+    .bind(&row.client_secret)
+    .bind(&row.customer)
+    .bind(&row.description)
+    .bind(&row.statement_descriptor)
+    .bind(&row.metadata)
+    .bind(&row.next_action)
+    .bind(&row.last_payment_error)
+    .bind(&row.cancellation_reason)
+    .bind(&row.latest_attempt_id)
+    .bind(&row.connector)
+    .bind(&row.return_url)
+    .bind(row.expires_at)
+    .bind(row.scheduled_at)
+    .bind(&row.scheduled_outcome)
+    .bind(row.created_at)
+    .bind(row.updated_at)
+    .bind(row.version)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Writes `row` back if nobody changed it since `row.version` was read; the stored
+/// version becomes `row.version + 1`. Returns false when another writer won.
+pub async fn update(connection: &mut Connection, row: &PaymentIntentRow) -> StoreResult<bool> {
+    let result = sqlx::query(
+        "UPDATE payment_intents SET amount = $1, currency = $2, status = $3, capture_method = $4, \
+         payment_method_types = $5, payment_method_type = $6, payment_method_details = $7, amount_capturable = $8, \
+         amount_received = $9, customer = $10, description = $11, statement_descriptor = $12, metadata = $13, \
+         next_action = $14, last_payment_error = $15, cancellation_reason = $16, latest_attempt_id = $17, \
+         connector = $18, return_url = $19, expires_at = $20, scheduled_at = $21, scheduled_outcome = $22, \
+         updated_at = $23, version = version + 1 WHERE id = $24 AND version = $25",
+    )
+    .bind(row.amount)
+    .bind(&row.currency)
+    .bind(&row.status)
+    .bind(&row.capture_method)
+    .bind(&row.payment_method_types)
+    .bind(&row.payment_method_type)
+    .bind(&row.payment_method_details)
+    .bind(row.amount_capturable)
+    .bind(row.amount_received)
+    .bind(&row.customer)
+    .bind(&row.description)
+    .bind(&row.statement_descriptor)
+    .bind(&row.metadata)
+    .bind(&row.next_action)
+    .bind(&row.last_payment_error)
+    .bind(&row.cancellation_reason)
+    .bind(&row.latest_attempt_id)
+    .bind(&row.connector)
+    .bind(&row.return_url)
+    .bind(row.expires_at)
+    .bind(row.scheduled_at)
+    .bind(&row.scheduled_outcome)
+    .bind(row.updated_at)
+    .bind(&row.id)
+    .bind(row.version)
+    .execute(connection)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> StoreResult<Option<PaymentIntentRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM payment_intents WHERE id = $1 AND merchant_id = $2");
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(merchant_id).fetch_optional(pool).await?;
+    Ok(row)
+}
+
+/// The same read inside a write transaction.
+pub async fn get_in(connection: &mut Connection, merchant_id: &str, id: &str) -> StoreResult<Option<PaymentIntentRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM payment_intents WHERE id = $1 AND merchant_id = $2");
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(merchant_id).fetch_optional(connection).await?;
+    Ok(row)
+}
+
+/// Reserves `amount` of the captured total for a refund, atomically: the update only
+/// happens if refunds (pending or succeeded) stay within what was received.
+pub async fn reserve_refund(connection: &mut Connection, id: &str, amount: i64, now: i64) -> StoreResult<bool> {
+    let result = sqlx::query(
+        "UPDATE payment_intents SET amount_refunded = amount_refunded + $1, updated_at = $2, version = version + 1 \
+         WHERE id = $3 AND amount_refunded + $1 <= amount_received",
+    )
+    .bind(amount)
+    .bind(now)
+    .bind(id)
+    .execute(connection)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Gives back a reservation when a refund fails.
+pub async fn release_refund(connection: &mut Connection, id: &str, amount: i64, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE payment_intents SET amount_refunded = amount_refunded - $1, updated_at = $2, version = version + 1 \
+         WHERE id = $3",
+    )
+    .bind(amount)
+    .bind(now)
+    .bind(id)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Filters of the list endpoint; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub payment_method_type: Option<String>,
+    pub created_gte: Option<i64>,
+    pub created_lte: Option<i64>,
+    /// Cursor: only ids older than this one (ids sort by creation time).
+    pub starting_after: Option<String>,
+    pub limit: i64,
+}
+
+/// Newest first.
+pub async fn list(pool: &AnyPool, merchant_id: &str, filter: &ListFilter) -> StoreResult<Vec<PaymentIntentRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payment_intents WHERE merchant_id = $1 \
+         AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
+         AND (CAST($3 AS TEXT) IS NULL OR payment_method_type = $3) \
+         AND (CAST($4 AS BIGINT) IS NULL OR created_at >= $4) \
+         AND (CAST($5 AS BIGINT) IS NULL OR created_at <= $5) \
+         AND (CAST($6 AS TEXT) IS NULL OR id < $6) \
+         ORDER BY id DESC LIMIT $7"
+    );
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(merchant_id)
+        .bind(&filter.status)
+        .bind(&filter.payment_method_type)
+        .bind(filter.created_gte)
+        .bind(filter.created_lte)
+        .bind(&filter.starting_after)
+        .bind(filter.limit)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows)
+}
+
+/// Intents of this merchant with work due at `now`: an unpaid attempt past its expiry
+/// or a delayed outcome (SOFORT, Boleto, wallet refunds) whose time has come.
+pub async fn due(pool: &AnyPool, merchant_id: &str, now: i64, limit: i64) -> StoreResult<Vec<PaymentIntentRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payment_intents WHERE merchant_id = $1 \
+         AND ((expires_at IS NOT NULL AND expires_at <= $2) OR (scheduled_at IS NOT NULL AND scheduled_at <= $2)) \
+         ORDER BY id LIMIT $3"
+    );
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(now).bind(limit).fetch_all(pool).await?;
+    Ok(rows)
+}
+
+/// Counts by (status, method) for the metrics endpoint.
+pub async fn counts_by_status_and_method(pool: &AnyPool) -> StoreResult<Vec<(String, Option<String>, i64)>> {
+    let rows = sqlx::query_as(
+        "SELECT status, payment_method_type, COUNT(*) FROM payment_intents GROUP BY status, payment_method_type",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
