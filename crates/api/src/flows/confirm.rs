@@ -109,13 +109,6 @@ pub fn confirm(
     outcome::transition(&mut intent.clone(), IntentEvent::Confirm)?;
     let method = PaymentMethodType::parse(&data.method_type)
         .map_err(|error| ApiError::invalid("payment_method_data[type]", "parameter_invalid", error.to_string()))?;
-    if !intent.payment_method_types.split(',').any(|allowed| allowed == method.as_str()) {
-        return Err(ApiError::invalid(
-            "payment_method_data[type]",
-            "payment_method_type_not_allowed",
-            format!("This PaymentIntent does not accept {method}; allowed: {}.", intent.payment_method_types),
-        ));
-    }
     check_single_object(data, method)?;
     let currency = crate::flows::validate::currency("currency", &intent.currency)?;
     let customer = json_column("customer", intent.customer.as_deref());
@@ -124,6 +117,15 @@ pub fn confirm(
         .capability()
         .check(country.as_deref(), currency, intent.amount)
         .map_err(|error| crate::flows::validate::market_error(error, "payment_method_data[type]"))?;
+    // After the market check, so a buyer hears "amount out of range" rather than
+    // "not allowed" when the default method list left the method out for its limits.
+    if !intent.payment_method_types.split(',').any(|allowed| allowed == method.as_str()) {
+        return Err(ApiError::invalid(
+            "payment_method_data[type]",
+            "payment_method_type_not_allowed",
+            format!("This PaymentIntent does not accept {method}; allowed: {}.", intent.payment_method_types),
+        ));
+    }
     crate::flows::validate::url("return_url", &return_url)?;
     let return_url = return_url.or_else(|| intent.return_url.clone());
     let billing = data.billing_details.clone().unwrap_or_default();

@@ -1,0 +1,259 @@
+//! Test harness: starts the real server on port 0 against a fresh database (a new
+//! SQLite file, or a new PostgreSQL schema) and talks to it over HTTP.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tradewind::config::Config;
+use tradewind::startup::Application;
+use tradewind_api::SystemClock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub secret_key: String,
+    pub publishable_key: String,
+    pub merchant_id: String,
+    pub database_url: String,
+    pub backend: Backend,
+    pub client: reqwest::Client,
+    /// Keeps the SQLite directory alive for the test's duration.
+    _directory: Option<TempDirectory>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+pub struct TempDirectory(pub std::path::PathBuf);
+
+impl Drop for TempDirectory {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique_name(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+pub fn postgres_base_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A fresh schema in the test database, or `None` (skip) when PostgreSQL is not
+/// reachable outside CI. In CI (`CI=true`) an unreachable server fails the test.
+pub async fn postgres_schema_url() -> Option<String> {
+    sqlx::any::install_default_drivers();
+    let base = postgres_base_url();
+    let pool = match sqlx::AnyPool::connect(&base).await {
+        Ok(pool) => pool,
+        Err(error) => {
+            if std::env::var("CI").is_ok_and(|value| value == "true") {
+                panic!("PostgreSQL at {base} is required in CI: {error}");
+            }
+            eprintln!("skipping: PostgreSQL at {base} is not reachable ({error})");
+            return None;
+        }
+    };
+    let schema = unique_name("tw_test");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.expect("create schema");
+    pool.close().await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{separator}options[search_path]={schema}"))
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(Backend::Sqlite).await.expect("sqlite always available")
+}
+
+/// Starts the server on `backend`; `None` when PostgreSQL is skipped (never in CI).
+pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
+    let (database_url, directory) = match backend {
+        Backend::Sqlite => {
+            let directory = std::env::temp_dir().join(unique_name("tradewind_test"));
+            std::fs::create_dir_all(&directory).expect("temp dir");
+            (format!("sqlite://{}/test.db", directory.display()), Some(TempDirectory(directory)))
+        }
+        Backend::Postgres => (postgres_schema_url().await?, None),
+    };
+    let config = Config {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        database_url: database_url.clone(),
+        public_url: None,
+        fingerprint_key: b"test fingerprint key, 32 bytes!!".to_vec(),
+    };
+    let application = Application::build(&config, Arc::new(SystemClock)).await.expect("build app");
+    let base_url = application.base_url.clone();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let merchant = tradewind_api::keys::create_merchant(&application.state.store, "Test Shop", now)
+        .await
+        .expect("merchant");
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(application.run(async move {
+        let _ = stopped.await;
+    }));
+    Some(TestApp {
+        base_url,
+        secret_key: merchant.secret_key,
+        publishable_key: merchant.publishable_key,
+        merchant_id: merchant.id,
+        database_url,
+        backend,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        _directory: directory,
+        shutdown: Some(shutdown),
+    })
+}
+
+async fn decode(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// POST JSON with the secret key.
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.post_with_key(&self.secret_key, path, body).await
+    }
+
+    pub async fn post_with_key(&self, key: &str, path: &str, body: Value) -> (u16, Value) {
+        let response = self.client.post(self.url(path)).bearer_auth(key).json(&body).send().await.expect("request");
+        decode(response).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: &'static str) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(&self.secret_key)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        decode(response).await
+    }
+
+    pub async fn post_idempotent(&self, path: &str, key: &str, body: Value) -> (u16, Value, Option<String>) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(&self.secret_key)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let replayed = response.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let (status, value) = decode(response).await;
+        (status, value, replayed)
+    }
+
+    /// GET with the secret key.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.get_with_key(&self.secret_key, path).await
+    }
+
+    pub async fn get_with_key(&self, key: &str, path: &str) -> (u16, Value) {
+        let response = self.client.get(self.url(path)).bearer_auth(key).send().await.expect("request");
+        decode(response).await
+    }
+
+    /// A browser-style form POST (sandbox pages); returns status and Location.
+    pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> (u16, Option<String>) {
+        let response = self.client.post(url).form(form).send().await.expect("request");
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (response.status().as_u16(), location)
+    }
+
+    /// A browser-style GET without a key; returns status, Location and body text.
+    pub async fn get_page(&self, url: &str) -> (u16, Option<String>, String) {
+        let response = self.client.get(url).send().await.expect("request");
+        let status = response.status().as_u16();
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (status, location, response.text().await.unwrap_or_default())
+    }
+
+    pub async fn advance_clock(&self, seconds: i64) -> Value {
+        let (status, body) = self.post("/v1/sandbox/clock/advance", serde_json::json!({"seconds": seconds})).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// A second merchant on the same server (for isolation tests): (secret, publishable).
+    pub async fn second_merchant(&self) -> (String, String) {
+        let store = tradewind::startup::connect(&self.database_url).await.expect("store");
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let merchant = tradewind_api::keys::create_merchant(&store, "Other Shop", now).await.expect("merchant");
+        store.close().await;
+        (merchant.secret_key, merchant.publishable_key)
+    }
+
+    /// Creates and confirms a payment intent in one call.
+    pub async fn pay(&self, amount: i64, currency: &str, country: &str, method_data: Value) -> (u16, Value) {
+        self.post(
+            "/v1/payment_intents",
+            serde_json::json!({
+                "amount": amount,
+                "currency": currency,
+                "customer": {"country": country, "name": "Ana Souza", "email": "ana@example.com"},
+                "confirm": true,
+                "return_url": "https://shop.example/return",
+                "payment_method_data": method_data,
+            }),
+        )
+        .await
+    }
+}
+
+pub fn card(number: &str) -> Value {
+    serde_json::json!({"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
+}
+
+/// Runs each listed `async fn name(app: TestApp)` against SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = crate::common::spawn_app_on(crate::common::Backend::Sqlite).await.expect("sqlite");
+                    super::$name(app).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = crate::common::spawn_app_on(crate::common::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
