@@ -28,8 +28,12 @@ impl ErrorType {
     }
 }
 
+/// Boxed so `Result<T, ApiError>` stays one pointer wide on the error side.
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<ApiErrorBody>);
+
+#[derive(Debug)]
+pub struct ApiErrorBody {
     pub status: StatusCode,
     pub kind: ErrorType,
     pub code: String,
@@ -42,9 +46,23 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+impl std::ops::Deref for ApiError {
+    type Target = ApiErrorBody;
+
+    fn deref(&self) -> &ApiErrorBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ApiErrorBody {
+        &mut self.0
+    }
+}
+
 impl ApiError {
     fn new(status: StatusCode, kind: ErrorType, code: &str, message: impl Into<String>) -> Self {
-        ApiError {
+        ApiError(Box::new(ApiErrorBody {
             status,
             kind,
             code: code.to_owned(),
@@ -52,7 +70,7 @@ impl ApiError {
             param: None,
             decline_code: None,
             payment_intent: None,
-        }
+        }))
     }
 
     /// 400 naming the parameter at fault.

@@ -6,6 +6,8 @@
 //! Without Chromium the tests print why and pass, except on CI (`CI=true`), where a
 //! missing browser is a failure. Screenshots for people land in `target/screenshots/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 mod browser {

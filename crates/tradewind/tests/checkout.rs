@@ -1,6 +1,8 @@
 //! Checkout sessions and payment links through the API and the page routes (the
 //! browser tests drive the same pages in Chromium).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{TestApp, card};

@@ -1,6 +1,8 @@
 //! `Idempotency-Key`: replay, conflict on another body, 409 while in flight, per
 //! merchant, and only one object however many duplicates race.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{TestApp, card};

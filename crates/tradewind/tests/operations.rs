@@ -1,5 +1,7 @@
 //! Health, metrics, OpenAPI and the reference page.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{TestApp, card};

@@ -2,6 +2,8 @@
 //! (approved, declined, 3-D Secure, refunded), then scan every stored byte and every
 //! log line for the numbers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestApp, card};

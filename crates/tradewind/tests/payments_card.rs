@@ -2,6 +2,8 @@
 //! 3-D Secure (required, optional, required-then-declined), manual and partial
 //! capture, cancellation and invalid transitions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{TestApp, card};

@@ -2,6 +2,8 @@
 //! wallets (redirect and QR, with expiry), Boleto, bank transfer and cash on
 //! delivery; the sandbox clock drives every delay.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::TestApp;

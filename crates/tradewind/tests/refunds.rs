@@ -1,6 +1,8 @@
 //! Refunds: full and partial, several per payment, never more than captured (also
 //! under concurrent requests), method rules and asynchronous outcomes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{TestApp, card};

@@ -2,6 +2,8 @@
 //! SQLite file, or a new PostgreSQL schema) and talks to it over HTTP.
 #![allow(dead_code)]
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -243,13 +245,13 @@ macro_rules! on_both_backends {
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    let app = crate::common::spawn_app_on(crate::common::Backend::Sqlite).await.expect("sqlite");
+                    let app = $crate::common::spawn_app_on($crate::common::Backend::Sqlite).await.expect("sqlite");
                     super::$name(app).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if let Some(app) = crate::common::spawn_app_on(crate::common::Backend::Postgres).await {
+                    if let Some(app) = $crate::common::spawn_app_on($crate::common::Backend::Postgres).await {
                         super::$name(app).await;
                     }
                 }
