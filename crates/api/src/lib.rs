@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/checkout_sessions/{id}", get(checkout::retrieve))
         .route("/v1/payment_links", post(checkout::create_link).get(checkout::list_links))
         .route("/v1/payment_links/{id}", get(checkout::retrieve_link).post(checkout::update_link))
+        .route("/v1/events", get(events::list))
         .route("/v1/account", get(merchants::retrieve))
         .route("/v1/account/keys/roll", post(merchants::roll))
         .route("/v1/sandbox/clock", get(sandbox::clock))

@@ -3,6 +3,7 @@
 
 pub mod checkout;
 pub mod docs;
+pub mod events;
 pub mod merchants;
 pub mod operations;
 pub mod payment_intents;

@@ -108,6 +108,13 @@ async fn asynchronous_outcomes(app: TestApp) {
     assert!(failed["failure_reason"].is_string());
     let (_, intent) = app.get(&format!("/v1/payment_intents/{}", fails["id"].as_str().unwrap())).await;
     assert_eq!(intent["amount_refunded"], 0, "a failed refund gives the amount back");
-    let (_, events) = app.get("/v1/payment_intents").await;
-    assert!(events["data"].is_array());
+    // Every change left its event, written with it.
+    let refund_id = failing["id"].as_str().unwrap();
+    let (_, events) = app.get(&format!("/v1/events?object_id={refund_id}")).await;
+    let types: Vec<&str> = events["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["refund.failed", "refund.created"]);
+    let (_, events) = app.get(&format!("/v1/events?object_id={}", wallet["id"].as_str().unwrap())).await;
+    let types: Vec<&str> = events["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["payment_intent.succeeded", "payment_intent.requires_action", "payment_intent.created"]);
+    assert_eq!(events["data"][0]["data"]["object"]["status"], "succeeded");
 }

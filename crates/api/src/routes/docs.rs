@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, and a readable
 //! API reference page rendered from it in the browser (no asset downloaded).
 
-use crate::routes::{checkout, merchants, payment_intents, payment_methods, refunds, sandbox};
+use crate::routes::{checkout, events, merchants, payment_intents, payment_methods, refunds, sandbox};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -31,6 +31,7 @@ impl Modify for BearerAuth {
         refunds::create, refunds::retrieve, refunds::list,
         checkout::create, checkout::retrieve, checkout::create_link, checkout::retrieve_link, checkout::update_link,
         checkout::list_links,
+        events::list,
         merchants::retrieve, merchants::roll,
         sandbox::clock, sandbox::advance, sandbox::fund_transfer, sandbox::collect, sandbox::refuse, sandbox::pay_boleto,
     ),
