@@ -150,32 +150,42 @@ pub fn processing(
     Ok(())
 }
 
+/// Ends a pending attempt without payment: the intent waits for another method.
+fn ended_unpaid(
+    row: &mut PaymentIntentRow,
+    attempt: &mut AttemptRow,
+    attempt_status: &str,
+    code: &str,
+    message: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let event = if attempt_status == attempt_status::EXPIRED { IntentEvent::Expired } else { IntentEvent::Failed };
+    transition(row, event)?;
+    attempt.status = attempt_status.to_owned();
+    record_error(row, attempt, code, None, message, now);
+    Ok(())
+}
+
 /// An unpaid asynchronous attempt ran out of time.
 pub fn expired(row: &mut PaymentIntentRow, attempt: &mut AttemptRow, now: i64) -> ApiResult<()> {
-    transition(row, IntentEvent::Expired)?;
-    attempt.status = attempt_status::EXPIRED.to_owned();
-    record_error(
+    ended_unpaid(
         row,
         attempt,
+        attempt_status::EXPIRED,
         "payment_intent_payment_attempt_expired",
-        None,
         "The payment attempt expired before the customer completed it.",
         now,
-    );
-    Ok(())
+    )
 }
 
 /// The buyer left the provider page without paying.
 pub fn abandoned(row: &mut PaymentIntentRow, attempt: &mut AttemptRow, now: i64) -> ApiResult<()> {
-    transition(row, IntentEvent::Failed)?;
-    attempt.status = attempt_status::ABANDONED.to_owned();
-    record_error(
+    ended_unpaid(
         row,
         attempt,
+        attempt_status::ABANDONED,
         "payment_intent_payment_attempt_failed",
-        None,
         "The customer abandoned the payment on the provider's page.",
         now,
-    );
-    Ok(())
+    )
 }

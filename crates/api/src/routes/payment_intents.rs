@@ -43,6 +43,14 @@ fn check_client_secret(auth: &Authenticated, intent: &PaymentIntentRow, given: O
     }
 }
 
+/// The intent's current attempt, if it was ever confirmed.
+async fn latest_attempt(state: &AppState, intent: &PaymentIntentRow) -> ApiResult<Option<AttemptRow>> {
+    match &intent.latest_attempt_id {
+        Some(attempt_id) => Ok(attempts::get(state.store.pool(), attempt_id).await?),
+        None => Ok(None),
+    }
+}
+
 /// Writes an intent change (and optionally a new or changed attempt) with its event.
 pub async fn persist(
     state: &AppState,
@@ -381,15 +389,12 @@ pub async fn capture(
     intent.amount_received = amount;
     intent.amount_capturable = 0;
     intent.updated_at = now;
-    let attempt = match &intent.latest_attempt_id {
-        Some(attempt_id) => attempts::get(state.store.pool(), attempt_id).await?.map(|mut attempt| {
-            attempt.status = outcome::attempt_status::CAPTURED.to_owned();
-            attempt.amount_received = amount;
-            attempt.updated_at = now;
-            attempt
-        }),
-        None => None,
-    };
+    let attempt = latest_attempt(&state, &intent).await?.map(|mut attempt| {
+        attempt.status = outcome::attempt_status::CAPTURED.to_owned();
+        attempt.amount_received = amount;
+        attempt.updated_at = now;
+        attempt
+    });
     persist(&state, &intent, None, attempt.as_ref(), now).await?;
     state.metrics.payment_status(intent.payment_method_type.as_deref(), &intent.status);
     Ok(answer(intent))
@@ -420,14 +425,11 @@ pub async fn cancel(
     intent.next_action = None;
     intent.expires_at = None;
     intent.updated_at = now;
-    let attempt = match &intent.latest_attempt_id {
-        Some(attempt_id) => attempts::get(state.store.pool(), attempt_id).await?.map(|mut attempt| {
-            attempt.status = outcome::attempt_status::CANCELED.to_owned();
-            attempt.updated_at = now;
-            attempt
-        }),
-        None => None,
-    };
+    let attempt = latest_attempt(&state, &intent).await?.map(|mut attempt| {
+        attempt.status = outcome::attempt_status::CANCELED.to_owned();
+        attempt.updated_at = now;
+        attempt
+    });
     persist(&state, &intent, None, attempt.as_ref(), now).await?;
     state.metrics.payment_status(intent.payment_method_type.as_deref(), &intent.status);
     Ok(answer(intent))
