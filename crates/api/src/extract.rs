@@ -41,6 +41,11 @@ fn stripe_param(path: &serde_path_to_error::Path, field: Option<&str>) -> Option
     if let Some(field) = field {
         segments.push(field.to_owned());
     }
+    bracketed(segments)
+}
+
+/// `["a", "b", "c"]` as `a[b][c]`; `None` for no segments.
+fn bracketed(segments: Vec<String>) -> Option<String> {
     let mut parts = segments.into_iter();
     let first = parts.next()?;
     Some(parts.fold(first, |param, segment| format!("{param}[{segment}]")))
@@ -67,24 +72,88 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     format!("The request body is not valid JSON: {inner}"),
                 ));
             }
-            let message = inner.to_string();
-            let message = message.split(" at line ").next().unwrap_or_default().to_owned();
-            let (code, param) = if message.starts_with("missing field") {
-                ("parameter_missing", stripe_param(&path, quoted_name(&message)))
-            } else if message.starts_with("unknown field") {
-                ("parameter_unknown", stripe_param(&path, quoted_name(&message)))
-            } else {
-                ("parameter_invalid", stripe_param(&path, None))
-            };
-            let param = param.unwrap_or_default();
-            let text = if param.is_empty() { message } else { format!("Invalid `{param}`: {message}") };
-            return Err(ApiError::invalid(param, code, text));
+            return Err(deserialize_error(&path, &inner.to_string()));
         }
     };
     deserializer.end().map_err(|_| {
         ApiError::bad_request("parameter_invalid_json", "The request body has trailing characters after the JSON.")
     })?;
+    if let Some(segments) = nul_path(bytes) {
+        let message = "Strings must not contain NUL (\\u0000) characters.";
+        return Err(match bracketed(segments) {
+            Some(param) => ApiError::invalid(&param, "parameter_invalid", format!("Invalid `{param}`: {message}")),
+            None => ApiError::bad_request("parameter_invalid", message),
+        });
+    }
     Ok(value)
+}
+
+/// A value that did not deserialize at `path`, as a 400 naming the parameter (or
+/// none, when the whole body or query is at fault).
+fn deserialize_error(path: &serde_path_to_error::Path, message: &str) -> ApiError {
+    let message = message.split(" at line ").next().unwrap_or_default().to_owned();
+    let (code, param) = if message.starts_with("missing field") {
+        ("parameter_missing", stripe_param(path, quoted_name(&message)))
+    } else if message.starts_with("unknown field") {
+        // The path already ends at the unknown key.
+        ("parameter_unknown", stripe_param(path, None))
+    } else {
+        ("parameter_invalid", stripe_param(path, None))
+    };
+    match param {
+        Some(param) => {
+            let text = format!("Invalid `{param}`: {message}");
+            ApiError::invalid(param, code, text)
+        }
+        None => ApiError::bad_request(code, message),
+    }
+}
+
+/// A query string that did not deserialize, as a 400 naming the parameter at fault.
+pub fn query_error(rejection: axum::extract::rejection::QueryRejection) -> ApiError {
+    let mut source = std::error::Error::source(&rejection);
+    while let Some(error) = source {
+        if let Some(error) = error.downcast_ref::<serde_path_to_error::Error<serde::de::value::Error>>() {
+            return deserialize_error(error.path(), &error.inner().to_string());
+        }
+        source = error.source();
+    }
+    ApiError::bad_request("parameter_invalid", rejection.body_text())
+}
+
+/// The path to a NUL character, which PostgreSQL text cannot store. In JSON a NUL
+/// only arrives escaped, so bodies without `\u0000` skip the walk. A NUL in a key
+/// blames the object holding the key.
+fn nul_path(bytes: &[u8]) -> Option<Vec<String>> {
+    fn walk(value: &serde_json::Value, segments: &mut Vec<String>) -> bool {
+        let children: Vec<(String, &serde_json::Value)> = match value {
+            serde_json::Value::String(text) => return text.contains('\0'),
+            serde_json::Value::Array(items) => {
+                items.iter().enumerate().map(|(index, item)| (index.to_string(), item)).collect()
+            }
+            serde_json::Value::Object(map) => {
+                if map.keys().any(|key| key.contains('\0')) {
+                    return true;
+                }
+                map.iter().map(|(key, item)| (key.clone(), item)).collect()
+            }
+            _ => return false,
+        };
+        children.into_iter().any(|(segment, item)| {
+            segments.push(segment);
+            let found = walk(item, segments);
+            if !found {
+                segments.pop();
+            }
+            found
+        })
+    }
+    if !bytes.windows(6).any(|window| window == br"\u0000") {
+        return None;
+    }
+    let document: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let mut segments = Vec::new();
+    walk(&document, &mut segments).then_some(segments)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,9 +198,11 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .get(axum::http::header::AUTHORIZATION)
         .ok_or_else(|| ApiError::unauthorized("You did not provide an API key. Use `Authorization: Bearer <key>`."))?;
     let value = header.to_str().map_err(|_| ApiError::unauthorized("Malformed Authorization header."))?;
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
     value
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim())
         .ok_or_else(|| ApiError::unauthorized("Use `Authorization: Bearer <key>`."))
 }
 

@@ -1,7 +1,8 @@
 //! `Idempotency-Key` on POST requests. The first request claims the key; the same key
 //! with the same body replays the stored status and body; another body answers 400;
 //! a duplicate arriving while the first runs answers 409. Keys live 24 hours.
-//! A response of 5xx releases the key so the client can retry.
+//! A response of 5xx releases the key so the client can retry, as does one marked
+//! [`NotStored`].
 
 use crate::error::ApiError;
 use crate::extract::{BODY_LIMIT_BYTES, authenticate};
@@ -18,6 +19,11 @@ pub const KEY_LENGTH_MAX: usize = 255;
 pub const KEY_LIFETIME_SECONDS: i64 = 24 * 3600;
 /// Responses larger than this are not stored (none of ours are).
 const STORED_RESPONSE_BYTES_MAX: usize = 1024 * 1024;
+
+/// Marks a response that shows a secret (a freshly rolled key): it is not kept for
+/// replay, so no secret sits in the idempotency table, and a retry runs again.
+#[derive(Debug, Clone, Copy)]
+pub struct NotStored;
 
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
@@ -93,7 +99,8 @@ async fn handle(state: &AppState, key: HeaderValue, request: Request, next: Next
                     return Err(ApiError::internal(&std::io::Error::other("response too large to store")).into_response());
                 }
             };
-            let stored = if response_parts.status.is_server_error() {
+            let not_stored = response_parts.extensions.get::<NotStored>().is_some();
+            let stored = if response_parts.status.is_server_error() || not_stored {
                 idempotency::release(&state.store, &merchant_id, &key).await
             } else {
                 let text = String::from_utf8_lossy(&body);

@@ -53,6 +53,33 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
     response
 }
 
+/// Errors that axum answers itself (a path segment that is not UTF-8, a form that
+/// does not parse, a method the route lacks) come as plain text; give them the same
+/// Stripe-shaped body as every other error.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_text = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_none_or(|value| value.as_bytes().starts_with(b"text/plain"));
+    if !status.is_client_error() || !is_text {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&body);
+    let code = match status {
+        axum::http::StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => "request_too_large",
+        _ => "parameter_invalid",
+    };
+    let message = if text.trim().is_empty() { status.canonical_reason().unwrap_or("Bad request").to_owned() } else { text.into_owned() };
+    let mut error = error::ApiError::bad_request(code, message);
+    error.status = status;
+    error.into_response()
+}
+
 async fn not_found() -> Response {
     let mut error = error::ApiError::bad_request("resource_missing", "Unrecognized request URL.");
     error.status = axum::http::StatusCode::NOT_FOUND;
@@ -111,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .route("/docs", get(docs::reference));
     api.merge(pages)
         .fallback(not_found)
+        .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

@@ -38,11 +38,16 @@ async fn malformed_json_is_refused_on_every_post_route(app: TestApp) {
     let visible = visible_state(&app, &world).await;
     for (path, valid) in world.json_routes() {
         let trailing = format!("{valid} {{}}");
-        let broken: [&[u8]; 8] =
-            [b"{", b"{\"", b"not json", b"{'amount': 1}", b"{,}", b"}", b"[", trailing.as_bytes()];
+        let broken: [&[u8]; 8] = [b"{", b"{\"", b"not json", b"{'amount': 1}", b"{,}", b"}", b"[", trailing.as_bytes()];
         for body in broken {
             let answer = post_bytes(&app, &path, body).await;
             assert_error(&answer, 400, "parameter_invalid_json", None);
+        }
+        // Valid JSON of the wrong shape blames the whole body, not a parameter.
+        let wrong_shapes: [&[u8]; 5] = [b"null", b"[]", b"\"text\"", b"42", b"true"];
+        for body in wrong_shapes {
+            let answer = post_bytes(&app, &path, body).await;
+            assert_error(&answer, 400, "parameter_invalid", None);
         }
     }
     assert_eq!(row_counts(&app).await, rows);
@@ -57,11 +62,14 @@ async fn unknown_fields_are_named(app: TestApp) {
         let answer = app.post(&path, with(&valid, "surprise", json!(1))).await;
         assert_error(&answer, 400, "parameter_unknown", Some("surprise"));
     }
-    let card_with_extra =
-        json!({"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "pin": "1234"}});
+    let card_with_extra = json!({"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "pin": "1234"}});
     let confirm = format!("/v1/payment_intents/{}/confirm", world.open);
     let nested = [
-        ("/v1/payment_intents", json!({"amount": 1000, "currency": "usd", "customer": {"country": "US", "age": 3}}), "customer[age]"),
+        (
+            "/v1/payment_intents",
+            json!({"amount": 1000, "currency": "usd", "customer": {"country": "US", "age": 3}}),
+            "customer[age]",
+        ),
         (
             "/v1/payment_intents",
             json!({"amount": 1000, "currency": "usd", "confirm": true, "payment_method_data": card_with_extra}),
@@ -78,7 +86,11 @@ async fn unknown_fields_are_named(app: TestApp) {
             json!({"payment_intent": world.succeeded, "destination_bank_account": {"account_holder_name": "A", "swift": "X"}}),
             "destination_bank_account[swift]",
         ),
-        ("/v1/checkout_sessions", json!({"amount": 1000, "currency": "usd", "customer": {"city": "Lima"}}), "customer[city]"),
+        (
+            "/v1/checkout_sessions",
+            json!({"amount": 1000, "currency": "usd", "customer": {"city": "Lima"}}),
+            "customer[city]",
+        ),
     ];
     for (path, body, param) in nested {
         let answer = app.post(path, body).await;
@@ -103,7 +115,8 @@ async fn wrong_types_are_named(app: TestApp) {
     let cancel = format!("{intent}/cancel");
     let link = format!("/v1/payment_links/{}", world.link);
     let base = json!({"amount": 1000, "currency": "usd"});
-    let card_month = json!({"type": "card", "card": {"number": "4242424242424242", "exp_month": "12", "exp_year": 2034}});
+    let card_month =
+        json!({"type": "card", "card": {"number": "4242424242424242", "exp_month": "12", "exp_year": 2034}});
     let cases: Vec<(&str, Value, &str)> = vec![
         ("/v1/payment_intents", with(&base, "amount", json!("1000")), "amount"),
         ("/v1/payment_intents", with(&base, "amount", json!(10.5)), "amount"),
@@ -117,7 +130,11 @@ async fn wrong_types_are_named(app: TestApp) {
         ("/v1/payment_intents", with(&base, "metadata", json!(["order"])), "metadata"),
         ("/v1/payment_intents", with(&base, "confirm", json!("yes")), "confirm"),
         ("/v1/payment_intents", with(&base, "payment_method_data", json!({"type": 5})), "payment_method_data[type]"),
-        ("/v1/payment_intents", with(&base, "payment_method_data", card_month.clone()), "payment_method_data[card][exp_month]"),
+        (
+            "/v1/payment_intents",
+            with(&base, "payment_method_data", card_month.clone()),
+            "payment_method_data[card][exp_month]",
+        ),
         (&intent, json!({"amount": true}), "amount"),
         (&intent, json!({"description": 5}), "description"),
         (&confirm, json!({"payment_method_data": "card"}), "payment_method_data"),
@@ -159,7 +176,8 @@ async fn missing_fields_are_named(app: TestApp) {
     let visible = visible_state(&app, &world).await;
     let confirm = format!("/v1/payment_intents/{}/confirm", world.open);
     let link = format!("/v1/payment_links/{}", world.link);
-    let confirm_now = |data: Value| json!({"amount": 1000, "currency": "usd", "confirm": true, "payment_method_data": data});
+    let confirm_now =
+        |data: Value| json!({"amount": 1000, "currency": "usd", "confirm": true, "payment_method_data": data});
     let cases: Vec<(&str, Value, &str)> = vec![
         ("/v1/payment_intents", json!({}), "amount"),
         ("/v1/payment_intents", json!({"amount": 1000}), "currency"),
@@ -188,7 +206,11 @@ async fn missing_fields_are_named(app: TestApp) {
         (&confirm, json!({}), "payment_method_data"),
         (&confirm, json!({"payment_method_data": {"type": "paypal"}}), "return_url"),
         ("/v1/refunds", json!({}), "payment_intent"),
-        ("/v1/refunds", json!({"payment_intent": world.succeeded, "destination_bank_account": {}}), "destination_bank_account[account_holder_name]"),
+        (
+            "/v1/refunds",
+            json!({"payment_intent": world.succeeded, "destination_bank_account": {}}),
+            "destination_bank_account[account_holder_name]",
+        ),
         ("/v1/checkout_sessions", json!({}), "amount"),
         ("/v1/checkout_sessions", json!({"amount": 1000}), "currency"),
         ("/v1/payment_links", json!({"amount": 1000}), "currency"),
@@ -252,7 +274,9 @@ async fn bodies_over_64_kib_are_refused(app: TestApp) {
     }
     // The form posts of the sandbox pages share the limit (axum answers them itself).
     let oversized_form = format!("choice={}", "a".repeat(LIMIT_BYTES + 100));
-    for path in [format!("/sandbox/3ds/{}", world.three_ds_attempt), format!("/sandbox/redirect/{}", world.paypal_attempt)] {
+    for path in
+        [format!("/sandbox/3ds/{}", world.three_ds_attempt), format!("/sandbox/redirect/{}", world.paypal_attempt)]
+    {
         let response = app
             .client
             .post(app.url(&path))
@@ -338,7 +362,8 @@ async fn invalid_ids_in_paths_answer_404(app: TestApp) {
             }
             let response = request.send().await.expect("request");
             let status = response.status().as_u16();
-            let body: Value = response.json().await.unwrap_or_else(|error| panic!("{method} {path}: not JSON ({error})"));
+            let body: Value =
+                response.json().await.unwrap_or_else(|error| panic!("{method} {path}: not JSON ({error})"));
             let answer = (status, body);
             assert_error(&answer, 404, "resource_missing", Some("id"));
             assert_eq!(
@@ -356,6 +381,7 @@ async fn invalid_ids_in_paths_answer_404(app: TestApp) {
         let path = template.replace("{}", "%FF%FE");
         let answer = send(&app, method.clone(), &path, Some(&app.secret_key), None).await;
         assert!((400..500).contains(&answer.0), "{method} {path}: {answer:?}");
+        assert!(answer.1["error"]["type"].is_string(), "Stripe-shaped: {method} {path}: {answer:?}");
     }
     assert_eq!(row_counts(&app).await, rows);
     assert_eq!(visible_state(&app, &world).await, visible);
@@ -373,9 +399,12 @@ async fn unknown_routes_answer_a_stripe_shaped_404(app: TestApp) {
         assert_error(&answer, 404, "resource_missing", None);
     }
     // A known path with a method it does not serve is not a 5xx either.
-    for (method, path) in [(Method::DELETE, "/v1/payment_intents"), (Method::PUT, "/v1/refunds"), (Method::PATCH, "/v1/account")] {
+    for (method, path) in
+        [(Method::DELETE, "/v1/payment_intents"), (Method::PUT, "/v1/refunds"), (Method::PATCH, "/v1/account")]
+    {
         let answer = send(&app, method.clone(), path, Some(&app.secret_key), None).await;
         assert_eq!(answer.0, 405, "{method} {path}: {answer:?}");
+        assert_eq!(answer.1["error"]["code"], "method_not_allowed", "{method} {path}: {answer:?}");
     }
     let (status, body) = app.get("/v1/payment_intents").await;
     assert_eq!((status, body["data"].as_array().map(Vec::len)), (200, Some(0)), "{body}");
@@ -430,6 +459,7 @@ fn field_edges(valid: &Value) -> Vec<Value> {
         json!([]),
         json!({}),
         json!(true),
+        json!("a\u{0}b"),
     ];
     let Some(object) = valid.as_object() else { return Vec::new() };
     object.keys().flat_map(|key| edges.iter().map(move |edge| with(valid, key, edge.clone()))).collect()
@@ -452,8 +482,15 @@ async fn hostile_bodies_never_answer_5xx(app: TestApp) {
         }
     }
     // The sandbox pages take browser forms; hostile forms and JSON are 4xx, not 5xx.
-    let forms: [&[u8]; 7] =
-        [b"choice=%FF%FE", b"choice=", b"choice=approve&choice=decline", b"choice[]=approve", b"\xff\xfe", b"", b"choice=%00"];
+    let forms: [&[u8]; 7] = [
+        b"choice=%FF%FE",
+        b"choice=",
+        b"choice=approve&choice=decline",
+        b"choice[]=approve",
+        b"\xff\xfe",
+        b"",
+        b"choice=%00",
+    ];
     for path in [
         format!("/sandbox/3ds/{}", world.three_ds_attempt),
         format!("/sandbox/redirect/{}", world.paypal_attempt),
@@ -470,10 +507,13 @@ async fn hostile_bodies_never_answer_5xx(app: TestApp) {
                 .expect("request");
             let status = response.status().as_u16();
             assert!((400..500).contains(&status), "POST {path} {body:?}: {status}");
+            let error: serde_json::Value = response.json().await.expect("a JSON error body");
+            assert!(error["error"]["type"].is_string(), "POST {path} {body:?}: {error}");
         }
         for body in hostile_bodies() {
             let answer = post_bytes(&app, &path, body).await;
             assert!((400..500).contains(&answer.0), "POST {path}: {answer:?}");
+            assert!(answer.1["error"]["type"].is_string(), "POST {path}: {answer:?}");
         }
     }
     let (status, health) = app.get("/healthz").await;

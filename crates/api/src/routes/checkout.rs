@@ -400,8 +400,12 @@ pub async fn list_links(
     SecretAuth(auth): SecretAuth,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<ListObject<PaymentLinkObject>>> {
-    let Query(query) = query.map_err(|error| ApiError::bad_request("parameter_invalid", error.body_text()))?;
+    let Query(query) = query.map_err(crate::extract::query_error)?;
     let limit = page_limit(query.limit)?;
+    if let Some(cursor) = &query.starting_after {
+        PaymentLinkId::parse(cursor)
+            .map_err(|error| ApiError::invalid("starting_after", "parameter_invalid", error.to_string()))?;
+    }
     let rows = checkout::list_links(state.store.pool(), auth.merchant_id.as_str(), query.starting_after.as_deref(), limit + 1).await?;
     let data = rows.iter().map(|row| link_object(&state, row)).collect();
     Ok(Json(ListObject::new(data, limit, "/v1/payment_links")))

@@ -40,10 +40,20 @@ pub async fn list(
     SecretAuth(auth): SecretAuth,
     query: Result<Query<ListEvents>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<ListObject<EventObject>>> {
-    let Query(query) = query.map_err(|error| ApiError::bad_request("parameter_invalid", error.body_text()))?;
+    let Query(query) = query.map_err(crate::extract::query_error)?;
     let limit = page_limit(query.limit)?;
     if let Some(cursor) = &query.starting_after {
         EventId::parse(cursor).map_err(|error| ApiError::invalid("starting_after", "parameter_invalid", error.to_string()))?;
+    }
+    if let Some(object_id) = &query.object_id
+        && tradewind_payments::id::PaymentIntentId::parse(object_id).is_err()
+        && tradewind_payments::id::RefundId::parse(object_id).is_err()
+    {
+        return Err(ApiError::invalid(
+            "object_id",
+            "parameter_invalid",
+            "`object_id` must be a payment intent or refund id.",
+        ));
     }
     let rows = tradewind_storage::events::list(
         state.store.pool(),

@@ -50,7 +50,7 @@ pub async fn roll(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
     ApiJson(body): ApiJson<RollKeys>,
-) -> ApiResult<Json<RolledKey>> {
+) -> ApiResult<(axum::Extension<crate::idempotency::NotStored>, Json<RolledKey>)> {
     if body.kind != "secret" && body.kind != "publishable" {
         return Err(ApiError::invalid("type", "parameter_invalid", "`type` must be `secret` or `publishable`."));
     }
@@ -66,5 +66,6 @@ pub async fn roll(
         .await?;
     let key = insert_key(transaction.connection(), auth.merchant_id.as_str(), &body.kind, now).await?;
     transaction.commit().await?;
-    Ok(Json(RolledKey { object: "api_key", kind: body.kind, key, previous_expires_at: expires_at }))
+    let rolled = RolledKey { object: "api_key", kind: body.kind, key, previous_expires_at: expires_at };
+    Ok((axum::Extension(crate::idempotency::NotStored), Json(rolled)))
 }

@@ -246,7 +246,7 @@ pub async fn retrieve(
     Path(id): Path<String>,
     query: Result<Query<RetrieveQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<PaymentIntentObject>> {
-    let query = query.map_err(|error| ApiError::bad_request("parameter_invalid", error.body_text()))?;
+    let query = query.map_err(crate::extract::query_error)?;
     let intent = load(&state, auth.merchant_id.as_str(), &id).await?;
     check_client_secret(&auth, &intent, query.client_secret.as_deref())?;
     Ok(Json(PaymentIntentObject::from_row(&intent)))
@@ -381,7 +381,7 @@ pub async fn capture(
     if amount <= 0 || amount > capturable {
         return Err(ApiError::invalid(
             "amount_to_capture",
-            "amount_too_large",
+            if amount <= 0 { "amount_too_small" } else { "amount_too_large" },
             format!("`amount_to_capture` must be between 1 and the capturable amount ({capturable})."),
         ));
     }
@@ -442,7 +442,7 @@ pub async fn list(
     SecretAuth(auth): SecretAuth,
     query: Result<Query<ListPaymentIntents>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<ListObject<PaymentIntentObject>>> {
-    let Query(query) = query.map_err(|error| ApiError::bad_request("parameter_invalid", error.body_text()))?;
+    let Query(query) = query.map_err(crate::extract::query_error)?;
     let limit = page_limit(query.limit)?;
     if let Some(status) = &query.status
         && IntentStatus::parse(status).is_none()

@@ -74,11 +74,7 @@ pub async fn list(
     _auth: Authenticated,
     query: Result<Query<MethodsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<MethodList>> {
-    let Query(query) = query.map_err(|error| {
-        let text = error.body_text();
-        let param = if text.contains("currency") { "currency" } else if text.contains("amount") { "amount" } else { "country" };
-        ApiError::invalid(param, "parameter_invalid", text)
-    })?;
+    let Query(query) = query.map_err(crate::extract::query_error)?;
     let currency = validate::currency("currency", &query.currency)?;
     if let Some(country) = &query.country
         && !is_country_code(country)

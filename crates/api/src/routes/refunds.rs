@@ -42,10 +42,14 @@ pub async fn list(
     SecretAuth(auth): SecretAuth,
     query: Result<Query<ListRefunds>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<ListObject<RefundObject>>> {
-    let Query(query) = query.map_err(|error| ApiError::bad_request("parameter_invalid", error.body_text()))?;
+    let Query(query) = query.map_err(crate::extract::query_error)?;
     let limit = page_limit(query.limit)?;
     if let Some(cursor) = &query.starting_after {
         RefundId::parse(cursor).map_err(|error| ApiError::invalid("starting_after", "parameter_invalid", error.to_string()))?;
+    }
+    if let Some(intent) = &query.payment_intent {
+        tradewind_payments::id::PaymentIntentId::parse(intent)
+            .map_err(|error| ApiError::invalid("payment_intent", "parameter_invalid", error.to_string()))?;
     }
     let rows = refunds::list(
         state.store.pool(),

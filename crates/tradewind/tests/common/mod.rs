@@ -1,7 +1,6 @@
 //! Test harness: starts the real server on port 0 against a fresh database (a new
 //! SQLite file, or a new PostgreSQL schema) and talks to it over HTTP.
 #![allow(dead_code)]
-
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::Value;
@@ -106,9 +105,8 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
     let application = Application::build(&config, Arc::new(SystemClock)).await.expect("build app");
     let base_url = application.base_url.clone();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let merchant = tradewind_api::keys::create_merchant(&application.state.store, "Test Shop", now)
-        .await
-        .expect("merchant");
+    let merchant =
+        tradewind_api::keys::create_merchant(&application.state.store, "Test Shop", now).await.expect("merchant");
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(application.run(async move {
         let _ = stopped.await;
