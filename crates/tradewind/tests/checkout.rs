@@ -8,7 +8,12 @@ mod common;
 use common::{TestApp, card};
 use serde_json::json;
 
-on_both_backends!(session_offers_market_methods_and_completes, redirect_return_and_decline, payment_links_open_sessions);
+on_both_backends!(
+    session_offers_market_methods_and_completes,
+    redirect_return_and_decline,
+    payment_links_open_sessions,
+    sessions_expire_after_a_day,
+);
 
 async fn session_offers_market_methods_and_completes(app: TestApp) {
     let (status, session) = app
@@ -97,4 +102,20 @@ async fn payment_links_open_sessions(app: TestApp) {
     assert!(page.contains("no longer active"));
     let (_, listed) = app.get("/v1/payment_links").await;
     assert_eq!(listed["data"][0]["id"], link_id);
+}
+
+async fn sessions_expire_after_a_day(app: TestApp) {
+    let (_, session) = app.post("/v1/checkout_sessions", json!({"amount": 1000, "currency": "usd"})).await;
+    let id = session["id"].as_str().unwrap();
+    assert_eq!(session["expires_at"].as_i64().unwrap() - session["created"].as_i64().unwrap(), 86_400);
+    app.advance_clock(86_400 - 60).await;
+    let (_, open) = app.get(&format!("/v1/checkout_sessions/{id}")).await;
+    assert_eq!(open["status"], "open");
+    app.advance_clock(120).await;
+    let (_, expired) = app.get(&format!("/v1/checkout_sessions/{id}")).await;
+    assert_eq!(expired["status"], "expired");
+    let (status, _, page) = app.get_page(session["url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("expired"), "{page}");
+    assert!(!page.contains("id=\"pay\""));
 }

@@ -39,13 +39,23 @@ struct SessionInput {
     payment_link_id: Option<String>,
 }
 
-fn session_object(state: &AppState, session: &CheckoutSessionRow, intent: &PaymentIntentRow) -> CheckoutSessionObject {
+/// An open session past its lifetime reads as expired.
+fn session_status(session: &CheckoutSessionRow, now: i64) -> &str {
+    if session.status == "open" && now >= session.expires_at { "expired" } else { &session.status }
+}
+
+fn session_object(
+    state: &AppState,
+    session: &CheckoutSessionRow,
+    intent: &PaymentIntentRow,
+    now: i64,
+) -> CheckoutSessionObject {
     let paid = matches!(intent.status.as_str(), "succeeded" | "requires_capture");
     CheckoutSessionObject {
         id: session.id.clone(),
         object: "checkout.session",
         url: state.url(&format!("/checkout/{}", session.id)),
-        status: session.status.clone(),
+        status: session_status(session, now).to_owned(),
         payment_status: if paid { "paid" } else { "unpaid" }.to_owned(),
         payment_intent: intent.id.clone(),
         payment_link: session.payment_link_id.clone(),
@@ -147,7 +157,7 @@ pub async fn create(
         payment_link_id: None,
     };
     let (session, intent) = create_session(&state, auth.merchant_id.as_str(), input, now).await?;
-    Ok(Json(session_object(&state, &session, &intent)))
+    Ok(Json(session_object(&state, &session, &intent, now)))
 }
 
 #[utoipa::path(get, path = "/v1/checkout_sessions/{id}", params(("id" = String, Path)),
@@ -165,13 +175,15 @@ pub async fn retrieve(
     let intent = payment_intents::get(state.store.pool(), &session.merchant_id, &session.payment_intent_id)
         .await?
         .ok_or_else(missing)?;
-    Ok(Json(session_object(&state, &session, &intent)))
+    Ok(Json(session_object(&state, &session, &intent, auth.now(&state))))
 }
 
 struct Loaded {
     session: CheckoutSessionRow,
     intent: PaymentIntentRow,
     merchant_name: String,
+    /// The merchant's clock.
+    now: i64,
 }
 
 async fn load_session(state: &AppState, id: &str) -> ApiResult<Loaded> {
@@ -182,7 +194,8 @@ async fn load_session(state: &AppState, id: &str) -> ApiResult<Loaded> {
         .await?
         .ok_or_else(missing)?;
     let merchant = tradewind_storage::merchants::get(state.store.pool(), &session.merchant_id).await?.ok_or_else(missing)?;
-    Ok(Loaded { session, intent, merchant_name: merchant.name })
+    let now = state.clock.now().saturating_add(merchant.clock_offset_seconds);
+    Ok(Loaded { session, intent, merchant_name: merchant.name, now })
 }
 
 #[derive(Deserialize)]
@@ -204,6 +217,12 @@ pub async fn page(
     let loaded = load_session(&state, &id).await?;
     if loaded.session.status == "complete" || loaded.intent.status == "succeeded" {
         return Ok(Redirect::to(&format!("/checkout/{id}/complete")).into_response());
+    }
+    if session_status(&loaded.session, loaded.now) == "expired" {
+        return html(pages::render_message(
+            "This checkout has expired",
+            "Return to the shop to start a new checkout.",
+        ));
     }
     let accept_language = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok());
     let locale = Locale::negotiate(params.locale.as_deref().or(loaded.session.locale.as_deref()), accept_language);
