@@ -5,7 +5,7 @@ use super::session::{Market, create_checkout, expect_success_page};
 use crate::common::spawn_app;
 use anyhow::ensure;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ideal_payment_approved_at_the_bank_reaches_the_success_page() -> anyhow::Result<()> {
     let Some(chromium) = harness::launch().await? else {
         return Ok(());
@@ -36,5 +36,5 @@ async fn ideal_payment_approved_at_the_bank_reaches_the_success_page() -> anyhow
     tab.click("#approve").await?;
 
     expect_success_page(&tab).await?;
-    Ok(())
+    chromium.close().await
 }

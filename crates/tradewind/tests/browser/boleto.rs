@@ -6,7 +6,7 @@ use super::session::{Market, create_checkout, expect_success_page};
 use crate::common::spawn_app;
 use anyhow::ensure;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boleto_voucher_is_shown_and_the_buyer_finishes() -> anyhow::Result<()> {
     let Some(chromium) = harness::launch().await? else {
         return Ok(());
@@ -54,5 +54,5 @@ async fn boleto_voucher_is_shown_and_the_buyer_finishes() -> anyhow::Result<()> 
 
     tab.click("#done").await?;
     expect_success_page(&tab).await?;
-    Ok(())
+    chromium.close().await
 }

@@ -13,7 +13,7 @@ const US_USD: Market = Market {
     locale: "en",
 };
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn card_with_three_d_secure_reaches_the_success_page() -> anyhow::Result<()> {
     let Some(chromium) = harness::launch().await? else {
         return Ok(());
@@ -39,10 +39,10 @@ async fn card_with_three_d_secure_reaches_the_success_page() -> anyhow::Result<(
         matches!(status.as_str(), "succeeded" | "requires_capture"),
         "status {status}"
     );
-    Ok(())
+    chromium.close().await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declined_card_shows_the_reason_and_stays_on_the_page() -> anyhow::Result<()> {
     let Some(chromium) = harness::launch().await? else {
         return Ok(());
@@ -70,5 +70,5 @@ async fn declined_card_shows_the_reason_and_stays_on_the_page() -> anyhow::Resul
     );
     let pay_enabled: bool = tab.eval("!document.getElementById('pay').disabled").await?;
     ensure!(pay_enabled, "the pay button stays disabled after a decline");
-    Ok(())
+    chromium.close().await
 }

@@ -11,6 +11,7 @@ use chromiumoxide::page::{Page, ScreenshotParams};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -34,23 +35,48 @@ const BROWSERS_MAX: usize = 2;
 
 static BROWSER_SLOTS: Semaphore = Semaphore::const_new(BROWSERS_MAX);
 static PROFILE_COUNTER: AtomicU64 = AtomicU64::new(0);
+static SWEEP_STALE_PROFILES: Once = Once::new();
+/// Profiles are `<temp>/tradewind-chromium-<pid>-<n>`.
+const PROFILE_PREFIX: &str = "tradewind-chromium-";
 
 /// A fresh `--user-data-dir`, removed when the browser is gone.
 struct Profile(PathBuf);
 
 impl Profile {
     fn create() -> anyhow::Result<Profile> {
+        SWEEP_STALE_PROFILES.call_once(sweep_stale_profiles);
         let unique = PROFILE_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "tradewind-chromium-{}-{unique}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("{PROFILE_PREFIX}{}-{unique}", std::process::id()));
         if path.exists() {
             std::fs::remove_dir_all(&path)
                 .with_context(|| format!("clearing {}", path.display()))?;
         }
         std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
         Ok(Profile(path))
+    }
+}
+
+/// Removes profiles left by earlier test runs whose process is gone. Chromium's
+/// helper processes can outlive the browser by a moment and write a few bytes
+/// (the disk cache index) after a profile was removed; this keeps /tmp bounded.
+fn sweep_stale_profiles() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let owner = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(PROFILE_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = owner
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -128,18 +154,38 @@ pub async fn launch() -> anyhow::Result<Option<Chromium>> {
 }
 
 impl Chromium {
+    /// Closes the browser and waits for it to exit, so that its profile is removed
+    /// whole. Dropping without closing (a failed test) kills it in the background.
+    pub async fn close(mut self) -> anyhow::Result<()> {
+        bounded("closing chromium", async {
+            self.browser.close().await?;
+            self.browser.wait().await?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Opens a new tab at `url` and waits for its document to load.
     pub async fn open(&self, url: &str) -> anyhow::Result<Tab> {
-        let page = self
-            .browser
-            .new_page(url)
-            .await
-            .with_context(|| format!("opening {url}"))?;
+        let page = bounded(&format!("opening {url}"), async {
+            Ok(self.browser.new_page(url).await?)
+        })
+        .await?;
         let tab = Tab { page };
         tab.wait_until("document.readyState === 'complete'", "the page to load")
             .await?;
         Ok(tab)
     }
+}
+
+/// Runs one DevTools operation that has no deadline of its own within [`WAIT_TIMEOUT`].
+async fn bounded<T>(
+    what: &str,
+    operation: impl Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    tokio::time::timeout(WAIT_TIMEOUT, operation)
+        .await
+        .map_err(|_| anyhow!("timed out after {WAIT_TIMEOUT:?} {what}"))?
 }
 
 /// One browser tab.
@@ -235,16 +281,13 @@ impl Tab {
     /// Clicks the element's centre, as a person would, once it is visible.
     pub async fn click(&self, selector: &str) -> anyhow::Result<()> {
         self.wait_for_visible(selector).await?;
-        let element = self
-            .page
-            .find_element(selector)
-            .await
-            .with_context(|| format!("finding {selector}"))?;
-        element
-            .click()
-            .await
-            .with_context(|| format!("clicking {selector}"))?;
-        Ok(())
+        self.bring_to_front().await?;
+        bounded(&format!("clicking {selector}"), async {
+            let element = self.page.find_element(selector).await?;
+            element.click().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Replaces a field's text by typing `text` key by key, so the page's input
@@ -258,18 +301,23 @@ impl Tab {
             ))
             .await?;
         ensure!(cleared, "{selector} disappeared before typing");
-        let element = self
-            .page
-            .find_element(selector)
-            .await
-            .with_context(|| format!("finding {selector}"))?;
-        element
-            .click()
-            .await?
-            .type_str(text)
-            .await
-            .with_context(|| format!("typing into {selector}"))?;
-        Ok(())
+        self.bring_to_front().await?;
+        bounded(&format!("typing into {selector}"), async {
+            let element = self.page.find_element(selector).await?;
+            element.click().await?.type_str(text).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Makes this the visible tab. Synthesized mouse and key events are acknowledged
+    /// only once the tab draws a frame, and a background tab draws none.
+    async fn bring_to_front(&self) -> anyhow::Result<()> {
+        bounded("bringing the tab to the front", async {
+            self.page.bring_to_front().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// The element's `textContent`, trimmed; fails when nothing matches.

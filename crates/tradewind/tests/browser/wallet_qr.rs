@@ -6,7 +6,7 @@ use super::session::{Market, create_checkout, expect_success_page};
 use crate::common::spawn_app;
 use anyhow::{Context, ensure};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grabpay_qr_approved_in_another_tab_completes_the_checkout() -> anyhow::Result<()> {
     let Some(chromium) = harness::launch().await? else {
         return Ok(());
@@ -66,5 +66,5 @@ async fn grabpay_qr_approved_in_another_tab_completes_the_checkout() -> anyhow::
     wallet.click("#approve").await?;
 
     expect_success_page(&checkout).await?;
-    Ok(())
+    chromium.close().await
 }
