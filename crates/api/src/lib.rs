@@ -5,6 +5,7 @@
 //! - [`state`]: shared state and the injectable clock.
 //! - [`error`]: the one Stripe-shaped error type.
 //! - [`extract`]: JSON bodies that name bad parameters; API-key authentication.
+//! - [`key_cache`]: API keys recently authenticated, so most requests skip the query.
 //! - [`idempotency`]: the `Idempotency-Key` middleware.
 //! - [`wire`]: request and response models with OpenAPI schemas.
 //! - [`flows`]: what confirmation, provider actions, refunds and due work decide.
@@ -16,6 +17,7 @@ pub mod error;
 pub mod extract;
 pub mod flows;
 pub mod idempotency;
+pub mod key_cache;
 pub mod keys;
 pub mod metrics;
 pub mod pages;
@@ -80,6 +82,24 @@ async fn json_errors(request: Request, next: Next) -> Response {
     error.into_response()
 }
 
+/// Buyer-facing pages carry card fields and client secrets: no inline script, no
+/// framing by other sites, no caching, no referrer leaking the URL.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
+
+async fn buyer_page_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    headers.insert(axum::http::header::REFERRER_POLICY, axum::http::HeaderValue::from_static("same-origin"));
+    headers.insert(axum::http::header::X_CONTENT_TYPE_OPTIONS, axum::http::HeaderValue::from_static("nosniff"));
+    response
+}
+
 async fn not_found() -> Response {
     let mut error = error::ApiError::bad_request("resource_missing", "Unrecognized request URL.");
     error.status = axum::http::StatusCode::NOT_FOUND;
@@ -89,7 +109,7 @@ async fn not_found() -> Response {
 async fn asset(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
     match pages::asset(&path) {
         Some((content_type, bytes)) => {
-            ([(axum::http::header::CONTENT_TYPE, content_type), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")], bytes.into_owned()).into_response()
+            ([(axum::http::header::CONTENT_TYPE, content_type), (axum::http::header::CACHE_CONTROL, "public, max-age=31536000, immutable")], bytes.into_owned()).into_response()
         }
         None => (axum::http::StatusCode::NOT_FOUND, "not found").into_response(),
     }
@@ -120,7 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sandbox/deliveries/{id}/refuse", post(sandbox::refuse))
         .route("/v1/sandbox/boletos/{id}/pay", post(sandbox::pay_boleto))
         .layer(middleware::from_fn_with_state(state.clone(), idempotency::middleware));
-    let pages = Router::new()
+    let buyer_pages = Router::new()
         .route("/checkout/{id}", get(checkout::page))
         .route("/checkout/{id}/return", get(checkout::return_from_provider))
         .route("/checkout/{id}/complete", get(checkout::complete))
@@ -131,12 +151,15 @@ pub fn router(state: AppState) -> Router {
         .route("/sandbox/boleto/{attempt}", get(sandbox_pages::boleto_page))
         .route("/sandbox/boleto/{attempt}/pay", post(sandbox_pages::boleto_pay))
         .route("/sandbox/qr/{file}", get(sandbox_pages::qr_code))
+        .layer(middleware::from_fn(buyer_page_headers));
+    let pages = Router::new()
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(operations::healthz))
         .route("/metrics", get(operations::metrics))
         .route("/openapi.json", get(docs::openapi))
         .route("/docs", get(docs::reference));
-    api.merge(pages)
+    api.merge(buyer_pages)
+        .merge(pages)
         .fallback(not_found)
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))

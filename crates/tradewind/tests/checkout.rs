@@ -33,6 +33,10 @@ async fn session_offers_market_methods_and_completes(app: TestApp) {
     assert!(page.contains("lang=\"es\""), "the session's locale");
     assert!(!page.contains(&app.secret_key), "only the publishable key reaches the page");
     assert!(page.contains(&app.publishable_key));
+    let response = app.client.get(&url).send().await.unwrap();
+    let policy = response.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(response.headers()["cache-control"], "no-store", "the page holds a client secret");
 
     // The buyer pays with the publishable key and the client secret, then completes.
     let intent_id = session["payment_intent"].as_str().unwrap();
