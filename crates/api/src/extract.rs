@@ -225,9 +225,19 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Authenticat
     } else {
         return Err(ApiError::unauthorized(format!("Invalid API Key provided: {}", redacted(key))));
     };
-    let found = tradewind_storage::api_keys::find_active(state.store.pool(), &hash_key(key), state.clock.now())
-        .await?
-        .ok_or_else(|| ApiError::unauthorized(format!("Invalid API Key provided: {}", redacted(key))))?;
+    let key_hash = hash_key(key);
+    let now = state.clock.now();
+    let found = match state.key_cache.get(&key_hash, now) {
+        Some(cached) => cached,
+        None => {
+            let generation = state.key_cache.generation();
+            let found = tradewind_storage::api_keys::find_active(state.store.pool(), &key_hash, now)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized(format!("Invalid API Key provided: {}", redacted(key))))?;
+            state.key_cache.insert(key_hash, found.clone(), generation);
+            found
+        }
+    };
     let merchant_id = MerchantId::parse(&found.merchant_id)
         .map_err(|error| ApiError::internal(&error))?;
     Ok(Authenticated {

@@ -1,5 +1,6 @@
 //! Shared state of the HTTP layer: the store, configuration, the clock and metrics.
 
+use crate::key_cache::KeyCache;
 use crate::metrics::Metrics;
 use std::sync::Arc;
 use tradewind_storage::Store;
@@ -44,11 +45,12 @@ pub struct AppState {
     pub config: ApiConfig,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
+    pub key_cache: Arc<KeyCache>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ApiConfig, clock: Arc<dyn Clock>) -> Self {
-        AppState { store, config, clock, metrics: Arc::new(Metrics::new()) }
+        AppState { store, config, clock, metrics: Arc::new(Metrics::new()), key_cache: Arc::new(KeyCache::new()) }
     }
 
     /// An absolute URL on this server.

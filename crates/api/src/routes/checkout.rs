@@ -135,6 +135,7 @@ async fn create_session(
     Ok((session, intent))
 }
 
+/// Creates a hosted checkout session; send the buyer to its `url`.
 #[utoipa::path(post, path = "/v1/checkout_sessions", request_body = CreateCheckoutSession,
     responses((status = 200, body = CheckoutSessionObject)), security(("bearer" = [])), tag = "Checkout")]
 pub async fn create(
@@ -160,6 +161,7 @@ pub async fn create(
     Ok(Json(session_object(&state, &session, &intent, now)))
 }
 
+/// Retrieves a checkout session.
 #[utoipa::path(get, path = "/v1/checkout_sessions/{id}", params(("id" = String, Path)),
     responses((status = 200, body = CheckoutSessionObject)), security(("bearer" = [])), tag = "Checkout")]
 pub async fn retrieve(
@@ -343,6 +345,7 @@ fn link_object(state: &AppState, row: &PaymentLinkRow) -> PaymentLinkObject {
     }
 }
 
+/// Creates a reusable payment link for a fixed amount.
 #[utoipa::path(post, path = "/v1/payment_links", request_body = CreatePaymentLink,
     responses((status = 200, body = PaymentLinkObject)), security(("bearer" = [])), tag = "Checkout")]
 pub async fn create_link(
@@ -385,6 +388,7 @@ async fn load_link(state: &AppState, merchant_id: Option<&str>, id: &str) -> Api
     Ok(row)
 }
 
+/// Retrieves a payment link.
 #[utoipa::path(get, path = "/v1/payment_links/{id}", params(("id" = String, Path)),
     responses((status = 200, body = PaymentLinkObject)), security(("bearer" = [])), tag = "Checkout")]
 pub async fn retrieve_link(
@@ -396,6 +400,7 @@ pub async fn retrieve_link(
     Ok(Json(link_object(&state, &row)))
 }
 
+/// Activates or deactivates a payment link.
 #[utoipa::path(post, path = "/v1/payment_links/{id}", request_body = UpdatePaymentLink, params(("id" = String, Path)),
     responses((status = 200, body = PaymentLinkObject)), security(("bearer" = [])), tag = "Checkout")]
 pub async fn update_link(
@@ -412,6 +417,7 @@ pub async fn update_link(
     Ok(Json(link_object(&state, &row)))
 }
 
+/// Lists payment links, newest first.
 #[utoipa::path(get, path = "/v1/payment_links", params(PageQuery),
     responses((status = 200, body = ListObject<PaymentLinkObject>)), security(("bearer" = [])), tag = "Checkout")]
 pub async fn list_links(

@@ -53,6 +53,7 @@ const REFERENCE_PAGE: &str = r##"<!doctype html>
 <style>
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1a1f36;display:flex}
 nav{width:260px;height:100vh;overflow:auto;position:sticky;top:0;background:#f6f8fa;padding:16px;box-sizing:border-box;border-inline-end:1px solid #e3e8ee}
+nav h4{margin:14px 0 4px;font-size:12px;text-transform:uppercase;color:#697386}
 nav a{display:block;color:#425466;text-decoration:none;font-size:13px;padding:2px 0}
 main{flex:1;padding:24px 40px;max-width:900px}
 .op{border-top:1px solid #e3e8ee;padding:18px 0}
@@ -80,9 +81,21 @@ function fields(doc, schema){
 fetch("/openapi.json").then(r => r.json()).then(doc => {
   document.getElementById("intro").innerHTML = esc(doc.info.description);
   const nav = document.getElementById("nav"), main = document.getElementById("main");
-  let n = 0;
+  const order = ["Payment intents", "Payment methods", "Refunds", "Checkout", "Events", "Account", "Sandbox"];
+  const groups = new Map(order.map(tag => [tag, []]));
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [verb, op] of Object.entries(item)) {
+      const tag = (op.tags || ["Other"])[0];
+      if (!groups.has(tag)) groups.set(tag, []);
+      groups.get(tag).push([path, verb, op]);
+    }
+  }
+  let n = 0;
+  for (const [tag, ops] of groups) {
+    if (!ops.length) continue;
+    nav.insertAdjacentHTML("beforeend", `<h4>${esc(tag)}</h4>`);
+    main.insertAdjacentHTML("beforeend", `<h2>${esc(tag)}</h2>`);
+    for (const [path, verb, op] of ops) {
       const id = "op" + (n++);
       nav.insertAdjacentHTML("beforeend", `<a href="#${id}">${verb.toUpperCase()} ${esc(path)}</a>`);
       const body = op.requestBody && op.requestBody.content["application/json"];
@@ -90,7 +103,7 @@ fetch("/openapi.json").then(r => r.json()).then(doc => {
       const ok = op.responses && op.responses["200"] && op.responses["200"].content;
       const out = ok && ok["application/json"] && ok["application/json"].schema;
       main.insertAdjacentHTML("beforeend", `<section class="op" id="${id}"><h3><span class="verb ${verb}">${verb.toUpperCase()}</span><code>${esc(path)}</code></h3>
-        <p>${esc((op.tags || []).join(", "))}</p>
+        <p>${esc(op.summary || op.description || "")}</p>
         ${params ? `<h4>Parameters</h4><table>${params}</table>` : ""}
         ${body ? `<h4>Request body</h4>${fields(doc, body.schema)}` : ""}
         ${out ? `<h4>Response: ${esc(schemaName(out.$ref) || "object")}</h4>${fields(doc, out)}` : ""}

@@ -13,6 +13,7 @@ use tradewind_payments::id::EventId;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListEvents {
     pub limit: Option<i64>,
@@ -33,6 +34,7 @@ pub struct EventObject {
     pub data: serde_json::Value,
 }
 
+/// Lists events, newest first; each was written with the change it describes.
 #[utoipa::path(get, path = "/v1/events", params(ListEvents),
     responses((status = 200, body = ListObject<EventObject>)), security(("bearer" = [])), tag = "Events")]
 pub async fn list(

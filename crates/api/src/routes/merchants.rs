@@ -19,6 +19,7 @@ pub struct AccountObject {
     pub name: String,
 }
 
+/// Retrieves the merchant account the key belongs to.
 #[utoipa::path(get, path = "/v1/account", responses((status = 200, body = AccountObject)), security(("bearer" = [])), tag = "Account")]
 pub async fn retrieve(SecretAuth(auth): SecretAuth) -> Json<AccountObject> {
     Json(AccountObject { id: auth.merchant_id.to_string(), object: "account", name: auth.merchant_name })
@@ -44,6 +45,7 @@ pub struct RolledKey {
     pub previous_expires_at: i64,
 }
 
+/// Rolls a key: returns a new one (shown once) and ends the old one, now or after `expires_in` seconds.
 #[utoipa::path(post, path = "/v1/account/keys/roll", request_body = RollKeys,
     responses((status = 200, body = RolledKey)), security(("bearer" = [])), tag = "Account")]
 pub async fn roll(
@@ -62,10 +64,16 @@ pub async fn roll(
     let now = state.clock.now();
     let expires_at = now + grace;
     let mut transaction = state.store.begin().await?;
-    tradewind_storage::api_keys::expire_kind(transaction.connection(), auth.merchant_id.as_str(), &body.kind, expires_at)
-        .await?;
+    let expired = tradewind_storage::api_keys::expire_kind(
+        transaction.connection(),
+        auth.merchant_id.as_str(),
+        &body.kind,
+        expires_at,
+    )
+    .await?;
     let key = insert_key(transaction.connection(), auth.merchant_id.as_str(), &body.kind, now).await?;
     transaction.commit().await?;
+    state.key_cache.forget_keys(&expired);
     let rolled = RolledKey { object: "api_key", kind: body.kind, key, previous_expires_at: expires_at };
     Ok((axum::Extension(crate::idempotency::NotStored), Json(rolled)))
 }

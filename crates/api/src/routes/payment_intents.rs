@@ -134,6 +134,7 @@ fn answer(mut intent: PaymentIntentRow) -> Json<PaymentIntentObject> {
     Json(PaymentIntentObject::from_row(&intent))
 }
 
+/// Creates a payment intent; with `confirm: true` and `payment_method_data` it is confirmed at once.
 #[utoipa::path(post, path = "/v1/payment_intents", request_body = CreatePaymentIntent,
     responses((status = 200, body = PaymentIntentObject)), security(("bearer" = [])), tag = "Payment intents")]
 pub async fn create(
@@ -238,6 +239,7 @@ pub async fn create(
     Ok(Json(object))
 }
 
+/// Retrieves a payment intent (with a publishable key, pass its `client_secret`).
 #[utoipa::path(get, path = "/v1/payment_intents/{id}", params(("id" = String, Path), RetrieveQuery),
     responses((status = 200, body = PaymentIntentObject)), security(("bearer" = [])), tag = "Payment intents")]
 pub async fn retrieve(
@@ -252,6 +254,7 @@ pub async fn retrieve(
     Ok(Json(PaymentIntentObject::from_row(&intent)))
 }
 
+/// Updates amount, currency, methods, customer, description or metadata before confirmation.
 #[utoipa::path(post, path = "/v1/payment_intents/{id}", request_body = UpdatePaymentIntent, params(("id" = String, Path)),
     responses((status = 200, body = PaymentIntentObject)), security(("bearer" = [])), tag = "Payment intents")]
 pub async fn update(
@@ -324,6 +327,7 @@ pub async fn update(
     Ok(answer(intent))
 }
 
+/// Confirms with the buyer's `payment_method_data`; answers the intent, with `next_action` when the buyer must act, or 402 when declined.
 #[utoipa::path(post, path = "/v1/payment_intents/{id}/confirm", request_body = ConfirmPaymentIntent, params(("id" = String, Path)),
     responses((status = 200, body = PaymentIntentObject), (status = 402, description = "Declined")), security(("bearer" = [])), tag = "Payment intents")]
 pub async fn confirm_intent(
@@ -365,6 +369,7 @@ pub async fn confirm_intent(
     Ok(Json(object))
 }
 
+/// Captures an authorised payment, fully or partly (`amount_to_capture`).
 #[utoipa::path(post, path = "/v1/payment_intents/{id}/capture", request_body = CapturePaymentIntent, params(("id" = String, Path)),
     responses((status = 200, body = PaymentIntentObject)), security(("bearer" = [])), tag = "Payment intents")]
 pub async fn capture(
@@ -400,6 +405,7 @@ pub async fn capture(
     Ok(answer(intent))
 }
 
+/// Cancels a payment that is not yet processing or paid.
 #[utoipa::path(post, path = "/v1/payment_intents/{id}/cancel", request_body = CancelPaymentIntent, params(("id" = String, Path)),
     responses((status = 200, body = PaymentIntentObject)), security(("bearer" = [])), tag = "Payment intents")]
 pub async fn cancel(
@@ -435,6 +441,7 @@ pub async fn cancel(
     Ok(answer(intent))
 }
 
+/// Lists payment intents, newest first, with cursor pagination and filters.
 #[utoipa::path(get, path = "/v1/payment_intents", params(ListPaymentIntents),
     responses((status = 200, body = ListObject<PaymentIntentObject>)), security(("bearer" = [])), tag = "Payment intents")]
 pub async fn list(
@@ -470,6 +477,7 @@ pub async fn list(
     Ok(Json(ListObject::new(data, limit, "/v1/payment_intents")))
 }
 
+/// Lists every confirmation attempt of a payment intent: connector, method details, outcome, decline code.
 #[utoipa::path(get, path = "/v1/payment_intents/{id}/attempts", params(("id" = String, Path)),
     responses((status = 200, body = ListObject<PaymentAttemptObject>)), security(("bearer" = [])), tag = "Payment intents")]
 pub async fn list_attempts(

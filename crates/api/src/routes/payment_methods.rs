@@ -12,6 +12,7 @@ use tradewind_payments::method::{ConfirmationFlow, RefundPolicy, available_metho
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MethodsQuery {
     /// ISO 3166-1 alpha-2 buyer country.
@@ -67,6 +68,7 @@ fn refund_name(policy: RefundPolicy) -> &'static str {
     }
 }
 
+/// Lists the methods a buyer in `country` paying `amount` of `currency` can use, with their limits and flows.
 #[utoipa::path(get, path = "/v1/payment_methods", params(MethodsQuery),
     responses((status = 200, body = MethodList)), security(("bearer" = [])), tag = "Payment methods")]
 pub async fn list(

@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use tradewind_payments::id::RefundId;
 use tradewind_storage::refunds;
 
+/// Refunds a payment in full or in part; never more than was captured.
 #[utoipa::path(post, path = "/v1/refunds", request_body = CreateRefund,
     responses((status = 200, body = RefundObject)), security(("bearer" = [])), tag = "Refunds")]
 pub async fn create(
@@ -21,6 +22,7 @@ pub async fn create(
     Ok(Json(flows::refund::create(&state, &auth, body).await?))
 }
 
+/// Retrieves a refund.
 #[utoipa::path(get, path = "/v1/refunds/{id}", params(("id" = String, Path)),
     responses((status = 200, body = RefundObject)), security(("bearer" = [])), tag = "Refunds")]
 pub async fn retrieve(
@@ -35,6 +37,7 @@ pub async fn retrieve(
     Ok(Json(RefundObject::from_row(&row)))
 }
 
+/// Lists refunds, newest first.
 #[utoipa::path(get, path = "/v1/refunds", params(ListRefunds),
     responses((status = 200, body = ListObject<RefundObject>)), security(("bearer" = [])), tag = "Refunds")]
 pub async fn list(

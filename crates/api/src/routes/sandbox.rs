@@ -29,6 +29,7 @@ pub struct ClockObject {
     pub refunds_settled: u64,
 }
 
+/// Reads the merchant's sandbox clock.
 #[utoipa::path(get, path = "/v1/sandbox/clock", responses((status = 200, body = ClockObject)), security(("bearer" = [])), tag = "Sandbox")]
 pub async fn clock(State(state): State<AppState>, SecretAuth(auth): SecretAuth) -> Json<ClockObject> {
     Json(ClockObject {
@@ -48,6 +49,7 @@ pub struct AdvanceClock {
     pub seconds: i64,
 }
 
+/// Advances the sandbox clock; expiries and delayed outcomes that fall due happen now.
 #[utoipa::path(post, path = "/v1/sandbox/clock/advance", request_body = AdvanceClock,
     responses((status = 200, body = ClockObject)), security(("bearer" = [])), tag = "Sandbox")]
 pub async fn advance(
@@ -61,6 +63,8 @@ pub async fn advance(
     let mut transaction = state.store.begin().await?;
     let offset = merchants::advance_clock(transaction.connection(), auth.merchant_id.as_str(), body.seconds).await?;
     transaction.commit().await?;
+    // The merchant's keys carry its clock offset.
+    state.key_cache.forget_merchant(auth.merchant_id.as_str());
     let now = state.clock.now().saturating_add(offset);
     let report = sweep::run_due(&state, auth.merchant_id.as_str(), now).await?;
     Ok(Json(ClockObject {
@@ -92,6 +96,7 @@ pub struct FundingObject {
     pub payment_intent: PaymentIntentObject,
 }
 
+/// Sandbox: funds arrive for a bank transfer reference (partial, exact or over).
 #[utoipa::path(post, path = "/v1/sandbox/bank_transfers", request_body = FundTransfer,
     responses((status = 200, body = FundingObject)), security(("bearer" = [])), tag = "Sandbox")]
 pub async fn fund_transfer(
@@ -149,6 +154,7 @@ async fn act_on_current_attempt(
     Ok(Json(PaymentIntentObject::from_row(&intent)))
 }
 
+/// Sandbox: the courier collects the cash on delivery.
 #[utoipa::path(post, path = "/v1/sandbox/deliveries/{payment_intent}/collect", params(("payment_intent" = String, Path)),
     responses((status = 200, body = PaymentIntentObject)), security(("bearer" = [])), tag = "Sandbox")]
 pub async fn collect(
@@ -159,6 +165,7 @@ pub async fn collect(
     act_on_current_attempt(&state, &auth, &id, |intent, attempt, now| sandbox::delivery(intent, attempt, true, now)).await
 }
 
+/// Sandbox: the buyer refuses the cash-on-delivery parcel.
 #[utoipa::path(post, path = "/v1/sandbox/deliveries/{payment_intent}/refuse", params(("payment_intent" = String, Path)),
     responses((status = 200, body = PaymentIntentObject)), security(("bearer" = [])), tag = "Sandbox")]
 pub async fn refuse(
@@ -169,6 +176,7 @@ pub async fn refuse(
     act_on_current_attempt(&state, &auth, &id, |intent, attempt, now| sandbox::delivery(intent, attempt, false, now)).await
 }
 
+/// Sandbox: the buyer pays the Boleto voucher at a bank.
 #[utoipa::path(post, path = "/v1/sandbox/boletos/{payment_intent}/pay", params(("payment_intent" = String, Path)),
     responses((status = 200, body = PaymentIntentObject)), security(("bearer" = [])), tag = "Sandbox")]
 pub async fn pay_boleto(

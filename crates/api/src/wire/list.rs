@@ -35,6 +35,7 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub limit: Option<i64>,

@@ -81,6 +81,7 @@ pub struct CancelPaymentIntent {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListPaymentIntents {
     pub limit: Option<i64>,
@@ -96,6 +97,7 @@ pub struct ListPaymentIntents {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RetrieveQuery {
     /// Required when retrieving with a publishable key.

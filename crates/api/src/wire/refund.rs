@@ -32,6 +32,7 @@ pub struct BankAccount {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListRefunds {
     pub limit: Option<i64>,
