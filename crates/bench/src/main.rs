@@ -1,1 +1,210 @@
-fn main() {}
+//! `tradewind-bench`: creates and confirms card payments against the real server and
+//! prints throughput and latency per backend and concurrency.
+//!
+//! ```text
+//! cargo run --release -p tradewind-bench -- [--backends sqlite,postgres] [--concurrency 1,16,64]
+//!     [--seconds 10 | --payments N] [--runs 3] [--warmup-seconds 1] [--quick]
+//! ```
+//!
+//! Every cell (backend × concurrency) gets a fresh server and database, a warm-up,
+//! then `--runs` measured runs; the table shows the median of the runs. The client
+//! runs in the same process and on the same CPUs as the server, so its (small) cost
+//! is part of the figures. Only 127.0.0.1 is ever contacted.
+//!
+//! - [`server`]: the in-process server on a fresh SQLite file or PostgreSQL schema.
+//! - [`client`]: the workers, one keep-alive connection each; a payment is create + confirm.
+//! - [`report`]: percentiles, medians and the table.
+
+mod client;
+mod report;
+mod server;
+
+use anyhow::Context;
+use clap::Parser;
+use client::Target;
+use report::{Cell, RunSummary};
+use server::{Backend, Server};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The longest a run limited by `--payments` may take before it stops by itself.
+const RUN_SECONDS_MAX: f64 = 600.0;
+const SECONDS_DEFAULT: f64 = 10.0;
+const QUICK_SECONDS: f64 = 1.0;
+const QUICK_WARMUP_SECONDS: f64 = 0.2;
+const CONCURRENCY_MAX: usize = 1024;
+const RUNS_MAX: usize = 100;
+const PAYMENTS_PER_RUN_MAX: u64 = 100_000_000;
+
+#[derive(Parser)]
+#[command(name = "tradewind-bench", about = "Create + confirm card payments against the in-process server")]
+struct Cli {
+    /// Backends to measure, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "sqlite,postgres")]
+    backends: Vec<Backend>,
+    /// Concurrent workers (one keep-alive connection each), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+    concurrency: Vec<usize>,
+    /// Length of each run (default 10).
+    #[arg(long, conflicts_with = "payments")]
+    seconds: Option<f64>,
+    /// Payments per run instead of a fixed time (stops after 600 s regardless).
+    #[arg(long)]
+    payments: Option<u64>,
+    /// Measured runs per cell; the table shows their median.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Unmeasured load before the runs of each cell.
+    #[arg(long, default_value_t = 1.0)]
+    warmup_seconds: f64,
+    /// A smoke run: 1 s per cell, one run, a 0.2 s warm-up.
+    #[arg(long, conflicts_with_all = ["seconds", "runs", "warmup_seconds"])]
+    quick: bool,
+}
+
+/// How long and how much one run may go on.
+#[derive(Clone, Copy)]
+struct RunLimit {
+    duration: Duration,
+    payments: u64,
+}
+
+struct Plan {
+    run: RunLimit,
+    warmup: Duration,
+    runs: usize,
+}
+
+impl Cli {
+    fn plan(&self) -> anyhow::Result<Plan> {
+        anyhow::ensure!(!self.backends.is_empty(), "--backends names none");
+        anyhow::ensure!(
+            !self.concurrency.is_empty()
+                && self.concurrency.iter().all(|&workers| (1..=CONCURRENCY_MAX).contains(&workers)),
+            "--concurrency must list values from 1 to {CONCURRENCY_MAX}"
+        );
+        let runs = if self.quick { 1 } else { self.runs };
+        anyhow::ensure!((1..=RUNS_MAX).contains(&runs), "--runs must be 1 to {RUNS_MAX}");
+        let seconds = if self.quick { QUICK_SECONDS } else { self.seconds.unwrap_or(SECONDS_DEFAULT) };
+        let warmup_seconds = if self.quick { QUICK_WARMUP_SECONDS } else { self.warmup_seconds };
+        anyhow::ensure!(
+            seconds > 0.0 && seconds <= RUN_SECONDS_MAX,
+            "--seconds must be above 0 and at most {RUN_SECONDS_MAX}"
+        );
+        anyhow::ensure!(
+            (0.0..=RUN_SECONDS_MAX).contains(&warmup_seconds),
+            "--warmup-seconds must be 0 to {RUN_SECONDS_MAX}"
+        );
+        let run = match self.payments {
+            Some(payments) => {
+                anyhow::ensure!(
+                    (1..=PAYMENTS_PER_RUN_MAX).contains(&payments),
+                    "--payments must be 1 to {PAYMENTS_PER_RUN_MAX}"
+                );
+                RunLimit { duration: Duration::from_secs_f64(RUN_SECONDS_MAX), payments }
+            }
+            None => RunLimit { duration: Duration::from_secs_f64(seconds), payments: PAYMENTS_PER_RUN_MAX },
+        };
+        Ok(Plan { run, warmup: Duration::from_secs_f64(warmup_seconds), runs })
+    }
+}
+
+/// The server's logging as `tradewind serve` sets it up by default, so per-request
+/// logging costs what it costs in production (`RUST_LOG` overrides).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn first_line_with(path: &str, prefix: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|line| line.starts_with(prefix))?;
+    Some(line.split_once(':')?.1.trim().to_owned())
+}
+
+fn print_header(plan: &Plan) {
+    let command: Vec<String> = std::env::args().collect();
+    let cpus = std::thread::available_parallelism().map(|count| count.get()).unwrap_or(0);
+    let model = first_line_with("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".to_owned());
+    let memory = first_line_with("/proc/meminfo", "MemTotal")
+        .and_then(|text| text.trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or_else(|| "unknown".to_owned(), |kibibytes| format!("{:.1} GiB", kibibytes / 1024.0 / 1024.0));
+    let load = std::fs::read_to_string("/proc/loadavg").map(|text| text.trim().to_owned()).unwrap_or_default();
+    let build = if cfg!(debug_assertions) {
+        "debug build (figures are not meaningful; use --release)"
+    } else {
+        "release build"
+    };
+    let limit = if plan.run.payments == PAYMENTS_PER_RUN_MAX {
+        format!("{:.1} s", plan.run.duration.as_secs_f64())
+    } else {
+        format!("{} payments", plan.run.payments)
+    };
+    println!(
+        "tradewind-bench: POST /v1/payment_intents, then POST …/{{id}}/confirm with card 4242…; HTTP/1.1 keep-alive"
+    );
+    println!("command   {}", command.join(" "));
+    println!("machine   nproc {cpus}, {model}, memory {memory}, {} {}", std::env::consts::OS, std::env::consts::ARCH);
+    println!("load      {load} (/proc/loadavg at start; other work on the machine skews the figures)");
+    println!("build     {build}; client and server share one tokio runtime (one worker per CPU) in one process");
+    println!(
+        "per cell  fresh server and database, {:.1} s warm-up, {} run(s) of {limit}; latency: create + confirm",
+        plan.warmup.as_secs_f64(),
+        plan.runs
+    );
+    println!();
+}
+
+/// One cell: a fresh server, a warm-up, the measured runs, and the server stopped.
+async fn measure(backend: Backend, concurrency: usize, plan: &Plan) -> anyhow::Result<Vec<RunSummary>> {
+    let server = Server::start(backend).await?;
+    let target = Arc::new(Target::new(server.addr, &server.secret_key)?);
+    let label = format!("{} c={concurrency}", backend.name());
+    let mut runs = Vec::with_capacity(plan.runs);
+    let outcome = async {
+        if !plan.warmup.is_zero() {
+            let warmup = client::run(&target, concurrency, plan.warmup, PAYMENTS_PER_RUN_MAX).await?;
+            if let Some(error) = &warmup.first_error {
+                eprintln!("{label} warm-up: {} errors, first: {error}", warmup.errors);
+            }
+        }
+        for index in 1..=plan.runs {
+            let tally = client::run(&target, concurrency, plan.run.duration, plan.run.payments).await?;
+            if let Some(error) = &tally.first_error {
+                eprintln!("{label} run {index}: first error: {error}");
+            }
+            let summary = RunSummary::from_tally(tally);
+            eprintln!("{label} run {index}/{}: {}", plan.runs, summary.line());
+            runs.push(summary);
+        }
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    let stopped = server.stop().await.with_context(|| format!("stopping the {} server", backend.name()));
+    outcome?;
+    stopped?;
+    Ok(runs)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let plan = cli.plan()?;
+    init_logging();
+    print_header(&plan);
+    let mut cells = Vec::new();
+    for &backend in &cli.backends {
+        for &concurrency in &cli.concurrency {
+            let outcome = measure(backend, concurrency, &plan).await.map_err(|error| format!("{error:#}"));
+            if let Err(reason) = &outcome {
+                eprintln!("{} c={concurrency}: {reason}", backend.name());
+            }
+            cells.push(Cell { backend: backend.name(), concurrency, outcome });
+        }
+    }
+    print!("{}", report::table(&cells));
+    let failed = cells.iter().filter(|cell| cell.outcome.is_err()).count();
+    anyhow::ensure!(failed == 0, "{failed} cell(s) could not be measured");
+    Ok(())
+}

@@ -40,13 +40,15 @@ pub struct ActiveKey {
     pub merchant_name: String,
     pub kind: String,
     pub clock_offset_seconds: i64,
+    /// When a rolled key stops working (so a cached copy can be checked too).
+    pub expires_at: Option<i64>,
 }
 
 /// The key with this hash and its merchant, if the key has not expired at `now`.
 pub async fn find_active(pool: &AnyPool, key_hash: &str, now: i64) -> StoreResult<Option<ActiveKey>> {
     let row = sqlx::query_as(
-        "SELECT k.merchant_id, m.name AS merchant_name, k.kind, m.clock_offset_seconds FROM api_keys k \
-         JOIN merchants m ON m.id = k.merchant_id \
+        "SELECT k.merchant_id, m.name AS merchant_name, k.kind, m.clock_offset_seconds, k.expires_at \
+         FROM api_keys k JOIN merchants m ON m.id = k.merchant_id \
          WHERE k.key_hash = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)",
     )
     .bind(key_hash)

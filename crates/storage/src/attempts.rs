@@ -1,8 +1,11 @@
 //! Payment attempts: one per confirmation, with connector, method details (never a
 //! card number), outcome and decline code.
 
+use crate::batch::{self, Batch};
 use crate::{Connection, StoreResult};
-use sqlx::AnyPool;
+use sqlx::any::AnyArguments;
+use sqlx::error::BoxDynError;
+use sqlx::{AnyPool, Arguments};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
@@ -29,33 +32,40 @@ const COLUMNS: &str = "id, merchant_id, payment_intent_id, connector, payment_me
     status, amount, amount_received, error_code, decline_code, error_message, reference, flags, return_url, \
     created_at, updated_at";
 
+const INSERT: &str = "INSERT INTO payment_attempts (id, merchant_id, payment_intent_id, connector, \
+    payment_method_type, payment_method_details, status, amount, amount_received, error_code, decline_code, \
+    error_message, reference, flags, return_url, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+
+fn insert_arguments(arguments: &mut AnyArguments, row: &AttemptRow) -> Result<(), BoxDynError> {
+    arguments.add(&row.id)?;
+    arguments.add(&row.merchant_id)?;
+    arguments.add(&row.payment_intent_id)?;
+    arguments.add(&row.connector)?;
+    arguments.add(&row.payment_method_type)?;
+    arguments.add(&row.payment_method_details)?;
+    arguments.add(&row.status)?;
+    arguments.add(row.amount)?;
+    arguments.add(row.amount_received)?;
+    arguments.add(&row.error_code)?;
+    arguments.add(&row.decline_code)?;
+    arguments.add(&row.error_message)?;
+    arguments.add(&row.reference)?;
+    arguments.add(&row.flags)?;
+    arguments.add(&row.return_url)?;
+    arguments.add(row.created_at)?;
+    arguments.add(row.updated_at)
+}
+
 pub async fn insert(connection: &mut Connection, row: &AttemptRow) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO payment_attempts (id, merchant_id, payment_intent_id, connector, payment_method_type, \
-         payment_method_details, status, amount, amount_received, error_code, decline_code, error_message, \
-         reference, flags, return_url, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-    )
-    .bind(&row.id)
-    .bind(&row.merchant_id)
-    .bind(&row.payment_intent_id)
-    .bind(&row.connector)
-    .bind(&row.payment_method_type)
-    .bind(&row.payment_method_details)
-    .bind(&row.status)
-    .bind(row.amount)
-    .bind(row.amount_received)
-    .bind(&row.error_code)
-    .bind(&row.decline_code)
-    .bind(&row.error_message)
-    .bind(&row.reference)
-    .bind(&row.flags)
-    .bind(&row.return_url)
-    .bind(row.created_at)
-    .bind(row.updated_at)
-    .execute(connection)
-    .await?;
+    let arguments = batch::arguments(|arguments| insert_arguments(arguments, row))?;
+    sqlx::query_with(INSERT, arguments).execute(connection).await?;
     Ok(())
+}
+
+/// [`insert`], queued in `batch`.
+pub fn insert_in(batch: &mut Batch, row: &AttemptRow) -> StoreResult<()> {
+    batch.push(INSERT, |arguments| insert_arguments(arguments, row))
 }
 
 /// Writes back status, amounts and outcome.
@@ -105,13 +115,22 @@ pub async fn list_for_intent(pool: &AnyPool, merchant_id: &str, intent_id: &str)
     Ok(rows)
 }
 
+const SET_STATUS: &str = "UPDATE payment_attempts SET status = $1, updated_at = $2 WHERE id = $3";
+
+fn set_status_arguments(arguments: &mut AnyArguments, id: &str, status: &str, now: i64) -> Result<(), BoxDynError> {
+    arguments.add(status)?;
+    arguments.add(now)?;
+    arguments.add(id)
+}
+
 /// Sets only the status (an attempt superseded by a new confirmation).
 pub async fn set_status(connection: &mut Connection, id: &str, status: &str, now: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE payment_attempts SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(status)
-        .bind(now)
-        .bind(id)
-        .execute(connection)
-        .await?;
+    let arguments = batch::arguments(|arguments| set_status_arguments(arguments, id, status, now))?;
+    sqlx::query_with(SET_STATUS, arguments).execute(connection).await?;
     Ok(())
+}
+
+/// [`set_status`], queued in `batch`.
+pub fn set_status_in(batch: &mut Batch, id: &str, status: &str, now: i64) -> StoreResult<()> {
+    batch.push(SET_STATUS, |arguments| set_status_arguments(arguments, id, status, now))
 }

@@ -1,8 +1,11 @@
 //! Events, written in the same transaction as the state change they describe, so a
 //! change is never visible without its event (later work delivers them as webhooks).
 
+use crate::batch::{self, Batch};
 use crate::{Connection, StoreResult};
-use sqlx::AnyPool;
+use sqlx::any::AnyArguments;
+use sqlx::error::BoxDynError;
+use sqlx::{AnyPool, Arguments};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
@@ -14,19 +17,27 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
+const INSERT: &str =
+    "INSERT INTO events (id, merchant_id, event_type, object_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+fn insert_arguments(arguments: &mut AnyArguments, row: &EventRow) -> Result<(), BoxDynError> {
+    arguments.add(&row.id)?;
+    arguments.add(&row.merchant_id)?;
+    arguments.add(&row.event_type)?;
+    arguments.add(&row.object_id)?;
+    arguments.add(&row.data)?;
+    arguments.add(row.created_at)
+}
+
 pub async fn insert(connection: &mut Connection, row: &EventRow) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO events (id, merchant_id, event_type, object_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&row.id)
-    .bind(&row.merchant_id)
-    .bind(&row.event_type)
-    .bind(&row.object_id)
-    .bind(&row.data)
-    .bind(row.created_at)
-    .execute(connection)
-    .await?;
+    let arguments = batch::arguments(|arguments| insert_arguments(arguments, row))?;
+    sqlx::query_with(INSERT, arguments).execute(connection).await?;
     Ok(())
+}
+
+/// [`insert`], queued in `batch`.
+pub fn insert_in(batch: &mut Batch, row: &EventRow) -> StoreResult<()> {
+    batch.push(INSERT, |arguments| insert_arguments(arguments, row))
 }
 
 /// Newest first; `before` is an event id cursor.

@@ -1,8 +1,11 @@
 //! Payment intents. Updates are optimistic: a row is written back only if its
 //! `version` is still the one read, so concurrent confirmations cannot both win.
 
+use crate::batch::{self, Batch};
 use crate::{Connection, StoreResult};
-use sqlx::AnyPool;
+use sqlx::any::AnyArguments;
+use sqlx::error::BoxDynError;
+use sqlx::{AnyPool, Arguments};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PaymentIntentRow {
@@ -44,88 +47,103 @@ const COLUMNS: &str = "id, merchant_id, amount, currency, status, capture_method
     cancellation_reason, latest_attempt_id, connector, return_url, expires_at, scheduled_at, scheduled_outcome, \
     created_at, updated_at, version";
 
+const INSERT: &str = "INSERT INTO payment_intents (id, merchant_id, amount, currency, status, capture_method, \
+    payment_method_types, payment_method_type, payment_method_details, amount_capturable, amount_received, \
+    amount_refunded, client_secret, customer, description, statement_descriptor, metadata, next_action, \
+    last_payment_error, cancellation_reason, latest_attempt_id, connector, return_url, expires_at, \
+    scheduled_at, scheduled_outcome, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+    $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)";
+
+fn insert_arguments(arguments: &mut AnyArguments, row: &PaymentIntentRow) -> Result<(), BoxDynError> {
+    arguments.add(&row.id)?;
+    arguments.add(&row.merchant_id)?;
+    arguments.add(row.amount)?;
+    arguments.add(&row.currency)?;
+    arguments.add(&row.status)?;
+    arguments.add(&row.capture_method)?;
+    arguments.add(&row.payment_method_types)?;
+    arguments.add(&row.payment_method_type)?;
+    arguments.add(&row.payment_method_details)?;
+    arguments.add(row.amount_capturable)?;
+    arguments.add(row.amount_received)?;
+    arguments.add(row.amount_refunded)?;
+    arguments.add(&row.client_secret)?;
+    arguments.add(&row.customer)?;
+    arguments.add(&row.description)?;
+    arguments.add(&row.statement_descriptor)?;
+    arguments.add(&row.metadata)?;
+    arguments.add(&row.next_action)?;
+    arguments.add(&row.last_payment_error)?;
+    arguments.add(&row.cancellation_reason)?;
+    arguments.add(&row.latest_attempt_id)?;
+    arguments.add(&row.connector)?;
+    arguments.add(&row.return_url)?;
+    arguments.add(row.expires_at)?;
+    arguments.add(row.scheduled_at)?;
+    arguments.add(&row.scheduled_outcome)?;
+    arguments.add(row.created_at)?;
+    arguments.add(row.updated_at)?;
+    arguments.add(row.version)
+}
+
 pub async fn insert(connection: &mut Connection, row: &PaymentIntentRow) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO payment_intents (id, merchant_id, amount, currency, status, capture_method, \
-         payment_method_types, payment_method_type, payment_method_details, amount_capturable, amount_received, \
-         amount_refunded, client_secret, customer, description, statement_descriptor, metadata, next_action, \
-         last_payment_error, cancellation_reason, latest_attempt_id, connector, return_url, expires_at, \
-         scheduled_at, scheduled_outcome, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-         $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
-    )
-    .bind(&row.id)
-    .bind(&row.merchant_id)
-    .bind(row.amount)
-    .bind(&row.currency)
-    .bind(&row.status)
-    .bind(&row.capture_method)
-    .bind(&row.payment_method_types)
-    .bind(&row.payment_method_type)
-    .bind(&row.payment_method_details)
-    .bind(row.amount_capturable)
-    .bind(row.amount_received)
-    .bind(row.amount_refunded)
-    .bind(&row.client_secret)
-    .bind(&row.customer)
-    .bind(&row.description)
-    .bind(&row.statement_descriptor)
-    .bind(&row.metadata)
-    .bind(&row.next_action)
-    .bind(&row.last_payment_error)
-    .bind(&row.cancellation_reason)
-    .bind(&row.latest_attempt_id)
-    .bind(&row.connector)
-    .bind(&row.return_url)
-    .bind(row.expires_at)
-    .bind(row.scheduled_at)
-    .bind(&row.scheduled_outcome)
-    .bind(row.created_at)
-    .bind(row.updated_at)
-    .bind(row.version)
-    .execute(connection)
-    .await?;
+    let arguments = batch::arguments(|arguments| insert_arguments(arguments, row))?;
+    sqlx::query_with(INSERT, arguments).execute(connection).await?;
     Ok(())
+}
+
+/// [`insert`], queued in `batch`.
+pub fn insert_in(batch: &mut Batch, row: &PaymentIntentRow) -> StoreResult<()> {
+    batch.push(INSERT, |arguments| insert_arguments(arguments, row))
+}
+
+const UPDATE: &str = "UPDATE payment_intents SET amount = $1, currency = $2, status = $3, capture_method = $4, \
+    payment_method_types = $5, payment_method_type = $6, payment_method_details = $7, amount_capturable = $8, \
+    amount_received = $9, customer = $10, description = $11, statement_descriptor = $12, metadata = $13, \
+    next_action = $14, last_payment_error = $15, cancellation_reason = $16, latest_attempt_id = $17, \
+    connector = $18, return_url = $19, expires_at = $20, scheduled_at = $21, scheduled_outcome = $22, \
+    updated_at = $23, version = version + 1 WHERE id = $24 AND version = $25";
+
+fn update_arguments(arguments: &mut AnyArguments, row: &PaymentIntentRow) -> Result<(), BoxDynError> {
+    arguments.add(row.amount)?;
+    arguments.add(&row.currency)?;
+    arguments.add(&row.status)?;
+    arguments.add(&row.capture_method)?;
+    arguments.add(&row.payment_method_types)?;
+    arguments.add(&row.payment_method_type)?;
+    arguments.add(&row.payment_method_details)?;
+    arguments.add(row.amount_capturable)?;
+    arguments.add(row.amount_received)?;
+    arguments.add(&row.customer)?;
+    arguments.add(&row.description)?;
+    arguments.add(&row.statement_descriptor)?;
+    arguments.add(&row.metadata)?;
+    arguments.add(&row.next_action)?;
+    arguments.add(&row.last_payment_error)?;
+    arguments.add(&row.cancellation_reason)?;
+    arguments.add(&row.latest_attempt_id)?;
+    arguments.add(&row.connector)?;
+    arguments.add(&row.return_url)?;
+    arguments.add(row.expires_at)?;
+    arguments.add(row.scheduled_at)?;
+    arguments.add(&row.scheduled_outcome)?;
+    arguments.add(row.updated_at)?;
+    arguments.add(&row.id)?;
+    arguments.add(row.version)
 }
 
 /// Writes `row` back if nobody changed it since `row.version` was read; the stored
 /// version becomes `row.version + 1`. Returns false when another writer won.
 pub async fn update(connection: &mut Connection, row: &PaymentIntentRow) -> StoreResult<bool> {
-    let result = sqlx::query(
-        "UPDATE payment_intents SET amount = $1, currency = $2, status = $3, capture_method = $4, \
-         payment_method_types = $5, payment_method_type = $6, payment_method_details = $7, amount_capturable = $8, \
-         amount_received = $9, customer = $10, description = $11, statement_descriptor = $12, metadata = $13, \
-         next_action = $14, last_payment_error = $15, cancellation_reason = $16, latest_attempt_id = $17, \
-         connector = $18, return_url = $19, expires_at = $20, scheduled_at = $21, scheduled_outcome = $22, \
-         updated_at = $23, version = version + 1 WHERE id = $24 AND version = $25",
-    )
-    .bind(row.amount)
-    .bind(&row.currency)
-    .bind(&row.status)
-    .bind(&row.capture_method)
-    .bind(&row.payment_method_types)
-    .bind(&row.payment_method_type)
-    .bind(&row.payment_method_details)
-    .bind(row.amount_capturable)
-    .bind(row.amount_received)
-    .bind(&row.customer)
-    .bind(&row.description)
-    .bind(&row.statement_descriptor)
-    .bind(&row.metadata)
-    .bind(&row.next_action)
-    .bind(&row.last_payment_error)
-    .bind(&row.cancellation_reason)
-    .bind(&row.latest_attempt_id)
-    .bind(&row.connector)
-    .bind(&row.return_url)
-    .bind(row.expires_at)
-    .bind(row.scheduled_at)
-    .bind(&row.scheduled_outcome)
-    .bind(row.updated_at)
-    .bind(&row.id)
-    .bind(row.version)
-    .execute(connection)
-    .await?;
+    let arguments = batch::arguments(|arguments| update_arguments(arguments, row))?;
+    let result = sqlx::query_with(UPDATE, arguments).execute(connection).await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// [`update`], queued in `batch`; it returns one row (its id) if it won, none if
+/// another writer changed the intent first.
+pub fn update_in(batch: &mut Batch, row: &PaymentIntentRow) -> StoreResult<()> {
+    batch.push(&format!("{UPDATE} RETURNING id"), |arguments| update_arguments(arguments, row))
 }
 
 pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> StoreResult<Option<PaymentIntentRow>> {

@@ -214,23 +214,24 @@ pub async fn create(
         (None, _) => None,
     };
     let created = intent.clone();
-    let mut transaction = state.store.begin().await?;
-    payment_intents::insert(transaction.connection(), &created).await?;
+    // One batch, one transaction: on SQLite a single trip to the writer.
+    let mut batch = state.store.batch();
+    payment_intents::insert_in(&mut batch, &created)?;
     let mut created_event = events::for_intent(&created, now);
     created_event.event_type = "payment_intent.created".to_owned();
-    tradewind_storage::events::insert(transaction.connection(), &created_event).await?;
+    tradewind_storage::events::insert_in(&mut batch, &created_event)?;
     let (final_intent, declined) = match confirmed {
         Some(confirmed) => {
-            attempts::insert(transaction.connection(), &confirmed.attempt).await?;
-            payment_intents::update(transaction.connection(), &confirmed.intent).await?;
-            tradewind_storage::events::insert(transaction.connection(), &events::for_intent(&confirmed.intent, now)).await?;
+            attempts::insert_in(&mut batch, &confirmed.attempt)?;
+            payment_intents::update_in(&mut batch, &confirmed.intent)?;
+            tradewind_storage::events::insert_in(&mut batch, &events::for_intent(&confirmed.intent, now))?;
             let mut stored = confirmed.intent;
             stored.version += 1;
             (stored, confirmed.declined)
         }
         None => (created, None),
     };
-    transaction.commit().await?;
+    state.store.write(batch).await?;
     state.metrics.payment_status(final_intent.payment_method_type.as_deref(), &final_intent.status);
     let object = PaymentIntentObject::from_row(&final_intent);
     if let Some(declined) = declined {
@@ -348,18 +349,22 @@ pub async fn confirm_intent(
     })?;
     let previous_attempt = intent.latest_attempt_id.clone().filter(|_| intent.status == "requires_action");
     let confirmed = confirm::confirm(&state, intent, data, body.return_url, now)?;
-    let mut transaction = state.store.begin().await?;
+    // One batch (on SQLite one trip to the writer), then commit if the update won:
+    // the intent's update is the only statement that returns a row.
+    let mut batch = state.store.batch();
     if let Some(previous) = previous_attempt {
-        attempts::set_status(transaction.connection(), &previous, outcome::attempt_status::ABANDONED, now).await?;
+        attempts::set_status_in(&mut batch, &previous, outcome::attempt_status::ABANDONED, now)?;
     }
-    attempts::insert(transaction.connection(), &confirmed.attempt).await?;
-    if !payment_intents::update(transaction.connection(), &confirmed.intent).await? {
+    attempts::insert_in(&mut batch, &confirmed.attempt)?;
+    payment_intents::update_in(&mut batch, &confirmed.intent)?;
+    tradewind_storage::events::insert_in(&mut batch, &events::for_intent(&confirmed.intent, now))?;
+    let (transaction, updated) = state.store.begin_with(batch).await?;
+    if updated == 0 {
         return Err(ApiError::conflict(
             "lock_timeout",
             "This PaymentIntent was changed by another request at the same time; retry.",
         ));
     }
-    tradewind_storage::events::insert(transaction.connection(), &events::for_intent(&confirmed.intent, now)).await?;
     transaction.commit().await?;
     state.metrics.payment_status(confirmed.intent.payment_method_type.as_deref(), &confirmed.intent.status);
     let Json(object) = answer(confirmed.intent);
