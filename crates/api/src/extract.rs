@@ -238,8 +238,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Authenticat
             found
         }
     };
-    let merchant_id = MerchantId::parse(&found.merchant_id)
-        .map_err(|error| ApiError::internal(&error))?;
+    let merchant_id = MerchantId::parse(&found.merchant_id).map_err(|error| ApiError::internal(&error))?;
     Ok(Authenticated {
         merchant_id,
         merchant_name: found.merchant_name,

@@ -38,15 +38,17 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 }
 
 async fn handle(state: &AppState, key: HeaderValue, request: Request, next: Next) -> Result<Response, Response> {
-    let key = key
-        .to_str()
-        .ok()
-        .filter(|key| !key.is_empty() && key.len() <= KEY_LENGTH_MAX)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            ApiError::invalid("Idempotency-Key", "parameter_invalid", "`Idempotency-Key` must be 1 to 255 visible characters.")
+    let key =
+        key.to_str().ok().filter(|key| !key.is_empty() && key.len() <= KEY_LENGTH_MAX).map(str::to_owned).ok_or_else(
+            || {
+                ApiError::invalid(
+                    "Idempotency-Key",
+                    "parameter_invalid",
+                    "`Idempotency-Key` must be 1 to 255 visible characters.",
+                )
                 .into_response()
-        })?;
+            },
+        )?;
     let (mut parts, body) = request.into_parts();
     // Without a valid key the handler answers 401 itself; keys are scoped per merchant.
     let Ok(auth) = authenticate(&parts, state).await else {
@@ -96,7 +98,9 @@ async fn handle(state: &AppState, key: HeaderValue, request: Request, next: Next
                 Ok(body) => body,
                 Err(_) => {
                     let _ = idempotency::release(&state.store, &merchant_id, &key).await;
-                    return Err(ApiError::internal(&std::io::Error::other("response too large to store")).into_response());
+                    return Err(
+                        ApiError::internal(&std::io::Error::other("response too large to store")).into_response()
+                    );
                 }
             };
             let not_stored = response_parts.extensions.get::<NotStored>().is_some();

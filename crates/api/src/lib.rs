@@ -76,7 +76,11 @@ async fn json_errors(request: Request, next: Next) -> Response {
         axum::http::StatusCode::PAYLOAD_TOO_LARGE => "request_too_large",
         _ => "parameter_invalid",
     };
-    let message = if text.trim().is_empty() { status.canonical_reason().unwrap_or("Bad request").to_owned() } else { text.into_owned() };
+    let message = if text.trim().is_empty() {
+        status.canonical_reason().unwrap_or("Bad request").to_owned()
+    } else {
+        text.into_owned()
+    };
     let mut error = error::ApiError::bad_request(code, message);
     error.status = status;
     error.into_response()
@@ -108,9 +112,14 @@ async fn not_found() -> Response {
 
 async fn asset(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
     match pages::asset(&path) {
-        Some((content_type, bytes)) => {
-            ([(axum::http::header::CONTENT_TYPE, content_type), (axum::http::header::CACHE_CONTROL, "public, max-age=31536000, immutable")], bytes.into_owned()).into_response()
-        }
+        Some((content_type, bytes)) => (
+            [
+                (axum::http::header::CONTENT_TYPE, content_type),
+                (axum::http::header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            bytes.into_owned(),
+        )
+            .into_response(),
         None => (axum::http::StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
@@ -164,7 +173,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error::ApiError::internal(&std::io::Error::other("handler panicked")).into_response()
         }))

@@ -64,7 +64,9 @@ impl Metrics {
     }
 
     pub fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.requests.get_or_create(&RequestLabels { method: method.to_owned(), route: route.to_owned(), status }).inc();
+        self.requests
+            .get_or_create(&RequestLabels { method: method.to_owned(), route: route.to_owned(), status })
+            .inc();
         self.latency.get_or_create(&RouteLabels { route: route.to_owned() }).observe(seconds);
     }
 
@@ -77,7 +79,8 @@ impl Metrics {
     pub fn render(&self, counts: &[(String, Option<String>, i64)]) -> String {
         self.payments.clear();
         for (status, method, count) in counts {
-            let labels = PaymentLabels { method: method.clone().unwrap_or_else(|| "none".to_owned()), status: status.clone() };
+            let labels =
+                PaymentLabels { method: method.clone().unwrap_or_else(|| "none".to_owned()), status: status.clone() };
             self.payments.get_or_create(&labels).set(*count);
         }
         let mut text = String::new();

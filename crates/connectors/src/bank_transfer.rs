@@ -19,8 +19,7 @@ const REFERENCE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const REFERENCE_BODY_LENGTH: usize = 13;
 const CHECK_DIGITS_LENGTH: usize = 2;
 /// The length of a reference, prefix and check digits included.
-pub const REFERENCE_LENGTH: usize =
-    REFERENCE_PREFIX.len() + REFERENCE_BODY_LENGTH + CHECK_DIGITS_LENGTH;
+pub const REFERENCE_LENGTH: usize = REFERENCE_PREFIX.len() + REFERENCE_BODY_LENGTH + CHECK_DIGITS_LENGTH;
 /// Keeps references apart from other ids built from the same seeds.
 const REFERENCE_SALT: u64 = 0x5452_4144_4557_494e;
 
@@ -47,9 +46,7 @@ pub fn reference(seed: u64) -> String {
 /// value as two digits; `None` for a byte outside the alphabet.
 fn symbols_mod97(symbols: &[u8]) -> Option<u32> {
     symbols.iter().try_fold(0u32, |remainder, symbol| {
-        let value = REFERENCE_ALPHABET
-            .iter()
-            .position(|candidate| candidate == symbol)?;
+        let value = REFERENCE_ALPHABET.iter().position(|candidate| candidate == symbol)?;
         Some((remainder * 100 + value as u32) % 97)
     })
 }
@@ -57,11 +54,7 @@ fn symbols_mod97(symbols: &[u8]) -> Option<u32> {
 /// The canonical form (upper case, no spaces) of a reference with correct check
 /// digits, for matching an incoming transfer against stored references.
 pub fn normalize_reference(value: &str) -> Option<String> {
-    let compact: String = value
-        .chars()
-        .filter(|c| *c != ' ')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let compact: String = value.chars().filter(|c| *c != ' ').map(|c| c.to_ascii_uppercase()).collect();
     if compact.len() != REFERENCE_LENGTH || !compact.is_ascii() {
         return None;
     }
@@ -161,13 +154,13 @@ pub enum Funding {
 /// expects. Differences saturate at the ends of `i64` instead of overflowing.
 pub fn apply_funds(expected_minor: i64, received_total_minor: i64) -> Funding {
     match received_total_minor.cmp(&expected_minor) {
-        std::cmp::Ordering::Less => Funding::Partial {
-            remaining_minor: expected_minor.saturating_sub(received_total_minor),
-        },
+        std::cmp::Ordering::Less => {
+            Funding::Partial { remaining_minor: expected_minor.saturating_sub(received_total_minor) }
+        }
         std::cmp::Ordering::Equal => Funding::Exact,
-        std::cmp::Ordering::Greater => Funding::Over {
-            excess_minor: received_total_minor.saturating_sub(expected_minor),
-        },
+        std::cmp::Ordering::Greater => {
+            Funding::Over { excess_minor: received_total_minor.saturating_sub(expected_minor) }
+        }
     }
 }
 
@@ -188,10 +181,7 @@ mod tests {
             assert_eq!(value.len(), 17, "{value}");
             assert!(value.starts_with("TW"), "{value}");
             assert!(!value[2..].contains(['I', 'L', 'O', 'U']), "{value}");
-            assert!(
-                value[15..].bytes().all(|byte| byte.is_ascii_digit()),
-                "{value}"
-            );
+            assert!(value[15..].bytes().all(|byte| byte.is_ascii_digit()), "{value}");
             assert!(is_valid_reference(&value), "{value}");
         }
     }
@@ -210,13 +200,7 @@ mod tests {
             .to_ascii_lowercase()
             .chars()
             .enumerate()
-            .flat_map(|(index, c)| {
-                if index % 4 == 3 {
-                    vec![c, ' ']
-                } else {
-                    vec![c]
-                }
-            })
+            .flat_map(|(index, c)| if index % 4 == 3 { vec![c, ' '] } else { vec![c] })
             .collect();
         assert!(is_valid_reference(&spaced), "{spaced}");
         assert_eq!(normalize_reference(&spaced), Some(value));
@@ -246,68 +230,30 @@ mod tests {
             assert_ne!(account, eur, "{code}");
         }
         assert_eq!(receiving_account(currency("CHF")?), eur);
-        for account in [
-            EUR_ACCOUNT,
-            GBP_ACCOUNT,
-            USD_ACCOUNT,
-            JPY_ACCOUNT,
-            MXN_ACCOUNT,
-        ] {
+        for account in [EUR_ACCOUNT, GBP_ACCOUNT, USD_ACCOUNT, JPY_ACCOUNT, MXN_ACCOUNT] {
             // A BIC is bank (4 letters), country (2 letters) and location (2).
             assert_eq!(account.bic.len(), 8, "{}", account.bic);
-            assert!(
-                account.bic[..6]
-                    .bytes()
-                    .all(|byte| byte.is_ascii_uppercase()),
-                "{}",
-                account.bic
-            );
+            assert!(account.bic[..6].bytes().all(|byte| byte.is_ascii_uppercase()), "{}", account.bic);
         }
         Ok(())
     }
 
     #[test]
     fn the_mxn_clabe_has_a_correct_check_digit() {
-        let digits: Vec<u32> = MXN_ACCOUNT
-            .iban
-            .chars()
-            .filter_map(|c| c.to_digit(10))
-            .collect();
+        let digits: Vec<u32> = MXN_ACCOUNT.iban.chars().filter_map(|c| c.to_digit(10)).collect();
         assert_eq!(digits.len(), 18);
         let weights = [3, 7, 1];
-        let sum: u32 = digits[..17]
-            .iter()
-            .enumerate()
-            .map(|(index, digit)| digit * weights[index % 3] % 10)
-            .sum();
+        let sum: u32 = digits[..17].iter().enumerate().map(|(index, digit)| digit * weights[index % 3] % 10).sum();
         assert_eq!((10 - sum % 10) % 10, digits[17]);
     }
 
     #[test]
     fn funding_compares_the_running_total() {
-        assert_eq!(
-            apply_funds(10_000, 0),
-            Funding::Partial {
-                remaining_minor: 10_000
-            }
-        );
-        assert_eq!(
-            apply_funds(10_000, 4_000),
-            Funding::Partial {
-                remaining_minor: 6_000
-            }
-        );
+        assert_eq!(apply_funds(10_000, 0), Funding::Partial { remaining_minor: 10_000 });
+        assert_eq!(apply_funds(10_000, 4_000), Funding::Partial { remaining_minor: 6_000 });
         assert_eq!(apply_funds(10_000, 10_000), Funding::Exact);
-        assert_eq!(
-            apply_funds(10_000, 10_001),
-            Funding::Over { excess_minor: 1 }
-        );
-        assert_eq!(
-            apply_funds(i64::MAX, i64::MIN),
-            Funding::Partial {
-                remaining_minor: i64::MAX
-            }
-        );
+        assert_eq!(apply_funds(10_000, 10_001), Funding::Over { excess_minor: 1 });
+        assert_eq!(apply_funds(i64::MAX, i64::MIN), Funding::Partial { remaining_minor: i64::MAX });
     }
 
     proptest! {

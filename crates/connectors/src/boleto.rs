@@ -107,13 +107,9 @@ pub fn issue(
     if our_number > MAX_OUR_NUMBER {
         return Err(BoletoError::OurNumberTooLarge { our_number });
     }
-    let issue_date = issued_at
-        .checked_to_offset(sao_paulo_offset())
-        .ok_or(BoletoError::DueDateOutOfRange)?
-        .date();
-    let due_date = issue_date
-        .checked_add(Duration::days(i64::from(days_valid)))
-        .ok_or(BoletoError::DueDateOutOfRange)?;
+    let issue_date = issued_at.checked_to_offset(sao_paulo_offset()).ok_or(BoletoError::DueDateOutOfRange)?.date();
+    let due_date =
+        issue_date.checked_add(Duration::days(i64::from(days_valid))).ok_or(BoletoError::DueDateOutOfRange)?;
     let factor = due_factor(due_date)?;
     let barcode = barcode_digits(factor, amount_minor, &free_field(our_number));
     Ok(Voucher {
@@ -141,25 +137,14 @@ pub fn due_factor(due_date: Date) -> Result<u16, BoletoError> {
 /// Rebuilds the 44-digit barcode from a typed digitable line, checking every check
 /// digit on the way, as a banking app does before it accepts the line.
 pub fn barcode_from_digitable_line(line: &str) -> Result<String, DigitableLineError> {
-    if !line
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '.' || c == ' ')
-    {
+    if !line.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ' ') {
         return Err(DigitableLineError::NotFortySevenDigits);
     }
-    let digits: Vec<u8> = line
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|byte| byte - b'0')
-        .collect();
+    let digits: Vec<u8> = line.bytes().filter(u8::is_ascii_digit).map(|byte| byte - b'0').collect();
     if digits.len() != DIGITABLE_LINE_LENGTH {
         return Err(DigitableLineError::NotFortySevenDigits);
     }
-    let fields = [
-        (1, &digits[0..10]),
-        (2, &digits[10..21]),
-        (3, &digits[21..32]),
-    ];
+    let fields = [(1, &digits[0..10]), (2, &digits[10..21]), (3, &digits[21..32])];
     for (field, slice) in fields {
         if let Some((check_digit, data)) = slice.split_last()
             && mod10_check_digit(data) != *check_digit
@@ -168,14 +153,7 @@ pub fn barcode_from_digitable_line(line: &str) -> Result<String, DigitableLineEr
         }
     }
     // Bank and currency, due factor and amount, then the free field's three pieces.
-    let mut barcode = [
-        &digits[0..4],
-        &digits[33..47],
-        &digits[4..9],
-        &digits[10..20],
-        &digits[21..31],
-    ]
-    .concat();
+    let mut barcode = [&digits[0..4], &digits[33..47], &digits[4..9], &digits[10..20], &digits[21..31]].concat();
     let general_check = digits[32];
     if general_check_digit(&barcode) != general_check {
         return Err(DigitableLineError::GeneralCheckDigit);
@@ -254,10 +232,7 @@ fn digitable_line(barcode: &[u8]) -> String {
 }
 
 fn to_text(digits: &[u8]) -> String {
-    digits
-        .iter()
-        .map(|digit| char::from(b'0' + digit))
-        .collect()
+    digits.iter().map(|digit| char::from(b'0' + digit)).collect()
 }
 
 #[cfg(test)]
@@ -283,11 +258,7 @@ mod tests {
             sum += digit * weights[index % weights.len()];
         }
         let result = 11 - (sum % 11);
-        if result == 0 || result == 10 || result == 11 {
-            1
-        } else {
-            result
-        }
+        if result == 0 || result == 10 || result == 11 { 1 } else { result }
     }
 
     /// Recomputes a field's mod-10 digit with the alternating 2-1 weights.
@@ -319,33 +290,19 @@ mod tests {
         assert_eq!(&barcode[5..9], "1018");
         assert_eq!(&barcode[9..19], "0000015990");
         assert_eq!(&barcode[19..44], "0001090000001234500123450");
-        assert_eq!(
-            digits_of(&barcode[4..5])[0],
-            recomputed_general_digit(barcode)
-        );
+        assert_eq!(digits_of(&barcode[4..5])[0], recomputed_general_digit(barcode));
         // Computed independently of this module, from the FEBRABAN rules.
         assert_eq!(barcode, "23791101800000159900001090000001234500123450");
-        assert_eq!(
-            voucher.digitable_line,
-            "23790.00108 90000.001231 45001.234504 1 10180000015990"
-        );
+        assert_eq!(voucher.digitable_line, "23790.00108 90000.001231 45001.234504 1 10180000015990");
         Ok(())
     }
 
     #[test]
     fn digitable_line_has_the_documented_shape_and_check_digits() -> TestResult {
-        let voucher = issue(
-            98_765_432_109,
-            4_999_999,
-            datetime!(2026-07-01 12:00 UTC),
-            5,
-        )?;
+        let voucher = issue(98_765_432_109, 4_999_999, datetime!(2026-07-01 12:00 UTC), 5)?;
         let line = &voucher.digitable_line;
         let groups: Vec<&str> = line.split(' ').collect();
-        assert_eq!(
-            groups.iter().map(|group| group.len()).collect::<Vec<_>>(),
-            [11, 12, 12, 1, 14]
-        );
+        assert_eq!(groups.iter().map(|group| group.len()).collect::<Vec<_>>(), [11, 12, 12, 1, 14]);
         assert_eq!(line.chars().filter(char::is_ascii_digit).count(), 47);
         for group in &groups[..3] {
             assert_eq!(group.find('.'), Some(5), "{group}");
@@ -361,15 +318,8 @@ mod tests {
     #[test]
     fn the_barcode_is_rebuilt_from_the_digitable_line() -> TestResult {
         let voucher = issue(1, 500, datetime!(2025-12-30 18:00 -3), 3)?;
-        assert_eq!(
-            barcode_from_digitable_line(&voucher.digitable_line)?,
-            voucher.barcode
-        );
-        let bare: String = voucher
-            .digitable_line
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
+        assert_eq!(barcode_from_digitable_line(&voucher.digitable_line)?, voucher.barcode);
+        let bare: String = voucher.digitable_line.chars().filter(char::is_ascii_digit).collect();
         assert_eq!(barcode_from_digitable_line(&bare)?, voucher.barcode);
         Ok(())
     }
@@ -402,20 +352,10 @@ mod tests {
         // Field 5 leans on the general digit alone. This voucher's general digit is 1,
         // which FEBRABAN's rule gives to three mod-11 remainders, so about one single
         // error in five there slips through, as on every real boleto with that digit.
-        assert!(
-            field5_caught * 10 >= 14 * 9 * 7,
-            "{field5_caught} of {}",
-            14 * 9
-        );
-        assert_eq!(
-            barcode_from_digitable_line("1234"),
-            Err(DigitableLineError::NotFortySevenDigits)
-        );
+        assert!(field5_caught * 10 >= 14 * 9 * 7, "{field5_caught} of {}", 14 * 9);
+        assert_eq!(barcode_from_digitable_line("1234"), Err(DigitableLineError::NotFortySevenDigits));
         let with_letter = voucher.digitable_line.replacen('0', "O", 1);
-        assert_eq!(
-            barcode_from_digitable_line(&with_letter),
-            Err(DigitableLineError::NotFortySevenDigits)
-        );
+        assert_eq!(barcode_from_digitable_line(&with_letter), Err(DigitableLineError::NotFortySevenDigits));
         Ok(())
     }
 
@@ -427,18 +367,9 @@ mod tests {
         assert_eq!(due_factor(date!(2025 - 02 - 22))?, 1000);
         assert_eq!(due_factor(date!(2025 - 02 - 23))?, 1001);
         // The next restart, 9000 days on.
-        assert_eq!(
-            due_factor(date!(2025 - 02 - 22) + Duration::days(8_999))?,
-            9999
-        );
-        assert_eq!(
-            due_factor(date!(2025 - 02 - 22) + Duration::days(9_000))?,
-            1000
-        );
-        assert_eq!(
-            due_factor(date!(2000 - 07 - 02)),
-            Err(BoletoError::DueDateOutOfRange)
-        );
+        assert_eq!(due_factor(date!(2025 - 02 - 22) + Duration::days(8_999))?, 9999);
+        assert_eq!(due_factor(date!(2025 - 02 - 22) + Duration::days(9_000))?, 1000);
+        assert_eq!(due_factor(date!(2000 - 07 - 02)), Err(BoletoError::DueDateOutOfRange));
         Ok(())
     }
 
@@ -450,21 +381,14 @@ mod tests {
         assert!(issue(1, MAX_AMOUNT_MINOR, now, 3).is_ok());
         assert_eq!(
             issue(1, MAX_AMOUNT_MINOR + 1, now, 3),
-            Err(BoletoError::AmountTooLarge {
-                amount_minor: MAX_AMOUNT_MINOR + 1
-            })
+            Err(BoletoError::AmountTooLarge { amount_minor: MAX_AMOUNT_MINOR + 1 })
         );
         assert!(issue(MAX_OUR_NUMBER, 500, now, 3).is_ok());
         assert_eq!(
             issue(MAX_OUR_NUMBER + 1, 500, now, 3),
-            Err(BoletoError::OurNumberTooLarge {
-                our_number: MAX_OUR_NUMBER + 1
-            })
+            Err(BoletoError::OurNumberTooLarge { our_number: MAX_OUR_NUMBER + 1 })
         );
-        assert_eq!(
-            issue(1, 500, datetime!(1999-01-01 00:00 UTC), 3),
-            Err(BoletoError::DueDateOutOfRange)
-        );
+        assert_eq!(issue(1, 500, datetime!(1999-01-01 00:00 UTC), 3), Err(BoletoError::DueDateOutOfRange));
     }
 
     #[test]

@@ -42,31 +42,19 @@ pub struct CardDecline {
 }
 
 impl CardDecline {
-    pub const GENERIC_DECLINE: CardDecline = CardDecline {
-        code: "card_declined",
-        decline_code: "generic_decline",
-        message: "Your card was declined.",
-    };
+    pub const GENERIC_DECLINE: CardDecline =
+        CardDecline { code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." };
     pub const INSUFFICIENT_FUNDS: CardDecline = CardDecline {
         code: "card_declined",
         decline_code: "insufficient_funds",
         message: "Your card has insufficient funds.",
     };
-    pub const LOST_CARD: CardDecline = CardDecline {
-        code: "card_declined",
-        decline_code: "lost_card",
-        message: "Your card was declined.",
-    };
-    pub const STOLEN_CARD: CardDecline = CardDecline {
-        code: "card_declined",
-        decline_code: "stolen_card",
-        message: "Your card was declined.",
-    };
-    pub const EXPIRED_CARD: CardDecline = CardDecline {
-        code: "expired_card",
-        decline_code: "expired_card",
-        message: "Your card has expired.",
-    };
+    pub const LOST_CARD: CardDecline =
+        CardDecline { code: "card_declined", decline_code: "lost_card", message: "Your card was declined." };
+    pub const STOLEN_CARD: CardDecline =
+        CardDecline { code: "card_declined", decline_code: "stolen_card", message: "Your card was declined." };
+    pub const EXPIRED_CARD: CardDecline =
+        CardDecline { code: "expired_card", decline_code: "expired_card", message: "Your card has expired." };
     pub const INCORRECT_CVC: CardDecline = CardDecline {
         code: "incorrect_cvc",
         decline_code: "incorrect_cvc",
@@ -79,11 +67,8 @@ impl CardDecline {
     };
     /// Stripe Radar's highest-risk verdict: the payment is blocked before the issuer
     /// sees it, and the buyer sees an ordinary decline.
-    pub const FRAUDULENT: CardDecline = CardDecline {
-        code: "card_declined",
-        decline_code: "fraudulent",
-        message: "Your card was declined.",
-    };
+    pub const FRAUDULENT: CardDecline =
+        CardDecline { code: "card_declined", decline_code: "fraudulent", message: "Your card was declined." };
 }
 
 /// The kind of dispute a test card opens after it has been charged.
@@ -120,19 +105,14 @@ pub struct CardFlags {
     pub refund_fails_async: bool,
 }
 
-const THREE_DS_THEN_APPROVE: CardScenario = CardScenario::ThreeDsRequired {
-    after: AfterThreeDs::Approve,
-};
+const THREE_DS_THEN_APPROVE: CardScenario = CardScenario::ThreeDsRequired { after: AfterThreeDs::Approve };
 
 const fn declined(decline: CardDecline) -> CardScenario {
     CardScenario::Decline(decline)
 }
 
 const fn disputed(dispute: DisputeScenario) -> CardFlags {
-    CardFlags {
-        dispute: Some(dispute),
-        refund_fails_async: false,
-    }
+    CardFlags { dispute: Some(dispute), refund_fails_async: false }
 }
 
 /// Authorisation behaviour of the numbers that do not simply approve.
@@ -180,10 +160,7 @@ pub fn scenario(card: &CardNumber) -> CardScenario {
 
 /// What happens to this card's payment after it was approved.
 pub fn flags(card: &CardNumber) -> CardFlags {
-    FLAGS
-        .iter()
-        .find(|(number, _)| *number == card.digits())
-        .map_or(CardFlags::default(), |(_, flags)| *flags)
+    FLAGS.iter().find(|(number, _)| *number == card.digits()).map_or(CardFlags::default(), |(_, flags)| *flags)
 }
 
 #[cfg(test)]
@@ -211,11 +188,7 @@ mod tests {
 
     #[test]
     fn a_number_is_in_at_most_one_table_once() {
-        let mut numbers: Vec<&str> = SCENARIOS
-            .iter()
-            .map(|(n, _)| *n)
-            .chain(FLAGS.iter().map(|(n, _)| *n))
-            .collect();
+        let mut numbers: Vec<&str> = SCENARIOS.iter().map(|(n, _)| *n).chain(FLAGS.iter().map(|(n, _)| *n)).collect();
         let total = numbers.len();
         numbers.sort_unstable();
         numbers.dedup();
@@ -245,56 +218,27 @@ mod tests {
 
     #[test]
     fn spaces_in_the_typed_number_do_not_matter() -> Result<(), CardError> {
-        assert_eq!(
-            scenario_of("4000 0000 0000 0002")?,
-            CardScenario::Decline(CardDecline::GENERIC_DECLINE)
-        );
+        assert_eq!(scenario_of("4000 0000 0000 0002")?, CardScenario::Decline(CardDecline::GENERIC_DECLINE));
         Ok(())
     }
 
     #[test]
     fn declines_carry_stripe_codes_and_messages() -> Result<(), CardError> {
         let decline = |number: &str| match scenario_of(number) {
-            Ok(CardScenario::Decline(decline)) => {
-                Some((decline.code, decline.decline_code, decline.message))
-            }
+            Ok(CardScenario::Decline(decline)) => Some((decline.code, decline.decline_code, decline.message)),
             _ => None,
         };
-        assert_eq!(
-            decline("4000000000000002"),
-            Some((
-                "card_declined",
-                "generic_decline",
-                "Your card was declined."
-            ))
-        );
+        assert_eq!(decline("4000000000000002"), Some(("card_declined", "generic_decline", "Your card was declined.")));
         assert_eq!(
             decline("4000000000009995"),
-            Some((
-                "card_declined",
-                "insufficient_funds",
-                "Your card has insufficient funds."
-            ))
+            Some(("card_declined", "insufficient_funds", "Your card has insufficient funds."))
         );
-        assert_eq!(
-            decline("4000000000009987"),
-            Some(("card_declined", "lost_card", "Your card was declined."))
-        );
-        assert_eq!(
-            decline("4000000000009979"),
-            Some(("card_declined", "stolen_card", "Your card was declined."))
-        );
-        assert_eq!(
-            decline("4000000000000069"),
-            Some(("expired_card", "expired_card", "Your card has expired."))
-        );
+        assert_eq!(decline("4000000000009987"), Some(("card_declined", "lost_card", "Your card was declined.")));
+        assert_eq!(decline("4000000000009979"), Some(("card_declined", "stolen_card", "Your card was declined.")));
+        assert_eq!(decline("4000000000000069"), Some(("expired_card", "expired_card", "Your card has expired.")));
         assert_eq!(
             decline("4000000000000127"),
-            Some((
-                "incorrect_cvc",
-                "incorrect_cvc",
-                "Your card's security code is incorrect."
-            ))
+            Some(("incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect."))
         );
         assert_eq!(
             decline("4000000000000119"),
@@ -304,62 +248,34 @@ mod tests {
                 "An error occurred while processing your card. Try again in a little bit."
             ))
         );
-        assert_eq!(
-            decline("4100000000000019"),
-            Some(("card_declined", "fraudulent", "Your card was declined."))
-        );
+        assert_eq!(decline("4100000000000019"), Some(("card_declined", "fraudulent", "Your card was declined.")));
         Ok(())
     }
 
     #[test]
     fn three_d_secure_cards() -> Result<(), CardError> {
-        let approve_after = CardScenario::ThreeDsRequired {
-            after: AfterThreeDs::Approve,
-        };
+        let approve_after = CardScenario::ThreeDsRequired { after: AfterThreeDs::Approve };
         assert_eq!(scenario_of("4000002760003184")?, approve_after);
         assert_eq!(scenario_of("4000002500003155")?, approve_after);
         assert_eq!(scenario_of("4000000000003220")?, approve_after);
         assert_eq!(
             scenario_of("4000008260003178")?,
-            CardScenario::ThreeDsRequired {
-                after: AfterThreeDs::Decline(CardDecline::INSUFFICIENT_FUNDS)
-            }
+            CardScenario::ThreeDsRequired { after: AfterThreeDs::Decline(CardDecline::INSUFFICIENT_FUNDS) }
         );
-        assert_eq!(
-            scenario_of("4000000000003055")?,
-            CardScenario::ThreeDsOptional
-        );
+        assert_eq!(scenario_of("4000000000003055")?, CardScenario::ThreeDsOptional);
         Ok(())
     }
 
     #[test]
     fn dispute_cards_approve_and_remember_the_dispute() -> Result<(), CardError> {
         for (number, dispute, name) in [
-            (
-                "4000000000000259",
-                DisputeScenario::Fraudulent,
-                "fraudulent",
-            ),
-            (
-                "4000000000002685",
-                DisputeScenario::ProductNotReceived,
-                "product_not_received",
-            ),
+            ("4000000000000259", DisputeScenario::Fraudulent, "fraudulent"),
+            ("4000000000002685", DisputeScenario::ProductNotReceived, "product_not_received"),
             ("4000000000001976", DisputeScenario::Inquiry, "inquiry"),
-            (
-                "4000000000005423",
-                DisputeScenario::EarlyFraudWarning,
-                "early_fraud_warning",
-            ),
+            ("4000000000005423", DisputeScenario::EarlyFraudWarning, "early_fraud_warning"),
         ] {
             assert_eq!(scenario_of(number)?, CardScenario::Approve, "{number}");
-            assert_eq!(
-                flags_of(number)?,
-                CardFlags {
-                    dispute: Some(dispute),
-                    refund_fails_async: false
-                }
-            );
+            assert_eq!(flags_of(number)?, CardFlags { dispute: Some(dispute), refund_fails_async: false });
             assert_eq!(dispute.as_str(), name);
         }
         Ok(())
@@ -368,21 +284,12 @@ mod tests {
     #[test]
     fn asynchronous_refund_failure_card_approves() -> Result<(), CardError> {
         assert_eq!(scenario_of("4000000000005126")?, CardScenario::Approve);
-        assert_eq!(
-            flags_of("4000000000005126")?,
-            CardFlags {
-                dispute: None,
-                refund_fails_async: true
-            }
-        );
+        assert_eq!(flags_of("4000000000005126")?, CardFlags { dispute: None, refund_fails_async: true });
         Ok(())
     }
 
     #[test]
     fn a_number_failing_luhn_never_reaches_the_acquirer() {
-        assert_eq!(
-            scenario_of("4242424242424241"),
-            Err(CardError::InvalidNumber)
-        );
+        assert_eq!(scenario_of("4242424242424241"), Err(CardError::InvalidNumber));
     }
 }

@@ -38,11 +38,7 @@ pub fn crc16_ccitt(bytes: &[u8]) -> u16 {
     bytes.iter().fold(0xFFFF_u16, |crc, byte| {
         let mut crc = crc ^ (u16::from(*byte) << 8);
         for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
+            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
         }
         crc
     })
@@ -65,17 +61,10 @@ impl Writer {
     pub(crate) fn field(&mut self, tag: u8, value: &str) -> &mut Self {
         let clean: String = value
             .chars()
-            .map(|c| {
-                if c.is_ascii_graphic() || c == ' ' {
-                    c
-                } else {
-                    '?'
-                }
-            })
+            .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
             .take(MAX_VALUE_LENGTH)
             .collect();
-        self.text
-            .push_str(&format!("{:02}{:02}{clean}", tag % 100, clean.len()));
+        self.text.push_str(&format!("{:02}{:02}{clean}", tag % 100, clean.len()));
         self
     }
 
@@ -83,11 +72,7 @@ impl Writer {
     pub(crate) fn template(&mut self, tag: u8, build: impl FnOnce(&mut Writer)) -> &mut Self {
         let mut inner = Writer::new();
         build(&mut inner);
-        debug_assert!(
-            inner.text.len() <= MAX_VALUE_LENGTH,
-            "template {tag} is {} long",
-            inner.text.len()
-        );
+        debug_assert!(inner.text.len() <= MAX_VALUE_LENGTH, "template {tag} is {} long", inner.text.len());
         self.field(tag, &inner.text)
     }
 
@@ -103,18 +88,13 @@ impl Writer {
 
 /// Splits a list of fields (a payload body or a template's value).
 pub fn parse_fields(text: &str) -> Result<Vec<Field>, EmvError> {
-    if !text
-        .bytes()
-        .all(|byte| byte.is_ascii_graphic() || byte == b' ')
-    {
+    if !text.bytes().all(|byte| byte.is_ascii_graphic() || byte == b' ') {
         return Err(EmvError::NotAscii);
     }
     let mut fields = Vec::new();
     let mut offset = 0;
     while offset < text.len() {
-        let header = text
-            .get(offset..offset + 4)
-            .ok_or(EmvError::Truncated { offset })?;
+        let header = text.get(offset..offset + 4).ok_or(EmvError::Truncated { offset })?;
         if !header.bytes().all(|byte| byte.is_ascii_digit()) {
             return Err(EmvError::MalformedHeader { offset });
         }
@@ -122,13 +102,8 @@ pub fn parse_fields(text: &str) -> Result<Vec<Field>, EmvError> {
         let (Ok(tag), Ok(length)) = (tag.parse::<u8>(), length.parse::<usize>()) else {
             return Err(EmvError::MalformedHeader { offset });
         };
-        let value = text
-            .get(offset + 4..offset + 4 + length)
-            .ok_or(EmvError::Truncated { offset })?;
-        fields.push(Field {
-            tag,
-            value: value.to_owned(),
-        });
+        let value = text.get(offset + 4..offset + 4 + length).ok_or(EmvError::Truncated { offset })?;
+        fields.push(Field { tag, value: value.to_owned() });
         offset += 4 + length;
     }
     Ok(fields)
@@ -137,10 +112,7 @@ pub fn parse_fields(text: &str) -> Result<Vec<Field>, EmvError> {
 /// Checks a whole payload's CRC and splits it into its fields, the CRC field last.
 pub fn parse(payload: &str) -> Result<Vec<Field>, EmvError> {
     let fields = parse_fields(payload)?;
-    let crc_start = payload
-        .len()
-        .checked_sub(CRC_FIELD_LENGTH)
-        .ok_or(EmvError::MissingCrc)?;
+    let crc_start = payload.len().checked_sub(CRC_FIELD_LENGTH).ok_or(EmvError::MissingCrc)?;
     match fields.last() {
         Some(last) if last.tag == 63 && last.value.len() == 4 => {}
         _ => return Err(EmvError::MissingCrc),
@@ -148,20 +120,14 @@ pub fn parse(payload: &str) -> Result<Vec<Field>, EmvError> {
     let (covered, found) = payload.split_at(crc_start + 4);
     let computed = crc16_ccitt(covered.as_bytes());
     if !found.eq_ignore_ascii_case(&format!("{computed:04X}")) {
-        return Err(EmvError::CrcMismatch {
-            found: found.to_owned(),
-            computed,
-        });
+        return Err(EmvError::CrcMismatch { found: found.to_owned(), computed });
     }
     Ok(fields)
 }
 
 /// The value of the first field with `tag`.
 pub fn find(fields: &[Field], tag: u8) -> Option<&str> {
-    fields
-        .iter()
-        .find(|field| field.tag == tag)
-        .map(|field| field.value.as_str())
+    fields.iter().find(|field| field.tag == tag).map(|field| field.value.as_str())
 }
 
 #[cfg(test)]
@@ -211,23 +177,11 @@ mod tests {
         let payload = writer.finish();
         let altered = payload.replacen("10000", "90000", 1);
         assert!(matches!(parse(&altered), Err(EmvError::CrcMismatch { .. })));
-        assert_eq!(
-            parse(&payload[..payload.len() - 8]),
-            Err(EmvError::MissingCrc)
-        );
-        assert_eq!(
-            parse(&payload[..payload.len() - 2]),
-            Err(EmvError::Truncated { offset: 18 })
-        );
+        assert_eq!(parse(&payload[..payload.len() - 8]), Err(EmvError::MissingCrc));
+        assert_eq!(parse(&payload[..payload.len() - 2]), Err(EmvError::Truncated { offset: 18 }));
         assert_eq!(parse("0005AB"), Err(EmvError::Truncated { offset: 0 }));
-        assert_eq!(
-            parse("+1020163041234"),
-            Err(EmvError::MalformedHeader { offset: 0 })
-        );
-        assert_eq!(
-            parse("0x0201"),
-            Err(EmvError::MalformedHeader { offset: 0 })
-        );
+        assert_eq!(parse("+1020163041234"), Err(EmvError::MalformedHeader { offset: 0 }));
+        assert_eq!(parse("0x0201"), Err(EmvError::MalformedHeader { offset: 0 }));
         assert_eq!(parse("000201é"), Err(EmvError::NotAscii));
         assert_eq!(parse(""), Err(EmvError::MissingCrc));
     }

@@ -25,30 +25,22 @@ const MAXIMUM_LENGTH: usize = 34;
 /// two digits (A = 10 … Z = 35), as ISO 7064 mod 97-10 does. `None` when a character
 /// is neither an ASCII digit nor an upper-case letter.
 fn mod97(characters: impl IntoIterator<Item = char>) -> Option<u32> {
-    characters
-        .into_iter()
-        .try_fold(0u32, |remainder, character| match character {
-            '0'..='9' => Some((remainder * 10 + (character as u32 - '0' as u32)) % 97),
-            'A'..='Z' => Some((remainder * 100 + (character as u32 - 'A' as u32 + 10)) % 97),
-            _ => None,
-        })
+    characters.into_iter().try_fold(0u32, |remainder, character| match character {
+        '0'..='9' => Some((remainder * 10 + (character as u32 - '0' as u32)) % 97),
+        'A'..='Z' => Some((remainder * 100 + (character as u32 - 'A' as u32 + 10)) % 97),
+        _ => None,
+    })
 }
 
 /// The canonical form of an IBAN (upper case, no spaces) if it is one.
 pub fn normalize(value: &str) -> Option<String> {
-    let compact: String = value
-        .chars()
-        .filter(|c| *c != ' ')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let compact: String = value.chars().filter(|c| *c != ' ').map(|c| c.to_ascii_uppercase()).collect();
     if !(MINIMUM_LENGTH..=MAXIMUM_LENGTH).contains(&compact.len()) || !compact.is_ascii() {
         return None;
     }
     let (head, bban) = compact.split_at(4);
     let (country, check) = head.split_at(2);
-    if !country.bytes().all(|b| b.is_ascii_uppercase())
-        || !check.bytes().all(|b| b.is_ascii_digit())
-    {
+    if !country.bytes().all(|b| b.is_ascii_uppercase()) || !check.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     if let Some((_, length)) = COUNTRY_LENGTHS.iter().find(|(code, _)| *code == country)
@@ -77,10 +69,7 @@ mod tests {
         assert!(is_valid("de89 3704 0044 0532 0130 00"));
         assert!(is_valid("GB82WEST12345698765432"));
         assert!(is_valid("NL91ABNA0417164300"));
-        assert_eq!(
-            normalize("nl91 abna 0417 1643 00").as_deref(),
-            Some("NL91ABNA0417164300")
-        );
+        assert_eq!(normalize("nl91 abna 0417 1643 00").as_deref(), Some("NL91ABNA0417164300"));
     }
 
     #[test]

@@ -45,9 +45,7 @@ mod tests {
 
     #[test]
     fn the_first_digits_vary() {
-        let leading: HashSet<String> = (0..100)
-            .map(|seed| order_id(seed)[..4].to_owned())
-            .collect();
+        let leading: HashSet<String> = (0..100).map(|seed| order_id(seed)[..4].to_owned()).collect();
         assert!(leading.len() > 90);
     }
 

@@ -32,16 +32,10 @@ pub fn qr_svg(data: &str) -> Result<String, QrError> {
         return Err(QrError::Empty);
     }
     if data.len() > MAX_DATA_BYTES {
-        return Err(QrError::TooLong {
-            length_bytes: data.len(),
-        });
+        return Err(QrError::TooLong { length_bytes: data.len() });
     }
-    let code =
-        QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).map_err(|error| {
-            QrError::Encoding {
-                reason: error.to_string(),
-            }
-        })?;
+    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
+        .map_err(|error| QrError::Encoding { reason: error.to_string() })?;
     Ok(code
         .render::<svg::Color<'_>>()
         .min_dimensions(MIN_DIMENSION_PIXELS, MIN_DIMENSION_PIXELS)
@@ -70,10 +64,7 @@ mod tests {
         assert!(svg.trim_end().ends_with("</svg>"));
         let width: u32 = attribute(&svg, "width").ok_or("no width")?.parse()?;
         let height: u32 = attribute(&svg, "height").ok_or("no height")?.parse()?;
-        assert!(
-            width >= MIN_DIMENSION_PIXELS && width == height,
-            "{width}x{height}"
-        );
+        assert!(width >= MIN_DIMENSION_PIXELS && width == height, "{width}x{height}");
         assert!(svg.contains("fill=\"#000\""));
         assert!(svg.contains("fill=\"#fff\""));
         Ok(())
@@ -97,11 +88,6 @@ mod tests {
     #[test]
     fn refuses_empty_and_oversized_data() {
         assert_eq!(qr_svg(""), Err(QrError::Empty));
-        assert_eq!(
-            qr_svg(&"x".repeat(MAX_DATA_BYTES + 1)),
-            Err(QrError::TooLong {
-                length_bytes: MAX_DATA_BYTES + 1
-            })
-        );
+        assert_eq!(qr_svg(&"x".repeat(MAX_DATA_BYTES + 1)), Err(QrError::TooLong { length_bytes: MAX_DATA_BYTES + 1 }));
     }
 }

@@ -27,11 +27,7 @@ pub fn outcome_for_account(iban_or_account: Option<&str>) -> SofortOutcome {
     let Some(value) = iban_or_account else {
         return SofortOutcome::Succeeds;
     };
-    let compact: String = value
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let compact: String = value.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
     if compact == FAILING_IBAN || compact == FAILING_ACCOUNT_NUMBER {
         SofortOutcome::Fails
     } else {
@@ -51,36 +47,18 @@ mod tests {
 
     #[test]
     fn stripe_test_accounts() {
-        assert_eq!(
-            outcome_for_account(Some("DE89370400440532013000")),
-            SofortOutcome::Succeeds
-        );
-        assert_eq!(
-            outcome_for_account(Some("DE62370400440532013001")),
-            SofortOutcome::Fails
-        );
-        assert_eq!(
-            outcome_for_account(Some("de62 3704 0044 0532 0130 01")),
-            SofortOutcome::Fails
-        );
-        assert_eq!(
-            outcome_for_account(Some("0532013001")),
-            SofortOutcome::Fails
-        );
-        assert_eq!(
-            outcome_for_account(Some("AT611904300234573201")),
-            SofortOutcome::Succeeds
-        );
+        assert_eq!(outcome_for_account(Some("DE89370400440532013000")), SofortOutcome::Succeeds);
+        assert_eq!(outcome_for_account(Some("DE62370400440532013001")), SofortOutcome::Fails);
+        assert_eq!(outcome_for_account(Some("de62 3704 0044 0532 0130 01")), SofortOutcome::Fails);
+        assert_eq!(outcome_for_account(Some("0532013001")), SofortOutcome::Fails);
+        assert_eq!(outcome_for_account(Some("AT611904300234573201")), SofortOutcome::Succeeds);
         assert_eq!(outcome_for_account(Some("")), SofortOutcome::Succeeds);
         assert_eq!(outcome_for_account(None), SofortOutcome::Succeeds);
     }
 
     #[test]
     fn settles_two_days_after_the_redirect() {
-        assert_eq!(
-            settlement_time(datetime!(2025-03-07 15:30 UTC)),
-            datetime!(2025-03-09 15:30 UTC)
-        );
+        assert_eq!(settlement_time(datetime!(2025-03-07 15:30 UTC)), datetime!(2025-03-09 15:30 UTC));
         assert_eq!(SETTLEMENT_DELAY_SECONDS, 172_800);
     }
 }

@@ -24,17 +24,11 @@ pub enum RedirectChoice {
 }
 
 impl RedirectChoice {
-    pub const ALL: [RedirectChoice; 3] = [
-        RedirectChoice::Approve,
-        RedirectChoice::Decline,
-        RedirectChoice::Abandon,
-    ];
+    pub const ALL: [RedirectChoice; 3] = [RedirectChoice::Approve, RedirectChoice::Decline, RedirectChoice::Abandon];
 
     /// Parses `"approve"`, `"decline"` or `"abandon"`.
     pub fn parse(value: &str) -> Option<Self> {
-        RedirectChoice::ALL
-            .into_iter()
-            .find(|choice| choice.as_str() == value)
+        RedirectChoice::ALL.into_iter().find(|choice| choice.as_str() == value)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -51,35 +45,15 @@ pub fn decline_for(method: PaymentMethodType) -> (&'static str, &'static str) {
     const PROVIDER_DECLINE: &str = "payment_method_provider_decline";
     match method {
         PaymentMethodType::Card => ("card_declined", "Your card was declined."),
-        PaymentMethodType::Paypal => (
-            PROVIDER_DECLINE,
-            "The customer declined the payment in PayPal.",
-        ),
-        PaymentMethodType::Ideal => (
-            PROVIDER_DECLINE,
-            "The customer declined the payment in iDEAL.",
-        ),
-        PaymentMethodType::Sofort => (
-            PROVIDER_DECLINE,
-            "The customer declined the payment in SOFORT.",
-        ),
-        PaymentMethodType::Grabpay => (
-            PROVIDER_DECLINE,
-            "The customer declined the payment in GrabPay.",
-        ),
-        PaymentMethodType::Gopay => (
-            PROVIDER_DECLINE,
-            "The customer declined the payment in GoPay.",
-        ),
-        PaymentMethodType::Shopeepay => (
-            PROVIDER_DECLINE,
-            "The customer declined the payment in ShopeePay.",
-        ),
+        PaymentMethodType::Paypal => (PROVIDER_DECLINE, "The customer declined the payment in PayPal."),
+        PaymentMethodType::Ideal => (PROVIDER_DECLINE, "The customer declined the payment in iDEAL."),
+        PaymentMethodType::Sofort => (PROVIDER_DECLINE, "The customer declined the payment in SOFORT."),
+        PaymentMethodType::Grabpay => (PROVIDER_DECLINE, "The customer declined the payment in GrabPay."),
+        PaymentMethodType::Gopay => (PROVIDER_DECLINE, "The customer declined the payment in GoPay."),
+        PaymentMethodType::Shopeepay => (PROVIDER_DECLINE, "The customer declined the payment in ShopeePay."),
         PaymentMethodType::Boleto => (PROVIDER_DECLINE, "The bank refused to pay the boleto."),
         PaymentMethodType::BankTransfer => (PROVIDER_DECLINE, "The bank returned the transfer."),
-        PaymentMethodType::CashOnDelivery => {
-            (PROVIDER_DECLINE, "The customer refused the delivery.")
-        }
+        PaymentMethodType::CashOnDelivery => (PROVIDER_DECLINE, "The customer refused the delivery."),
     }
 }
 
@@ -93,15 +67,8 @@ const AMOUNT_LENGTH: usize = 13;
 
 /// The payload a buyer scans (or the deep link a wallet opens) to pay `amount_minor`
 /// of `currency` for `attempt_id`.
-pub fn qr_payload(
-    method: PaymentMethodType,
-    attempt_id: &str,
-    amount_minor: i64,
-    currency: Currency,
-) -> String {
-    let market = MARKETS
-        .iter()
-        .find(|market| market.currency == currency.code());
+pub fn qr_payload(method: PaymentMethodType, attempt_id: &str, amount_minor: i64, currency: Currency) -> String {
+    let market = MARKETS.iter().find(|market| market.currency == currency.code());
     match (method, market) {
         (PaymentMethodType::Gopay | PaymentMethodType::Shopeepay, Some(market)) => {
             emv_payload(method, market, attempt_id, amount_minor, currency)
@@ -120,42 +87,12 @@ struct QrMarket {
 }
 
 const MARKETS: &[QrMarket] = &[
-    QrMarket {
-        currency: "IDR",
-        currency_numeric: "360",
-        country: "ID",
-        city: "JAKARTA",
-    },
-    QrMarket {
-        currency: "MYR",
-        currency_numeric: "458",
-        country: "MY",
-        city: "KUALA LUMPUR",
-    },
-    QrMarket {
-        currency: "PHP",
-        currency_numeric: "608",
-        country: "PH",
-        city: "MANILA",
-    },
-    QrMarket {
-        currency: "SGD",
-        currency_numeric: "702",
-        country: "SG",
-        city: "SINGAPORE",
-    },
-    QrMarket {
-        currency: "THB",
-        currency_numeric: "764",
-        country: "TH",
-        city: "BANGKOK",
-    },
-    QrMarket {
-        currency: "VND",
-        currency_numeric: "704",
-        country: "VN",
-        city: "HO CHI MINH",
-    },
+    QrMarket { currency: "IDR", currency_numeric: "360", country: "ID", city: "JAKARTA" },
+    QrMarket { currency: "MYR", currency_numeric: "458", country: "MY", city: "KUALA LUMPUR" },
+    QrMarket { currency: "PHP", currency_numeric: "608", country: "PH", city: "MANILA" },
+    QrMarket { currency: "SGD", currency_numeric: "702", country: "SG", city: "SINGAPORE" },
+    QrMarket { currency: "THB", currency_numeric: "764", country: "TH", city: "BANGKOK" },
+    QrMarket { currency: "VND", currency_numeric: "704", country: "VN", city: "HO CHI MINH" },
 ];
 
 const MERCHANT_NAME: &str = "TRADEWIND SANDBOX";
@@ -212,10 +149,7 @@ fn emv_payload(
     let amount = format_minor_units(Money::new(amount_minor, currency));
     let has_amount = amount_minor > 0 && amount.len() <= AMOUNT_LENGTH;
     let attempt: String = attempt_id.chars().take(MAX_ATTEMPT_ID_LENGTH).collect();
-    let label_start = attempt
-        .chars()
-        .count()
-        .saturating_sub(REFERENCE_LABEL_LENGTH);
+    let label_start = attempt.chars().count().saturating_sub(REFERENCE_LABEL_LENGTH);
     let label: String = attempt.chars().skip(label_start).collect();
     let indonesia = market.country == "ID";
     let (wallet_id, merchant_pan) = wallet_account(method);
@@ -223,10 +157,7 @@ fn emv_payload(
     let mut writer = emv::Writer::new();
     writer.field(tag::PAYLOAD_FORMAT, "01");
     // "12" marks a dynamic code for one payment, "11" a static one without amount.
-    writer.field(
-        tag::POINT_OF_INITIATION,
-        if has_amount { "12" } else { "11" },
-    );
+    writer.field(tag::POINT_OF_INITIATION, if has_amount { "12" } else { "11" });
     writer.template(tag::MERCHANT_ACCOUNT, |account| {
         account.field(tag::GLOBALLY_UNIQUE_ID, wallet_id);
         account.field(tag::MERCHANT_PAN, merchant_pan);
@@ -266,23 +197,15 @@ fn emv_payload(
 pub fn attempt_from_qr_payload(payload: &str) -> Option<String> {
     if let Ok(fields) = emv::parse(payload) {
         let additional = emv::parse_fields(emv::find(&fields, tag::ADDITIONAL_DATA)?).ok()?;
-        let sandbox =
-            emv::parse_fields(emv::find(&additional, tag::PAYMENT_SYSTEM_SPECIFIC)?).ok()?;
+        let sandbox = emv::parse_fields(emv::find(&additional, tag::PAYMENT_SYSTEM_SPECIFIC)?).ok()?;
         return emv::find(&sandbox, 1).map(str::to_owned);
     }
     let (_, query) = payload.split_once('?')?;
-    let encoded = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("attempt="))?;
+    let encoded = query.split('&').find_map(|pair| pair.strip_prefix("attempt="))?;
     percent_decode(encoded)
 }
 
-fn deep_link(
-    method: PaymentMethodType,
-    attempt_id: &str,
-    amount_minor: i64,
-    currency: Currency,
-) -> String {
+fn deep_link(method: PaymentMethodType, attempt_id: &str, amount_minor: i64, currency: Currency) -> String {
     let attempt = percent_encode(attempt_id);
     let code = currency.code();
     match method {
@@ -293,9 +216,7 @@ fn deep_link(
             format!("gopay://sandbox/pay?attempt={attempt}&amount={amount_minor}&currency={code}")
         }
         PaymentMethodType::Shopeepay => {
-            format!(
-                "shopeepay://sandbox/pay?attempt={attempt}&amount={amount_minor}&currency={code}"
-            )
+            format!("shopeepay://sandbox/pay?attempt={attempt}&amount={amount_minor}&currency={code}")
         }
         other => format!(
             "tradewind://sandbox/pay?method={}&attempt={attempt}&amount={amount_minor}&currency={code}",
@@ -309,9 +230,7 @@ fn percent_encode(value: &str) -> String {
     value
         .bytes()
         .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(byte).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(byte).to_string(),
             _ => format!("%{byte:02X}"),
         })
         .collect()
@@ -348,18 +267,9 @@ mod tests {
         for choice in RedirectChoice::ALL {
             assert_eq!(RedirectChoice::parse(choice.as_str()), Some(choice));
         }
-        assert_eq!(
-            RedirectChoice::parse("approve"),
-            Some(RedirectChoice::Approve)
-        );
-        assert_eq!(
-            RedirectChoice::parse("decline"),
-            Some(RedirectChoice::Decline)
-        );
-        assert_eq!(
-            RedirectChoice::parse("abandon"),
-            Some(RedirectChoice::Abandon)
-        );
+        assert_eq!(RedirectChoice::parse("approve"), Some(RedirectChoice::Approve));
+        assert_eq!(RedirectChoice::parse("decline"), Some(RedirectChoice::Decline));
+        assert_eq!(RedirectChoice::parse("abandon"), Some(RedirectChoice::Abandon));
         assert_eq!(RedirectChoice::parse("Approve"), None);
         assert_eq!(RedirectChoice::parse(""), None);
     }
@@ -368,10 +278,7 @@ mod tests {
     fn declines_name_the_provider() {
         assert_eq!(
             decline_for(PaymentMethodType::Grabpay),
-            (
-                "payment_method_provider_decline",
-                "The customer declined the payment in GrabPay."
-            )
+            ("payment_method_provider_decline", "The customer declined the payment in GrabPay.")
         );
         assert_eq!(decline_for(PaymentMethodType::Card).0, "card_declined");
         for method in PaymentMethodType::ALL {
@@ -382,47 +289,23 @@ mod tests {
 
     #[test]
     fn grabpay_gets_a_deep_link() -> TestResult {
-        let payload = qr_payload(
-            PaymentMethodType::Grabpay,
-            ATTEMPT,
-            1_250,
-            Currency::parse("SGD")?,
-        );
-        assert_eq!(
-            payload,
-            format!("grabpay://sandbox/pay?attempt={ATTEMPT}&amount=1250&currency=SGD")
-        );
+        let payload = qr_payload(PaymentMethodType::Grabpay, ATTEMPT, 1_250, Currency::parse("SGD")?);
+        assert_eq!(payload, format!("grabpay://sandbox/pay?attempt={ATTEMPT}&amount=1250&currency=SGD"));
         assert_eq!(attempt_from_qr_payload(&payload).as_deref(), Some(ATTEMPT));
         Ok(())
     }
 
     #[test]
     fn deep_links_escape_the_attempt_id() -> TestResult {
-        let payload = qr_payload(
-            PaymentMethodType::Ideal,
-            "a&b=c d",
-            500,
-            Currency::parse("EUR")?,
-        );
-        assert_eq!(
-            payload,
-            "tradewind://sandbox/pay?method=ideal&attempt=a%26b%3Dc%20d&amount=500&currency=EUR"
-        );
-        assert_eq!(
-            attempt_from_qr_payload(&payload).as_deref(),
-            Some("a&b=c d")
-        );
+        let payload = qr_payload(PaymentMethodType::Ideal, "a&b=c d", 500, Currency::parse("EUR")?);
+        assert_eq!(payload, "tradewind://sandbox/pay?method=ideal&attempt=a%26b%3Dc%20d&amount=500&currency=EUR");
+        assert_eq!(attempt_from_qr_payload(&payload).as_deref(), Some("a&b=c d"));
         Ok(())
     }
 
     #[test]
     fn gopay_gets_a_qris_payload() -> TestResult {
-        let payload = qr_payload(
-            PaymentMethodType::Gopay,
-            ATTEMPT,
-            15_000_000,
-            Currency::parse("IDR")?,
-        );
+        let payload = qr_payload(PaymentMethodType::Gopay, ATTEMPT, 15_000_000, Currency::parse("IDR")?);
         let fields = emv::parse(&payload)?;
         let tags: Vec<u8> = fields.iter().map(|field| field.tag).collect();
         assert_eq!(tags, [0, 1, 26, 51, 52, 53, 54, 58, 59, 60, 62, 63]);
@@ -430,24 +313,12 @@ mod tests {
         assert_eq!(emv::find(&fields, tag::CURRENCY), Some("360"));
         assert_eq!(emv::find(&fields, tag::AMOUNT), Some("150000.00"));
         assert_eq!(emv::find(&fields, tag::COUNTRY), Some("ID"));
-        let account =
-            emv::parse_fields(emv::find(&fields, tag::MERCHANT_ACCOUNT).unwrap_or_default())?;
-        assert_eq!(
-            emv::find(&account, tag::GLOBALLY_UNIQUE_ID),
-            Some("COM.GO-JEK.WWW")
-        );
-        let national =
-            emv::parse_fields(emv::find(&fields, tag::QRIS_NATIONAL).unwrap_or_default())?;
-        assert_eq!(
-            emv::find(&national, tag::GLOBALLY_UNIQUE_ID),
-            Some("ID.CO.QRIS.WWW")
-        );
-        let additional =
-            emv::parse_fields(emv::find(&fields, tag::ADDITIONAL_DATA).unwrap_or_default())?;
-        assert_eq!(
-            emv::find(&additional, tag::REFERENCE_LABEL),
-            Some(&ATTEMPT[ATTEMPT.len() - 25..])
-        );
+        let account = emv::parse_fields(emv::find(&fields, tag::MERCHANT_ACCOUNT).unwrap_or_default())?;
+        assert_eq!(emv::find(&account, tag::GLOBALLY_UNIQUE_ID), Some("COM.GO-JEK.WWW"));
+        let national = emv::parse_fields(emv::find(&fields, tag::QRIS_NATIONAL).unwrap_or_default())?;
+        assert_eq!(emv::find(&national, tag::GLOBALLY_UNIQUE_ID), Some("ID.CO.QRIS.WWW"));
+        let additional = emv::parse_fields(emv::find(&fields, tag::ADDITIONAL_DATA).unwrap_or_default())?;
+        assert_eq!(emv::find(&additional, tag::REFERENCE_LABEL), Some(&ATTEMPT[ATTEMPT.len() - 25..]));
         assert_eq!(attempt_from_qr_payload(&payload).as_deref(), Some(ATTEMPT));
         // The CRC covers everything up to and including "6304".
         let (covered, crc) = payload.split_at(payload.len() - 4);
@@ -458,41 +329,22 @@ mod tests {
 
     #[test]
     fn shopeepay_outside_indonesia_uses_the_local_currency() -> TestResult {
-        let payload = qr_payload(
-            PaymentMethodType::Shopeepay,
-            ATTEMPT,
-            1_000,
-            Currency::parse("VND")?,
-        );
+        let payload = qr_payload(PaymentMethodType::Shopeepay, ATTEMPT, 1_000, Currency::parse("VND")?);
         let fields = emv::parse(&payload)?;
         assert_eq!(emv::find(&fields, tag::CURRENCY), Some("704"));
         assert_eq!(emv::find(&fields, tag::AMOUNT), Some("1000"));
         assert_eq!(emv::find(&fields, tag::COUNTRY), Some("VN"));
         assert_eq!(emv::find(&fields, tag::QRIS_NATIONAL), None);
-        let id_payload = qr_payload(
-            PaymentMethodType::Shopeepay,
-            ATTEMPT,
-            100_000,
-            Currency::parse("IDR")?,
-        );
-        let account = emv::parse_fields(
-            emv::find(&emv::parse(&id_payload)?, tag::MERCHANT_ACCOUNT).unwrap_or_default(),
-        )?;
-        assert_eq!(
-            emv::find(&account, tag::GLOBALLY_UNIQUE_ID),
-            Some("ID.CO.SHOPEE.WWW")
-        );
+        let id_payload = qr_payload(PaymentMethodType::Shopeepay, ATTEMPT, 100_000, Currency::parse("IDR")?);
+        let account =
+            emv::parse_fields(emv::find(&emv::parse(&id_payload)?, tag::MERCHANT_ACCOUNT).unwrap_or_default())?;
+        assert_eq!(emv::find(&account, tag::GLOBALLY_UNIQUE_ID), Some("ID.CO.SHOPEE.WWW"));
         Ok(())
     }
 
     #[test]
     fn a_wallet_in_an_unknown_currency_falls_back_to_a_deep_link() -> TestResult {
-        let payload = qr_payload(
-            PaymentMethodType::Gopay,
-            ATTEMPT,
-            1_000,
-            Currency::parse("USD")?,
-        );
+        let payload = qr_payload(PaymentMethodType::Gopay, ATTEMPT, 1_000, Currency::parse("USD")?);
         assert!(payload.starts_with("gopay://sandbox/pay?"), "{payload}");
         Ok(())
     }

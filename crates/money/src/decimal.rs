@@ -11,12 +11,7 @@ pub fn format_minor_units(money: Money) -> String {
     let divisor = 10u64.pow(exponent);
     let magnitude = money.minor().unsigned_abs();
     let sign = if money.minor() < 0 { "-" } else { "" };
-    format!(
-        "{sign}{}.{:0width$}",
-        magnitude / divisor,
-        magnitude % divisor,
-        width = exponent as usize
-    )
+    format!("{sign}{}.{:0width$}", magnitude / divisor, magnitude % divisor, width = exponent as usize)
 }
 
 #[cfg(test)]

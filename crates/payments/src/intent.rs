@@ -86,7 +86,9 @@ pub enum IntentEvent {
     /// The merchant or buyer confirms; the outcome follows as another event.
     Confirm,
     /// The provider authorised (manual capture) or charged (automatic capture).
-    Authorized { capture: CaptureMethod },
+    Authorized {
+        capture: CaptureMethod,
+    },
     /// The buyer must act: 3-D Secure, a redirect, a QR code, a voucher, a transfer.
     ActionRequired,
     /// The buyer finished; the provider confirms later.
@@ -191,11 +193,16 @@ mod tests {
     #[test]
     fn card_paths() {
         let start = IntentStatus::RequiresPaymentMethod;
-        assert_eq!(start.apply(IntentEvent::Authorized { capture: CaptureMethod::Manual }), Ok(IntentStatus::RequiresCapture));
+        assert_eq!(
+            start.apply(IntentEvent::Authorized { capture: CaptureMethod::Manual }),
+            Ok(IntentStatus::RequiresCapture)
+        );
         assert_eq!(IntentStatus::RequiresCapture.apply(IntentEvent::Capture), Ok(IntentStatus::Succeeded));
         assert_eq!(start.apply(IntentEvent::Failed), Ok(IntentStatus::RequiresPaymentMethod));
-        assert_eq!(start.apply(IntentEvent::Capture).map_err(|e| e.to_string()),
-            Err("You cannot capture this PaymentIntent because it has a status of requires_payment_method.".to_owned()));
+        assert_eq!(
+            start.apply(IntentEvent::Capture).map_err(|e| e.to_string()),
+            Err("You cannot capture this PaymentIntent because it has a status of requires_payment_method.".to_owned())
+        );
         assert!(IntentStatus::Processing.apply(IntentEvent::Cancel).is_err());
         assert_eq!(IntentStatus::RequiresAction.apply(IntentEvent::Expired), Ok(IntentStatus::RequiresPaymentMethod));
     }

@@ -66,10 +66,7 @@ mod tests {
         assert_eq!(BrazilianTaxId::parse("123.456.789-09").map(|id| id.kind), Ok(BrazilianTaxIdKind::Cpf));
         assert_eq!(BrazilianTaxId::parse("123.456.789-00"), Err(InvalidTaxId));
         assert_eq!(BrazilianTaxId::parse("111.111.111-11"), Err(InvalidTaxId));
-        assert_eq!(
-            BrazilianTaxId::parse("11.222.333/0001-81").map(|id| id.kind),
-            Ok(BrazilianTaxIdKind::Cnpj)
-        );
+        assert_eq!(BrazilianTaxId::parse("11.222.333/0001-81").map(|id| id.kind), Ok(BrazilianTaxIdKind::Cnpj));
         assert_eq!(BrazilianTaxId::parse("11.222.333/0001-80"), Err(InvalidTaxId));
         assert_eq!(BrazilianTaxId::parse("abc"), Err(InvalidTaxId));
     }

@@ -108,9 +108,8 @@ pub async fn find_by_reference(pool: &AnyPool, merchant_id: &str, reference: &st
 }
 
 pub async fn list_for_intent(pool: &AnyPool, merchant_id: &str, intent_id: &str) -> StoreResult<Vec<AttemptRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM payment_attempts WHERE payment_intent_id = $1 AND merchant_id = $2 ORDER BY id"
-    );
+    let sql =
+        format!("SELECT {COLUMNS} FROM payment_attempts WHERE payment_intent_id = $1 AND merchant_id = $2 ORDER BY id");
     let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(intent_id).bind(merchant_id).fetch_all(pool).await?;
     Ok(rows)
 }

@@ -114,7 +114,12 @@ pub async fn get_link(pool: &AnyPool, id: &str) -> StoreResult<Option<PaymentLin
     Ok(row)
 }
 
-pub async fn set_link_active(connection: &mut Connection, merchant_id: &str, id: &str, active: bool) -> StoreResult<bool> {
+pub async fn set_link_active(
+    connection: &mut Connection,
+    merchant_id: &str,
+    id: &str,
+    active: bool,
+) -> StoreResult<bool> {
     let result = sqlx::query("UPDATE payment_links SET active = $1 WHERE id = $2 AND merchant_id = $3")
         .bind(i64::from(active))
         .bind(id)

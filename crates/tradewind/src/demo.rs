@@ -38,31 +38,61 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         .await
         .map_err(|error| anyhow::anyhow!("creating the demo merchant: {}", error.message))?;
     let key = merchant.secret_key.as_str();
-    let paid = post(state, key, "/v1/payment_intents", json!({
-        "amount": 4999, "currency": "usd", "description": "Rose serum 50 ml",
-        "customer": {"country": "US", "email": "ana@example.com", "name": "Ana Silva"},
-        "confirm": true, "payment_method_data": card("4242424242424242")
-    })).await?;
+    let paid = post(
+        state,
+        key,
+        "/v1/payment_intents",
+        json!({
+            "amount": 4999, "currency": "usd", "description": "Rose serum 50 ml",
+            "customer": {"country": "US", "email": "ana@example.com", "name": "Ana Silva"},
+            "confirm": true, "payment_method_data": card("4242424242424242")
+        }),
+    )
+    .await?;
     if let Some(id) = paid["id"].as_str() {
-        post(state, key, "/v1/refunds", json!({"payment_intent": id, "amount": 1000, "reason": "requested_by_customer"})).await?;
+        post(
+            state,
+            key,
+            "/v1/refunds",
+            json!({"payment_intent": id, "amount": 1000, "reason": "requested_by_customer"}),
+        )
+        .await?;
     }
-    post(state, key, "/v1/payment_intents", json!({
-        "amount": 12900, "currency": "eur", "capture_method": "manual", "description": "Gift box (manual capture)",
-        "confirm": true, "payment_method_data": card("5555555555554444")
-    })).await?;
-    post(state, key, "/v1/payment_intents", json!({
-        "amount": 2500, "currency": "usd", "description": "Declined card",
-        "confirm": true, "payment_method_data": card("4000000000000002")
-    })).await?;
+    post(
+        state,
+        key,
+        "/v1/payment_intents",
+        json!({
+            "amount": 12900, "currency": "eur", "capture_method": "manual", "description": "Gift box (manual capture)",
+            "confirm": true, "payment_method_data": card("5555555555554444")
+        }),
+    )
+    .await?;
+    post(
+        state,
+        key,
+        "/v1/payment_intents",
+        json!({
+            "amount": 2500, "currency": "usd", "description": "Declined card",
+            "confirm": true, "payment_method_data": card("4000000000000002")
+        }),
+    )
+    .await?;
     post(state, key, "/v1/payment_intents", json!({
         "amount": 15990, "currency": "brl", "description": "Kit de cuidados", "customer": {"country": "BR", "name": "João Souza"},
         "confirm": true, "payment_method_data": {"type": "boleto", "boleto": {"tax_id": "123.456.789-09"}}
     })).await?;
-    let transfer = post(state, key, "/v1/payment_intents", json!({
-        "amount": 30000, "currency": "eur", "description": "Wholesale order", "customer": {"country": "DE"},
-        "payment_method_types": ["bank_transfer"],
-        "confirm": true, "payment_method_data": {"type": "bank_transfer", "bank_transfer": {}}
-    })).await?;
+    let transfer = post(
+        state,
+        key,
+        "/v1/payment_intents",
+        json!({
+            "amount": 30000, "currency": "eur", "description": "Wholesale order", "customer": {"country": "DE"},
+            "payment_method_types": ["bank_transfer"],
+            "confirm": true, "payment_method_data": {"type": "bank_transfer", "bank_transfer": {}}
+        }),
+    )
+    .await?;
     if let Some(reference) = transfer["next_action"]["awaiting_transfer"]["reference"].as_str() {
         post(state, key, "/v1/sandbox/bank_transfers", json!({"reference": reference, "amount": 10000})).await?;
     }
@@ -76,15 +106,23 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         ("United Arab Emirates, cash on delivery (Arabic)", "AE", "aed", 18500, "ar"),
         ("China, card (Chinese)", "CN", "cny", 29900, "zh"),
     ] {
-        let session = post(state, key, "/v1/checkout_sessions", json!({
-            "amount": amount, "currency": currency, "locale": locale,
-            "customer": {"country": country}, "description": "Tradewind demo order"
-        })).await?;
+        let session = post(
+            state,
+            key,
+            "/v1/checkout_sessions",
+            json!({
+                "amount": amount, "currency": currency, "locale": locale,
+                "customer": {"country": country}, "description": "Tradewind demo order"
+            }),
+        )
+        .await?;
         if let Some(url) = session["url"].as_str() {
             checkout_urls.push((label.to_owned(), url.to_owned()));
         }
     }
-    let link = post(state, key, "/v1/payment_links", json!({"amount": 1999, "currency": "usd", "description": "Lip balm"})).await?;
+    let link =
+        post(state, key, "/v1/payment_links", json!({"amount": 1999, "currency": "usd", "description": "Lip balm"}))
+            .await?;
     Ok(Demo {
         merchant_id: merchant.id,
         secret_key: merchant.secret_key,

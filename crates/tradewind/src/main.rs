@@ -70,8 +70,10 @@ fn resolve(cli: &Cli, default_database_url: &str) -> anyhow::Result<Config> {
         None => FileConfig::default(),
     };
     let addr_text = cli.addr.clone().or(file.addr).unwrap_or_else(|| config::DEFAULT_ADDR.to_owned());
-    let addr: SocketAddr = addr_text.parse().with_context(|| format!("TRADEWIND_ADDR `{addr_text}` is not host:port"))?;
-    let database_url = cli.database_url.clone().or(file.database_url).unwrap_or_else(|| default_database_url.to_owned());
+    let addr: SocketAddr =
+        addr_text.parse().with_context(|| format!("TRADEWIND_ADDR `{addr_text}` is not host:port"))?;
+    let database_url =
+        cli.database_url.clone().or(file.database_url).unwrap_or_else(|| default_database_url.to_owned());
     let configured_key = std::env::var("TRADEWIND_FINGERPRINT_KEY").ok().or(file.fingerprint_key);
     let fingerprint_key = config::fingerprint_key(configured_key.as_deref(), &config::default_key_file())?;
     Ok(Config { addr, database_url, public_url: cli.public_url.clone().or(file.public_url), fingerprint_key })
@@ -108,10 +110,14 @@ async fn main() -> anyhow::Result<()> {
                 println!("  {label:<50} {url}");
             }
             println!("  Payment link (reusable)                            {}", demo.payment_link_url);
-            println!("\nAPI reference   {base}/docs\nOpenAPI         {base}/openapi.json\nMetrics         {base}/metrics\n");
+            println!(
+                "\nAPI reference   {base}/docs\nOpenAPI         {base}/openapi.json\nMetrics         {base}/metrics\n"
+            );
             println!("Try it:\n  curl -s {base}/v1/payment_intents -H 'Authorization: Bearer {}' \\", demo.secret_key);
             println!("    -H 'Content-Type: application/json' \\");
-            println!("    -d '{{\"amount\": 2000, \"currency\": \"usd\", \"confirm\": true, \"payment_method_data\": {{\"type\": \"card\", \"card\": {{\"number\": \"4242424242424242\", \"exp_month\": 12, \"exp_year\": 2034, \"cvc\": \"123\"}}}}}}'\n");
+            println!(
+                "    -d '{{\"amount\": 2000, \"currency\": \"usd\", \"confirm\": true, \"payment_method_data\": {{\"type\": \"card\", \"card\": {{\"number\": \"4242424242424242\", \"exp_month\": 12, \"exp_year\": 2034, \"cvc\": \"123\"}}}}}}'\n"
+            );
             application.run(startup::shutdown_signal()).await
         }
         Command::Migrate => {

@@ -10,9 +10,8 @@ use tradewind_api::{ApiConfig, Clock, SystemClock};
 use tradewind_storage::Store;
 
 pub async fn connect(database_url: &str) -> anyhow::Result<Store> {
-    let store = Store::connect(database_url)
-        .await
-        .with_context(|| format!("connecting to {}", redact_url(database_url)))?;
+    let store =
+        Store::connect(database_url).await.with_context(|| format!("connecting to {}", redact_url(database_url)))?;
     store.migrate().await.context("running migrations")?;
     Ok(store)
 }
@@ -30,7 +29,8 @@ impl Application {
         let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
         let local = listener.local_addr()?;
         let base_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-        let api_config = ApiConfig { public_base_url: base_url.clone(), fingerprint_key: config.fingerprint_key.clone().into() };
+        let api_config =
+            ApiConfig { public_base_url: base_url.clone(), fingerprint_key: config.fingerprint_key.clone().into() };
         let state = AppState::new(store, api_config, clock);
         Ok(Application { listener, state, base_url })
     }

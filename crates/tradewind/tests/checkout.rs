@@ -42,8 +42,11 @@ async fn session_offers_market_methods_and_completes(app: TestApp) {
     let intent_id = session["payment_intent"].as_str().unwrap();
     let (_, intent) = app.get(&format!("/v1/payment_intents/{intent_id}")).await;
     let (status, paid) = app
-        .post_with_key(&app.publishable_key, &format!("/v1/payment_intents/{intent_id}/confirm"),
-            json!({"client_secret": intent["client_secret"], "payment_method_data": card("4242424242424242")}))
+        .post_with_key(
+            &app.publishable_key,
+            &format!("/v1/payment_intents/{intent_id}/confirm"),
+            json!({"client_secret": intent["client_secret"], "payment_method_data": card("4242424242424242")}),
+        )
         .await;
     assert_eq!((status, paid["status"].as_str()), (200, Some("succeeded")));
     let session_id = session["id"].as_str().unwrap();
@@ -55,7 +58,9 @@ async fn session_offers_market_methods_and_completes(app: TestApp) {
 }
 
 async fn redirect_return_and_decline(app: TestApp) {
-    let (_, session) = app.post("/v1/checkout_sessions", json!({"amount": 3500, "currency": "eur", "customer": {"country": "NL"}})).await;
+    let (_, session) = app
+        .post("/v1/checkout_sessions", json!({"amount": 3500, "currency": "eur", "customer": {"country": "NL"}}))
+        .await;
     let session_id = session["id"].as_str().unwrap().to_owned();
     let intent_id = session["payment_intent"].as_str().unwrap();
     let (_, intent) = app.get(&format!("/v1/payment_intents/{intent_id}")).await;
@@ -70,14 +75,18 @@ async fn redirect_return_and_decline(app: TestApp) {
     assert!(back.starts_with(&return_url), "{back}");
     let (status, location, _) = app.get_page(&back).await;
     assert_eq!(status, 303);
-    assert!(location.unwrap().starts_with(&format!("/checkout/{session_id}?error=")), "back to the page with the error");
+    assert!(
+        location.unwrap().starts_with(&format!("/checkout/{session_id}?error=")),
+        "back to the page with the error"
+    );
 
     // Second try succeeds and lands on the default success page.
     let (_, again) = app
         .post_with_key(&app.publishable_key, &format!("/v1/payment_intents/{intent_id}/confirm"),
             json!({"client_secret": intent["client_secret"], "return_url": return_url, "payment_method_data": {"type": "ideal"}}))
         .await;
-    let (_, back) = app.post_form(again["next_action"]["redirect_to_url"]["url"].as_str().unwrap(), &[("choice", "approve")]).await;
+    let (_, back) =
+        app.post_form(again["next_action"]["redirect_to_url"]["url"].as_str().unwrap(), &[("choice", "approve")]).await;
     let (_, location, _) = app.get_page(&back.unwrap()).await;
     assert_eq!(location.as_deref(), Some(format!("/checkout/{session_id}/success").as_str()));
     let (status, _, page) = app.get_page(&app.url(&format!("/checkout/{session_id}/success"))).await;
@@ -86,7 +95,8 @@ async fn redirect_return_and_decline(app: TestApp) {
 }
 
 async fn payment_links_open_sessions(app: TestApp) {
-    let (status, link) = app.post("/v1/payment_links", json!({"amount": 1999, "currency": "usd", "description": "Lip balm"})).await;
+    let (status, link) =
+        app.post("/v1/payment_links", json!({"amount": 1999, "currency": "usd", "description": "Lip balm"})).await;
     assert_eq!(status, 200, "{link}");
     let url = link["url"].as_str().unwrap().to_owned();
     let (status, first, _) = app.get_page(&url).await;

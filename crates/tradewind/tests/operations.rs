@@ -17,10 +17,7 @@ async fn health_metrics_and_docs(app: TestApp) {
     let (_, _, metrics) = app.get_page(&app.url("/metrics")).await;
     assert!(metrics.contains("tradewind_http_requests_total"), "{metrics}");
     assert!(metrics.contains("tradewind_http_request_duration_seconds_bucket"));
-    assert!(
-        metrics.contains(r#"tradewind_payment_intents{method="card",status="succeeded"} 1"#),
-        "{metrics}"
-    );
+    assert!(metrics.contains(r#"tradewind_payment_intents{method="card",status="succeeded"} 1"#), "{metrics}");
 
     let (status, openapi) = app.get("/openapi.json").await;
     assert_eq!(status, 200);

@@ -11,7 +11,8 @@ use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-const CARDS: [&str; 5] = ["4242424242424242", "4000000000000002", "4000002760003184", "5555555555554444", "378282246310005"];
+const CARDS: [&str; 5] =
+    ["4242424242424242", "4000000000000002", "4000002760003184", "5555555555554444", "378282246310005"];
 
 #[derive(Clone, Default)]
 struct LogBuffer(Arc<Mutex<Vec<u8>>>);
@@ -33,10 +34,7 @@ fn logs() -> &'static LogBuffer {
     LOGS.get_or_init(|| {
         let buffer = LogBuffer::default();
         let writer = buffer.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .init();
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).init();
         buffer
     })
 }
@@ -60,8 +58,17 @@ async fn stored_text(app: &TestApp) -> String {
             sqlx::any::install_default_drivers();
             let pool = sqlx::AnyPool::connect(&app.database_url).await.expect("connect");
             let mut text = String::new();
-            for table in ["merchants", "api_keys", "payment_intents", "payment_attempts", "refunds", "checkout_sessions",
-                "payment_links", "idempotency_keys", "events"] {
+            for table in [
+                "merchants",
+                "api_keys",
+                "payment_intents",
+                "payment_attempts",
+                "refunds",
+                "checkout_sessions",
+                "payment_links",
+                "idempotency_keys",
+                "events",
+            ] {
                 let rows: Vec<(String,)> =
                     sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT CAST(row_to_json(t) AS TEXT) FROM {table} t")))
                         .fetch_all(&pool)
@@ -102,8 +109,11 @@ async fn card_numbers_never_stored_or_logged(app: TestApp) {
     let intent_id = session["payment_intent"].as_str().unwrap();
     let (_, intent) = app.get(&format!("/v1/payment_intents/{intent_id}")).await;
     let (status, _) = app
-        .post_with_key(&app.publishable_key, &format!("/v1/payment_intents/{intent_id}/confirm"),
-            json!({"client_secret": intent["client_secret"], "payment_method_data": card("4242 4242 4242 4242")}))
+        .post_with_key(
+            &app.publishable_key,
+            &format!("/v1/payment_intents/{intent_id}/confirm"),
+            json!({"client_secret": intent["client_secret"], "payment_method_data": card("4242 4242 4242 4242")}),
+        )
         .await;
     assert_eq!(status, 200);
 

@@ -81,7 +81,10 @@ async fn declines_carry_stripe_codes(app: TestApp) {
         assert_eq!(attempts["data"][0]["decline_code"], decline_code);
         // The buyer can try again with another card.
         let (status, retried) = app
-            .post(&format!("/v1/payment_intents/{id}/confirm"), json!({"payment_method_data": card("4242424242424242")}))
+            .post(
+                &format!("/v1/payment_intents/{id}/confirm"),
+                json!({"payment_method_data": card("4242424242424242")}),
+            )
             .await;
         assert_eq!((status, retried["status"].as_str()), (200, Some("succeeded")));
         let (_, attempts) = app.get(&format!("/v1/payment_intents/{id}/attempts")).await;
@@ -170,9 +173,11 @@ async fn manual_and_partial_capture(app: TestApp) {
     assert_eq!(intent["amount_capturable"], 1000);
     assert_eq!(intent["amount_received"], 0);
     let id = intent["id"].as_str().unwrap();
-    let (status, error) = app.post(&format!("/v1/payment_intents/{id}/capture"), json!({"amount_to_capture": 1001})).await;
+    let (status, error) =
+        app.post(&format!("/v1/payment_intents/{id}/capture"), json!({"amount_to_capture": 1001})).await;
     assert_eq!((status, error["error"]["param"].as_str()), (400, Some("amount_to_capture")));
-    let (status, captured) = app.post(&format!("/v1/payment_intents/{id}/capture"), json!({"amount_to_capture": 600})).await;
+    let (status, captured) =
+        app.post(&format!("/v1/payment_intents/{id}/capture"), json!({"amount_to_capture": 600})).await;
     assert_eq!(status, 200, "{captured}");
     assert_eq!(captured["status"], "succeeded");
     assert_eq!(captured["amount_received"], 600);
@@ -189,7 +194,8 @@ async fn manual_and_partial_capture(app: TestApp) {
                    "payment_method_data": card("4242424242424242")}),
         )
         .await;
-    let (_, captured) = app.post(&format!("/v1/payment_intents/{}/capture", intent["id"].as_str().unwrap()), json!({})).await;
+    let (_, captured) =
+        app.post(&format!("/v1/payment_intents/{}/capture", intent["id"].as_str().unwrap()), json!({})).await;
     assert_eq!(captured["amount_received"], 777);
 }
 
@@ -202,8 +208,9 @@ async fn cancel_and_invalid_transitions(app: TestApp) {
         )
         .await;
     let id = held["id"].as_str().unwrap();
-    let (status, canceled) =
-        app.post(&format!("/v1/payment_intents/{id}/cancel"), json!({"cancellation_reason": "requested_by_customer"})).await;
+    let (status, canceled) = app
+        .post(&format!("/v1/payment_intents/{id}/cancel"), json!({"cancellation_reason": "requested_by_customer"}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(canceled["status"], "canceled");
     assert_eq!(canceled["amount_capturable"], 0);
@@ -217,7 +224,8 @@ async fn cancel_and_invalid_transitions(app: TestApp) {
     assert_eq!(status, 409);
 
     let (_, paid) = app.pay(1000, "usd", "US", card("4242424242424242")).await;
-    let (status, _) = app.post(&format!("/v1/payment_intents/{}/cancel", paid["id"].as_str().unwrap()), json!({})).await;
+    let (status, _) =
+        app.post(&format!("/v1/payment_intents/{}/cancel", paid["id"].as_str().unwrap()), json!({})).await;
     assert_eq!(status, 409);
 }
 
@@ -236,18 +244,24 @@ async fn create_then_confirm_with_client_secret(app: TestApp) {
     let id = intent["id"].as_str().unwrap();
     let secret = intent["client_secret"].as_str().unwrap();
 
-    let (status, updated) =
-        app.post(&format!("/v1/payment_intents/{id}"), json!({"amount": 1800, "metadata": {"order": "", "gift": "yes"}})).await;
+    let (status, updated) = app
+        .post(&format!("/v1/payment_intents/{id}"), json!({"amount": 1800, "metadata": {"order": "", "gift": "yes"}}))
+        .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["amount"], 1800);
     assert_eq!(updated["metadata"], json!({"gift": "yes"}));
 
     // The publishable key confirms only with the client secret.
     let path = format!("/v1/payment_intents/{id}/confirm");
-    let (status, _) = app.post_with_key(&app.publishable_key, &path, json!({"payment_method_data": card("4242424242424242")})).await;
+    let (status, _) =
+        app.post_with_key(&app.publishable_key, &path, json!({"payment_method_data": card("4242424242424242")})).await;
     assert_eq!(status, 400);
     let (status, confirmed) = app
-        .post_with_key(&app.publishable_key, &path, json!({"client_secret": secret, "payment_method_data": card("4242424242424242")}))
+        .post_with_key(
+            &app.publishable_key,
+            &path,
+            json!({"client_secret": secret, "payment_method_data": card("4242424242424242")}),
+        )
         .await;
     assert_eq!(status, 200, "{confirmed}");
     assert_eq!(confirmed["status"], "succeeded");

@@ -63,7 +63,9 @@ async fn paypal_approve_cancel_and_manual_capture(app: TestApp) {
 }
 
 async fn ideal_approve_decline_abandon(app: TestApp) {
-    for (choice, expected) in [("approve", "succeeded"), ("decline", "requires_payment_method"), ("abandon", "requires_payment_method")] {
+    for (choice, expected) in
+        [("approve", "succeeded"), ("decline", "requires_payment_method"), ("abandon", "requires_payment_method")]
+    {
         let (status, intent) = app.pay(3500, "eur", "NL", json!({"type": "ideal", "ideal": {"bank": "ing"}})).await;
         assert_eq!(status, 200, "{intent}");
         assert_eq!(intent["payment_method"]["ideal"]["bank"], "ing");
@@ -77,8 +79,11 @@ async fn ideal_approve_decline_abandon(app: TestApp) {
     }
     // Redirect methods need somewhere to come back to.
     let (status, error) = app
-        .post("/v1/payment_intents", json!({"amount": 3500, "currency": "eur", "customer": {"country": "NL"}, "confirm": true,
-                "payment_method_data": {"type": "ideal"}}))
+        .post(
+            "/v1/payment_intents",
+            json!({"amount": 3500, "currency": "eur", "customer": {"country": "NL"}, "confirm": true,
+                "payment_method_data": {"type": "ideal"}}),
+        )
         .await;
     assert_eq!((status, error["error"]["param"].as_str()), (400, Some("return_url")));
 }
@@ -86,7 +91,12 @@ async fn ideal_approve_decline_abandon(app: TestApp) {
 async fn sofort_processing_for_days(app: TestApp) {
     let (_, ok) = app.pay(5000, "eur", "DE", json!({"type": "sofort", "sofort": {"country": "DE"}})).await;
     let (_, bad) = app
-        .pay(5000, "eur", "DE", json!({"type": "sofort", "sofort": {"country": "DE", "iban": "DE62370400440532013001"}}))
+        .pay(
+            5000,
+            "eur",
+            "DE",
+            json!({"type": "sofort", "sofort": {"country": "DE", "iban": "DE62370400440532013001"}}),
+        )
         .await;
     for intent in [&ok, &bad] {
         app.post_form(&redirect_url(intent), &[("choice", "approve")]).await;
@@ -135,7 +145,12 @@ async fn wallets_by_qr_and_redirect_with_expiry(app: TestApp) {
     let expired = status_of(&app, &unpaid).await;
     assert_eq!(expired["status"], "requires_payment_method");
     assert_eq!(expired["last_payment_error"]["code"], "payment_intent_payment_attempt_expired");
-    let (status, _) = app.post_form(unpaid["next_action"]["display_qr_code"]["hosted_page_url"].as_str().unwrap(), &[("choice", "approve")]).await;
+    let (status, _) = app
+        .post_form(
+            unpaid["next_action"]["display_qr_code"]["hosted_page_url"].as_str().unwrap(),
+            &[("choice", "approve")],
+        )
+        .await;
     assert_eq!(status, 409, "an expired attempt cannot be paid");
 
     // ShopeePay by redirect, declined in the app.
@@ -185,10 +200,12 @@ async fn boleto_voucher_paid_and_expired(app: TestApp) {
         (5_000_000, "123.456.789-09", "amount"),
         (1000, "123.456.789-00", "payment_method_data[boleto][tax_id]"),
     ] {
-        let (status, error) = app.pay(amount, "brl", "BR", json!({"type": "boleto", "boleto": {"tax_id": tax_id}})).await;
+        let (status, error) =
+            app.pay(amount, "brl", "BR", json!({"type": "boleto", "boleto": {"tax_id": tax_id}})).await;
         assert_eq!((status, error["error"]["param"].as_str()), (400, Some(param)), "{error}");
     }
-    let (status, cnpj) = app.pay(10_000, "brl", "BR", json!({"type": "boleto", "boleto": {"tax_id": "11.222.333/0001-81"}})).await;
+    let (status, cnpj) =
+        app.pay(10_000, "brl", "BR", json!({"type": "boleto", "boleto": {"tax_id": "11.222.333/0001-81"}})).await;
     assert_eq!((status, cnpj["payment_method"]["boleto"]["tax_id_kind"].as_str()), (200, Some("cnpj")));
 }
 
@@ -201,13 +218,15 @@ async fn bank_transfer_partial_exact_and_over(app: TestApp) {
     assert!(instructions["bank_account"]["iban"].as_str().unwrap().starts_with("NL"));
     let reference = instructions["reference"].as_str().unwrap().to_owned();
 
-    let (status, funding) = app.post("/v1/sandbox/bank_transfers", json!({"reference": reference, "amount": 10_000})).await;
+    let (status, funding) =
+        app.post("/v1/sandbox/bank_transfers", json!({"reference": reference, "amount": 10_000})).await;
     assert_eq!(status, 200, "{funding}");
     assert_eq!(funding["funding"], "partial");
     assert_eq!(funding["amount_remaining"], 20_000);
     assert_eq!(funding["payment_intent"]["status"], "requires_action");
     assert_eq!(funding["payment_intent"]["next_action"]["awaiting_transfer"]["amount_remaining"], 20_000);
-    let (_, funding) = app.post("/v1/sandbox/bank_transfers", json!({"reference": reference.to_lowercase(), "amount": 25_000})).await;
+    let (_, funding) =
+        app.post("/v1/sandbox/bank_transfers", json!({"reference": reference.to_lowercase(), "amount": 25_000})).await;
     assert_eq!(funding["funding"], "over");
     assert_eq!(funding["amount_overpaid"], 5_000);
     assert_eq!(funding["payment_intent"]["status"], "succeeded");
@@ -218,8 +237,12 @@ async fn bank_transfer_partial_exact_and_over(app: TestApp) {
     let (_, exact) = app.pay(5_000, "gbp", "GB", transfer).await;
     let reference = exact["next_action"]["awaiting_transfer"]["reference"].as_str().unwrap().to_owned();
     let (_, funding) = app.post("/v1/sandbox/bank_transfers", json!({"reference": reference, "amount": 5_000})).await;
-    assert_eq!((funding["funding"].as_str(), funding["payment_intent"]["status"].as_str()), (Some("exact"), Some("succeeded")));
-    let (status, _) = app.post("/v1/sandbox/bank_transfers", json!({"reference": "TW0000000000000XX", "amount": 5})).await;
+    assert_eq!(
+        (funding["funding"].as_str(), funding["payment_intent"]["status"].as_str()),
+        (Some("exact"), Some("succeeded"))
+    );
+    let (status, _) =
+        app.post("/v1/sandbox/bank_transfers", json!({"reference": "TW0000000000000XX", "amount": 5})).await;
     assert_eq!(status, 404);
 }
 
@@ -252,7 +275,8 @@ async fn methods_by_market(app: TestApp) {
     };
     let (_, nl) = app.get("/v1/payment_methods?country=NL&currency=eur&amount=1000").await;
     assert_eq!(types(&nl), ["card", "paypal", "ideal", "sofort", "bank_transfer"]);
-    let (_, id) = app.get_with_key(&app.publishable_key, "/v1/payment_methods?country=ID&currency=IDR&amount=15000000").await;
+    let (_, id) =
+        app.get_with_key(&app.publishable_key, "/v1/payment_methods?country=ID&currency=IDR&amount=15000000").await;
     assert_eq!(types(&id), ["card", "gopay", "shopeepay"]);
     let (_, br) = app.get("/v1/payment_methods?country=BR&currency=brl&amount=400").await;
     assert!(!types(&br).contains(&"boleto".to_owned()), "below Boleto's R$5.00 minimum");

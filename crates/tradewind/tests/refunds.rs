@@ -18,8 +18,13 @@ on_both_backends!(
 async fn partial_and_full_card_refunds(app: TestApp) {
     let (_, paid) = app.pay(10_000, "usd", "US", card("4242424242424242")).await;
     let id = paid["id"].as_str().unwrap();
-    let (status, first) = app.post("/v1/refunds", json!({"payment_intent": id, "amount": 2_500, "reason": "requested_by_customer",
-        "metadata": {"ticket": "T-9"}})).await;
+    let (status, first) = app
+        .post(
+            "/v1/refunds",
+            json!({"payment_intent": id, "amount": 2_500, "reason": "requested_by_customer",
+        "metadata": {"ticket": "T-9"}}),
+        )
+        .await;
     assert_eq!(status, 200, "{first}");
     assert_eq!((first["status"].as_str(), first["amount"].as_i64()), (Some("succeeded"), Some(2_500)));
     assert_eq!(first["metadata"]["ticket"], "T-9");
@@ -40,8 +45,11 @@ async fn partial_and_full_card_refunds(app: TestApp) {
 
     // Nothing to refund before the money is captured.
     let (_, held) = app
-        .post("/v1/payment_intents", json!({"amount": 1000, "currency": "usd", "capture_method": "manual", "confirm": true,
-            "payment_method_data": card("4242424242424242")}))
+        .post(
+            "/v1/payment_intents",
+            json!({"amount": 1000, "currency": "usd", "capture_method": "manual", "confirm": true,
+            "payment_method_data": card("4242424242424242")}),
+        )
         .await;
     let (status, error) = app.post("/v1/refunds", json!({"payment_intent": held["id"]})).await;
     assert_eq!(status, 409, "{error}");
@@ -78,10 +86,17 @@ async fn method_rules(app: TestApp) {
     let (status, error) = app
         .post("/v1/refunds", json!({"payment_intent": id, "destination_bank_account": {"account_holder_name": "Ali", "iban": "AE070331234567890123455"}}))
         .await;
-    assert_eq!((status, error["error"]["param"].as_str()), (400, Some("destination_bank_account[iban]")), "bad checksum");
+    assert_eq!(
+        (status, error["error"]["param"].as_str()),
+        (400, Some("destination_bank_account[iban]")),
+        "bad checksum"
+    );
     let (status, refund) = app
-        .post("/v1/refunds", json!({"payment_intent": id, "amount": 5_000,
-            "destination_bank_account": {"account_holder_name": "Ali", "iban": "AE07 0331 2345 6789 0123 456"}}))
+        .post(
+            "/v1/refunds",
+            json!({"payment_intent": id, "amount": 5_000,
+            "destination_bank_account": {"account_holder_name": "Ali", "iban": "AE07 0331 2345 6789 0123 456"}}),
+        )
         .await;
     assert_eq!(status, 200, "{refund}");
     assert_eq!(refund["status"], "pending");

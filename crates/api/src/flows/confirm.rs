@@ -187,7 +187,14 @@ pub fn confirm(
                     outcome::authorized(&mut intent, &mut attempt, now)?;
                 }
                 card_sandbox::CardScenario::Decline(decline) => {
-                    outcome::failed(&mut intent, &mut attempt, decline.code, Some(decline.decline_code), decline.message, now)?;
+                    outcome::failed(
+                        &mut intent,
+                        &mut attempt,
+                        decline.code,
+                        Some(decline.decline_code),
+                        decline.message,
+                        now,
+                    )?;
                     declined = Some(ApiError::card(None, decline.code, Some(decline.decline_code), decline.message));
                 }
                 card_sandbox::CardScenario::ThreeDsRequired { after } => {
@@ -234,7 +241,9 @@ pub fn confirm(
                 let iban = sofort_data.and_then(|sofort| sofort.iban.clone());
                 let succeeds = matches!(sofort::outcome_for_account(iban.as_deref()), sofort::SofortOutcome::Succeeds);
                 attempt.flags = json!({"sofort_succeeds": succeeds}).to_string();
-                let iban_last4 = iban.as_ref().map(|iban| iban.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect::<String>());
+                let iban_last4 = iban
+                    .as_ref()
+                    .map(|iban| iban.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect::<String>());
                 json!({"type": "sofort", "sofort": {"country": sofort_country, "iban_last4": iban_last4}})
             };
             let next_action = json!({
@@ -245,7 +254,9 @@ pub fn confirm(
             details
         }
         PaymentMethodType::Grabpay | PaymentMethodType::Gopay | PaymentMethodType::Shopeepay => {
-            let flow = wallet_data(data, method).and_then(|wallet| wallet.flow.clone()).unwrap_or_else(|| "redirect".to_owned());
+            let flow = wallet_data(data, method)
+                .and_then(|wallet| wallet.flow.clone())
+                .unwrap_or_else(|| "redirect".to_owned());
             let next_action = match flow.as_str() {
                 "qr_code" => {
                     let payload = wallet::qr_payload(method, &attempt_id, intent.amount, currency);
@@ -268,7 +279,11 @@ pub fn confirm(
                 }
                 _ => {
                     let param = format!("payment_method_data[{}][flow]", method.as_str());
-                    return Err(ApiError::invalid(&param, "parameter_invalid", format!("`{param}` must be `redirect` or `qr_code`.")));
+                    return Err(ApiError::invalid(
+                        &param,
+                        "parameter_invalid",
+                        format!("`{param}` must be `redirect` or `qr_code`."),
+                    ));
                 }
             };
             outcome::action_required(&mut intent, &mut attempt, next_action, expiry, now)?;
@@ -284,8 +299,9 @@ pub fn confirm(
                 return Err(missing("payment_method_data[billing_details][name]"));
             }
             let issued_at = OffsetDateTime::from_unix_timestamp(now).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            let voucher = boleto::issue(rand::random::<u64>() % 10_000_000_000, intent.amount, issued_at, BOLETO_DAYS_VALID)
-                .map_err(|error| ApiError::invalid("amount", "amount_out_of_range", error.to_string()))?;
+            let voucher =
+                boleto::issue(rand::random::<u64>() % 10_000_000_000, intent.amount, issued_at, BOLETO_DAYS_VALID)
+                    .map_err(|error| ApiError::invalid("amount", "amount_out_of_range", error.to_string()))?;
             let expires_at = voucher.expires_at.unix_timestamp();
             attempt.reference = Some(voucher.barcode.clone());
             let next_action = json!({

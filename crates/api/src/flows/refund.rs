@@ -44,7 +44,11 @@ fn destination(request: &CreateRefund) -> ApiResult<serde_json::Value> {
     let masked = match (&account.iban, &account.account_number) {
         (Some(value), _) => {
             let normalized = iban::normalize(value).filter(|_| iban::is_valid(value)).ok_or_else(|| {
-                ApiError::invalid("destination_bank_account[iban]", "iban_invalid", "The IBAN's check digits do not match.")
+                ApiError::invalid(
+                    "destination_bank_account[iban]",
+                    "iban_invalid",
+                    "The IBAN's check digits do not match.",
+                )
             })?;
             json!({"iban_last4": &normalized[normalized.len().saturating_sub(4)..], "country": &normalized[..2]})
         }
@@ -77,7 +81,11 @@ pub async fn create(state: &AppState, auth: &Authenticated, request: CreateRefun
     if let Some(reason) = &request.reason
         && !REASONS.contains(&reason.as_str())
     {
-        return Err(ApiError::invalid("reason", "parameter_invalid", "`reason` must be duplicate, fraudulent or requested_by_customer."));
+        return Err(ApiError::invalid(
+            "reason",
+            "parameter_invalid",
+            "`reason` must be duplicate, fraudulent or requested_by_customer.",
+        ));
     }
     if let Some(metadata) = &request.metadata {
         validate::metadata(metadata)?;
@@ -85,7 +93,8 @@ pub async fn create(state: &AppState, auth: &Authenticated, request: CreateRefun
     if let Some(amount) = request.amount {
         validate::positive_amount("amount", amount)?;
     }
-    let intent = payment_intents::get(state.store.pool(), merchant_id, &request.payment_intent).await?.ok_or_else(not_found)?;
+    let intent =
+        payment_intents::get(state.store.pool(), merchant_id, &request.payment_intent).await?.ok_or_else(not_found)?;
     if intent.status != "succeeded" || intent.amount_received == 0 {
         return Err(ApiError::conflict(
             "charge_not_refundable",
@@ -148,7 +157,8 @@ pub async fn create(state: &AppState, auth: &Authenticated, request: CreateRefun
     let mut transaction = state.store.begin().await?;
     if !payment_intents::reserve_refund(transaction.connection(), &intent.id, amount, now).await? {
         // Another refund won the race; report against the fresh totals.
-        let fresh = payment_intents::get_in(transaction.connection(), merchant_id, &intent.id).await?.ok_or_else(not_found)?;
+        let fresh =
+            payment_intents::get_in(transaction.connection(), merchant_id, &intent.id).await?.ok_or_else(not_found)?;
         return Err(refund_error(
             check_refund(fresh.amount_received, fresh.amount_refunded, amount)
                 .err()
@@ -158,12 +168,19 @@ pub async fn create(state: &AppState, auth: &Authenticated, request: CreateRefun
     refunds::insert(transaction.connection(), &row).await?;
     let object = RefundObject::from_row(&row);
     let data = serde_json::to_value(&object).unwrap_or_default();
-    tradewind_storage::events::insert(transaction.connection(), &events::event(merchant_id, "refund.created", &row.id, &data, now)).await?;
+    tradewind_storage::events::insert(
+        transaction.connection(),
+        &events::event(merchant_id, "refund.created", &row.id, &data, now),
+    )
+    .await?;
     transaction.commit().await?;
     Ok(object)
 }
 
-async fn refund_fails_for(state: &AppState, intent: &tradewind_storage::payment_intents::PaymentIntentRow) -> ApiResult<bool> {
+async fn refund_fails_for(
+    state: &AppState,
+    intent: &tradewind_storage::payment_intents::PaymentIntentRow,
+) -> ApiResult<bool> {
     let Some(attempt_id) = &intent.latest_attempt_id else { return Ok(false) };
     let attempt = tradewind_storage::attempts::get(state.store.pool(), attempt_id).await?;
     Ok(attempt

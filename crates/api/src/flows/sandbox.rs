@@ -73,7 +73,13 @@ pub fn redirect(
         wallet::RedirectChoice::Approve => match method {
             PaymentMethodType::Sofort => {
                 let succeeds = flags(attempt)["sofort_succeeds"].as_bool().unwrap_or(true);
-                outcome::processing(intent, attempt, now.saturating_add(sofort::SETTLEMENT_DELAY_SECONDS), succeeds, now)
+                outcome::processing(
+                    intent,
+                    attempt,
+                    now.saturating_add(sofort::SETTLEMENT_DELAY_SECONDS),
+                    succeeds,
+                    now,
+                )
             }
             PaymentMethodType::Paypal
             | PaymentMethodType::Ideal
@@ -125,7 +131,8 @@ pub fn fund_transfer(
     match funding {
         Funding::Partial { remaining_minor } => {
             let reference = attempt.reference.clone().unwrap_or_default();
-            intent.next_action = Some(confirm::transfer_instructions(&reference, remaining_minor, currency).to_string());
+            intent.next_action =
+                Some(confirm::transfer_instructions(&reference, remaining_minor, currency).to_string());
             intent.updated_at = now;
             attempt.updated_at = now;
         }

@@ -118,7 +118,8 @@ async fn settle_refund(state: &AppState, refund: &refunds::RefundRow, now: i64) 
         _ => false,
     };
     if changed && fails {
-        payment_intents::release_refund(transaction.connection(), &refund.payment_intent_id, refund.amount, now).await?;
+        payment_intents::release_refund(transaction.connection(), &refund.payment_intent_id, refund.amount, now)
+            .await?;
     }
     if changed {
         let mut settled = refund.clone();

@@ -19,7 +19,11 @@ pub fn currency(param: &str, code: &str) -> ApiResult<Currency> {
 
 pub fn positive_amount(param: &str, amount: i64) -> ApiResult<i64> {
     if amount <= 0 {
-        return Err(ApiError::invalid(param, "amount_too_small", format!("`{param}` must be a positive integer in the currency's minor unit.")));
+        return Err(ApiError::invalid(
+            param,
+            "amount_too_small",
+            format!("`{param}` must be a positive integer in the currency's minor unit."),
+        ));
     }
     Ok(amount)
 }
@@ -39,15 +43,21 @@ pub fn customer(details: Option<CustomerDetails>) -> ApiResult<Option<CustomerDe
     if let Some(email) = &details.email
         && !is_plausible_email(email)
     {
-        return Err(ApiError::invalid("customer[email]", "email_invalid", "`customer[email]` is not a valid e-mail address."));
+        return Err(ApiError::invalid(
+            "customer[email]",
+            "email_invalid",
+            "`customer[email]` is not a valid e-mail address.",
+        ));
     }
-    for (param, value) in [
-        ("customer[name]", &details.name),
-        ("customer[phone]", &details.phone),
-        ("customer[tax_id]", &details.tax_id),
-    ] {
+    for (param, value) in
+        [("customer[name]", &details.name), ("customer[phone]", &details.phone), ("customer[tax_id]", &details.tax_id)]
+    {
         if value.as_ref().is_some_and(|value| value.chars().count() > 200) {
-            return Err(ApiError::invalid(param, "parameter_invalid", format!("`{param}` is longer than 200 characters.")));
+            return Err(ApiError::invalid(
+                param,
+                "parameter_invalid",
+                format!("`{param}` is longer than 200 characters."),
+            ));
         }
     }
     Ok(Some(details))
@@ -60,7 +70,11 @@ pub fn metadata(metadata: &BTreeMap<String, String>) -> ApiResult<()> {
 
 pub fn description(description: &Option<String>) -> ApiResult<()> {
     if description.as_ref().is_some_and(|text| text.chars().count() > DESCRIPTION_LENGTH_MAX) {
-        return Err(ApiError::invalid("description", "parameter_invalid", "`description` is longer than 1000 characters."));
+        return Err(ApiError::invalid(
+            "description",
+            "parameter_invalid",
+            "`description` is longer than 1000 characters.",
+        ));
     }
     Ok(())
 }
@@ -131,7 +145,9 @@ pub fn method_types(
                 let card = PaymentMethodType::Card.capability();
                 return Err(match card.check(country, currency, amount) {
                     Err(error) => market_error(error, "currency"),
-                    Ok(()) => ApiError::invalid("currency", "payment_method_unavailable", "No payment method is available."),
+                    Ok(()) => {
+                        ApiError::invalid("currency", "payment_method_unavailable", "No payment method is available.")
+                    }
                 });
             }
             Ok(methods)

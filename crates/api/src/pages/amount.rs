@@ -20,21 +20,13 @@ pub(crate) struct NumberStyle {
 impl NumberStyle {
     pub fn for_locale(locale: Locale) -> NumberStyle {
         match locale {
-            Locale::En | Locale::Zh | Locale::Ar => NumberStyle {
-                group_separator: ',',
-                decimal_separator: '.',
-                symbol_after: false,
-            },
-            Locale::Es => NumberStyle {
-                group_separator: '.',
-                decimal_separator: ',',
-                symbol_after: true,
-            },
-            Locale::Pt | Locale::Id => NumberStyle {
-                group_separator: '.',
-                decimal_separator: ',',
-                symbol_after: false,
-            },
+            Locale::En | Locale::Zh | Locale::Ar => {
+                NumberStyle { group_separator: ',', decimal_separator: '.', symbol_after: false }
+            }
+            Locale::Es => NumberStyle { group_separator: '.', decimal_separator: ',', symbol_after: true },
+            Locale::Pt | Locale::Id => {
+                NumberStyle { group_separator: '.', decimal_separator: ',', symbol_after: false }
+            }
         }
     }
 }
@@ -97,10 +89,7 @@ pub(crate) fn localize_number(plain: &str, style: NumberStyle) -> String {
 /// Arabic → `"AED 100.00"`; `1500` EUR in Spanish → `"15,00 €"`.
 pub(crate) fn display_amount(amount_minor: i64, currency: Currency, locale: Locale) -> String {
     let style = NumberStyle::for_locale(locale);
-    let number = localize_number(
-        &format_minor_units(Money::new(amount_minor, currency)),
-        style,
-    );
+    let number = localize_number(&format_minor_units(Money::new(amount_minor, currency)), style);
     with_symbol(&number, currency, locale)
 }
 
@@ -116,9 +105,7 @@ fn with_symbol(number: &str, currency: Currency, locale: Locale) -> String {
     match currency_symbol(currency, locale) {
         Some(symbol) if style.symbol_after => format!("{number}{NO_BREAK_SPACE}{symbol}"),
         // English and Chinese set a one-character symbol tight against the number.
-        Some(symbol)
-            if matches!(locale, Locale::En | Locale::Zh) && symbol.chars().count() == 1 =>
-        {
+        Some(symbol) if matches!(locale, Locale::En | Locale::Zh) && symbol.chars().count() == 1 => {
             format!("{symbol}{number}")
         }
         Some(symbol) => format!("{symbol}{NO_BREAK_SPACE}{number}"),
@@ -138,51 +125,21 @@ mod tests {
     #[test]
     fn amounts_follow_language_and_exponent() {
         assert_eq!(display_amount(1234, currency("USD"), Locale::En), "$12.34");
-        assert_eq!(
-            display_amount(123_456_789, currency("USD"), Locale::En),
-            "$1,234,567.89"
-        );
-        assert_eq!(
-            display_amount(1234, currency("USD"), Locale::Pt),
-            "US$\u{a0}12,34"
-        );
-        assert_eq!(
-            display_amount(123_456, currency("BRL"), Locale::Pt),
-            "R$\u{a0}1.234,56"
-        );
-        assert_eq!(
-            display_amount(1500, currency("EUR"), Locale::Es),
-            "15,00\u{a0}€"
-        );
-        assert_eq!(
-            display_amount(10_000, currency("AED"), Locale::Ar),
-            "AED\u{a0}100.00"
-        );
-        assert_eq!(
-            display_amount(15_000_000, currency("IDR"), Locale::Id),
-            "Rp\u{a0}150.000,00"
-        );
+        assert_eq!(display_amount(123_456_789, currency("USD"), Locale::En), "$1,234,567.89");
+        assert_eq!(display_amount(1234, currency("USD"), Locale::Pt), "US$\u{a0}12,34");
+        assert_eq!(display_amount(123_456, currency("BRL"), Locale::Pt), "R$\u{a0}1.234,56");
+        assert_eq!(display_amount(1500, currency("EUR"), Locale::Es), "15,00\u{a0}€");
+        assert_eq!(display_amount(10_000, currency("AED"), Locale::Ar), "AED\u{a0}100.00");
+        assert_eq!(display_amount(15_000_000, currency("IDR"), Locale::Id), "Rp\u{a0}150.000,00");
         assert_eq!(display_amount(1234, currency("JPY"), Locale::En), "¥1,234");
-        assert_eq!(
-            display_amount(1234, currency("KWD"), Locale::En),
-            "KWD\u{a0}1.234"
-        );
-        assert_eq!(
-            display_amount(2500, currency("SGD"), Locale::Zh),
-            "S$\u{a0}25.00"
-        );
+        assert_eq!(display_amount(1234, currency("KWD"), Locale::En), "KWD\u{a0}1.234");
+        assert_eq!(display_amount(2500, currency("SGD"), Locale::Zh), "S$\u{a0}25.00");
     }
 
     #[test]
     fn templates_match_the_display() {
-        assert_eq!(
-            amount_template(currency("BRL"), Locale::Pt),
-            "R$\u{a0}{number}"
-        );
-        assert_eq!(
-            amount_template(currency("EUR"), Locale::Es),
-            "{number}\u{a0}€"
-        );
+        assert_eq!(amount_template(currency("BRL"), Locale::Pt), "R$\u{a0}{number}");
+        assert_eq!(amount_template(currency("EUR"), Locale::Es), "{number}\u{a0}€");
         assert_eq!(amount_template(currency("USD"), Locale::En), "${number}");
     }
 
@@ -192,9 +149,6 @@ mod tests {
         assert_eq!(localize_number("0.05", style), "0.05");
         assert_eq!(localize_number("999", style), "999");
         assert_eq!(localize_number("1000", style), "1,000");
-        assert_eq!(
-            localize_number("-92233720368547758.08", style),
-            "-92,233,720,368,547,758.08"
-        );
+        assert_eq!(localize_number("-92233720368547758.08", style), "-92,233,720,368,547,758.08");
     }
 }

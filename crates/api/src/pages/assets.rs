@@ -19,9 +19,7 @@ pub fn asset(path: &str) -> Option<(&'static str, Cow<'static, [u8]>)> {
     if path.is_empty()
         || path.starts_with('/')
         || path.contains('\\')
-        || path
-            .split('/')
-            .any(|segment| segment.is_empty() || segment == "." || segment == "..")
+        || path.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..")
     {
         return None;
     }
@@ -49,10 +47,7 @@ static VERSIONS: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| {
         .filter_map(|name| {
             let file = Assets::get(&name)?;
             let version = hex::encode(file.metadata.sha256_hash());
-            Some((
-                name.into_owned(),
-                version.chars().take(VERSION_HEX_DIGITS).collect(),
-            ))
+            Some((name.into_owned(), version.chars().take(VERSION_HEX_DIGITS).collect()))
         })
         .collect()
 });
@@ -75,24 +70,13 @@ mod tests {
         let (content_type, bytes) = asset("checkout.js").unwrap_or(("missing", Cow::Borrowed(&[])));
         assert_eq!(content_type, "text/javascript; charset=utf-8");
         assert!(!bytes.is_empty());
-        assert_eq!(
-            asset("checkout.css").map(|(kind, _)| kind),
-            Some("text/css; charset=utf-8")
-        );
+        assert_eq!(asset("checkout.css").map(|(kind, _)| kind), Some("text/css; charset=utf-8"));
         assert!(asset("nope.css").is_none());
     }
 
     #[test]
     fn refuses_paths_that_leave_the_folder() {
-        for path in [
-            "../Cargo.toml",
-            "/etc/passwd",
-            "a/../../b",
-            "",
-            "./checkout.js",
-            "..\\x",
-            "a//b",
-        ] {
+        for path in ["../Cargo.toml", "/etc/passwd", "a/../../b", "", "./checkout.js", "..\\x", "a//b"] {
             assert!(asset(path).is_none(), "{path}");
         }
     }
@@ -101,10 +85,7 @@ mod tests {
     fn urls_carry_a_content_version() {
         let url = versioned_url("checkout.css");
         assert!(url.starts_with("/assets/checkout.css?v="), "{url}");
-        assert_eq!(
-            url.len(),
-            "/assets/checkout.css?v=".len() + VERSION_HEX_DIGITS
-        );
+        assert_eq!(url.len(), "/assets/checkout.css?v=".len() + VERSION_HEX_DIGITS);
         assert_eq!(versioned_url("unknown.css"), "/assets/unknown.css");
     }
 }

@@ -52,11 +52,8 @@ fn element_widths(digits: &[u8]) -> Vec<u32> {
 
 /// The 44-digit boleto barcode as an inline SVG, 103 mm × 13 mm as FEBRABAN prints it.
 pub(crate) fn boleto_barcode_svg(barcode: &str) -> Result<String, PageError> {
-    if barcode.len() != BOLETO_BARCODE_DIGITS || !barcode.bytes().all(|byte| byte.is_ascii_digit())
-    {
-        return Err(PageError::InvalidBarcode {
-            length: barcode.chars().count(),
-        });
+    if barcode.len() != BOLETO_BARCODE_DIGITS || !barcode.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(PageError::InvalidBarcode { length: barcode.chars().count() });
     }
     let digits: Vec<u8> = barcode.bytes().map(|byte| byte - b'0').collect();
     let widths = element_widths(&digits);
@@ -101,23 +98,14 @@ mod tests {
         widths.push(bars.last()?.1);
         let body = widths.get(4..widths.len() - 3)?;
         let pattern_of = |elements: Vec<u32>| {
-            DIGIT_PATTERNS.iter().position(|pattern| {
-                pattern
-                    .iter()
-                    .zip(&elements)
-                    .all(|(wide, w)| width(*wide) == *w)
-            })
+            DIGIT_PATTERNS.iter().position(|pattern| pattern.iter().zip(&elements).all(|(wide, w)| width(*wide) == *w))
         };
         let mut digits = String::new();
         for chunk in body.chunks(10) {
             let bars_pattern: Vec<u32> = chunk.iter().step_by(2).copied().collect();
             let spaces_pattern: Vec<u32> = chunk.iter().skip(1).step_by(2).copied().collect();
-            digits.push(char::from(
-                b'0' + u8::try_from(pattern_of(bars_pattern)?).ok()?,
-            ));
-            digits.push(char::from(
-                b'0' + u8::try_from(pattern_of(spaces_pattern)?).ok()?,
-            ));
+            digits.push(char::from(b'0' + u8::try_from(pattern_of(bars_pattern)?).ok()?));
+            digits.push(char::from(b'0' + u8::try_from(pattern_of(spaces_pattern)?).ok()?));
         }
         Some(digits)
     }
@@ -135,23 +123,14 @@ mod tests {
         assert_eq!(decode(&svg).as_deref(), Some(SAMPLE));
         // 2 start bars, 5 bars per digit pair, 2 stop bars.
         assert_eq!(svg.matches(r##"fill="#000""##).count(), 2 + 22 * 5 + 2);
-        assert!(
-            svg.contains(r#"viewBox="0 0 425 50""#),
-            "4 + 22 × 18 + 5 modules plus two quiet zones of 10"
-        );
+        assert!(svg.contains(r#"viewBox="0 0 425 50""#), "4 + 22 × 18 + 5 modules plus two quiet zones of 10");
         Ok(())
     }
 
     #[test]
     fn only_44_digits_are_accepted() {
-        assert!(matches!(
-            boleto_barcode_svg("123"),
-            Err(PageError::InvalidBarcode { length: 3 })
-        ));
+        assert!(matches!(boleto_barcode_svg("123"), Err(PageError::InvalidBarcode { length: 3 })));
         let letters = format!("{}x", &SAMPLE[..43]);
-        assert!(matches!(
-            boleto_barcode_svg(&letters),
-            Err(PageError::InvalidBarcode { length: 44 })
-        ));
+        assert!(matches!(boleto_barcode_svg(&letters), Err(PageError::InvalidBarcode { length: 44 })));
     }
 }

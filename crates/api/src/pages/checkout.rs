@@ -75,21 +75,16 @@ const IDEAL_BANKS: [(&str, &str); 12] = [
 
 /// The merchant's initial for the avatar beside its name.
 fn initial(merchant_name: &str) -> String {
-    merchant_name
-        .chars()
-        .find(|c| c.is_alphanumeric())
-        .map_or_else(|| "·".to_owned(), |c| c.to_uppercase().collect())
+    merchant_name.chars().find(|c| c.is_alphanumeric()).map_or_else(|| "·".to_owned(), |c| c.to_uppercase().collect())
 }
 
 fn methods_value(methods: &[MethodOption], catalog: &Catalog) -> Value {
     let rows: Vec<Value> = methods
         .iter()
         .map(|option| {
-            let legacy_note = option.legacy_note.map(|note| {
-                match catalog.get(&format!("legacy_{}", option.method)) {
-                    Some(translated) => translated.clone(),
-                    None => note.to_owned(),
-                }
+            let legacy_note = option.legacy_note.map(|note| match catalog.get(&format!("legacy_{}", option.method)) {
+                Some(translated) => translated.clone(),
+                None => note.to_owned(),
             });
             context! {
                 method => option.method,
@@ -110,12 +105,7 @@ pub fn render_checkout(page: &CheckoutPage) -> Result<String, PageError> {
     let wallet_names: serde_json::Map<String, serde_json::Value> = page
         .methods
         .iter()
-        .map(|option| {
-            (
-                option.method.to_owned(),
-                serde_json::Value::from(option.display_name),
-            )
-        })
+        .map(|option| (option.method.to_owned(), serde_json::Value::from(option.display_name)))
         .collect();
     // What checkout.js needs; nothing here is secret beyond the client secret, which
     // is meant for the buyer's browser (it only confirms this one payment).
@@ -156,10 +146,8 @@ pub fn render_checkout(page: &CheckoutPage) -> Result<String, PageError> {
         .iter()
         .find(|option| matches!(option.method, "grabpay" | "gopay" | "shopeepay"))
         .map_or("", |option| option.display_name);
-    let ideal_banks: Vec<Value> = IDEAL_BANKS
-        .iter()
-        .map(|(value, name)| context! { value => *value, name => *name })
-        .collect();
+    let ideal_banks: Vec<Value> =
+        IDEAL_BANKS.iter().map(|(value, name)| context! { value => *value, name => *name }).collect();
     render(
         "checkout.html",
         context! {

@@ -8,11 +8,7 @@ fn currency(code: &str) -> Currency {
 }
 
 fn option(method: &'static str, display_name: &'static str) -> MethodOption {
-    MethodOption {
-        method,
-        display_name,
-        legacy_note: None,
-    }
+    MethodOption { method, display_name, legacy_note: None }
 }
 
 fn all_methods() -> Vec<MethodOption> {
@@ -23,9 +19,7 @@ fn all_methods() -> Vec<MethodOption> {
         MethodOption {
             method: "sofort",
             display_name: "SOFORT",
-            legacy_note: Some(
-                "SOFORT has been folded into Klarna by its provider; offered for existing integrations",
-            ),
+            legacy_note: Some("SOFORT has been folded into Klarna by its provider; offered for existing integrations"),
         },
         option("grabpay", "GrabPay"),
         option("gopay", "GoPay"),
@@ -99,33 +93,17 @@ fn checkout_has_every_id_the_script_and_tests_use() -> Result<(), PageError> {
         "checkout-data",
     ];
     for id in ids {
-        assert_eq!(
-            html.matches(&format!(r#"id="{id}""#)).count(),
-            1,
-            "id {id} must appear exactly once"
-        );
+        assert_eq!(html.matches(&format!(r#"id="{id}""#)).count(), 1, "id {id} must appear exactly once");
     }
     for method in all_methods() {
-        let header = format!(
-            r#"id="method-{}" data-method="{}""#,
-            method.method, method.method
-        );
+        let header = format!(r#"id="method-{}" data-method="{}""#, method.method, method.method);
         assert!(html.contains(&header), "{}", method.method);
     }
     for bank in ["abn_amro", "ing", "rabobank"] {
-        assert!(
-            html.contains(&format!(r#"<option value="{bank}">"#)),
-            "{bank}"
-        );
+        assert!(html.contains(&format!(r#"<option value="{bank}">"#)), "{bank}");
     }
-    assert!(
-        html.contains(r#"<option value="AT" selected>"#),
-        "the buyer's country is preselected for SOFORT"
-    );
-    assert!(
-        html.contains("SOFORT is now part of Klarna"),
-        "the legacy note is shown, translated"
-    );
+    assert!(html.contains(r#"<option value="AT" selected>"#), "the buyer's country is preselected for SOFORT");
+    assert!(html.contains("SOFORT is now part of Klarna"), "the legacy note is shown, translated");
     Ok(())
 }
 
@@ -138,10 +116,7 @@ fn checkout_escapes_merchant_data_and_formats_the_amount() -> Result<(), PageErr
     assert!(html.contains(r#"href="https://shop.example/cart?from=checkout&amp;step=2""#));
     assert!(html.contains(r#"<html lang="en" dir="ltr">"#));
     assert!(html.contains("/assets/checkout.js?v="));
-    assert!(
-        !html.contains("http://cdn") && !html.contains("https://cdn"),
-        "nothing comes from a CDN"
-    );
+    assert!(!html.contains("http://cdn") && !html.contains("https://cdn"), "nothing comes from a CDN");
     Ok(())
 }
 
@@ -150,36 +125,15 @@ fn checkout_data_carries_what_the_script_needs() -> Result<(), PageError> {
     let html = render_checkout(&page(Locale::Pt))?;
     let data = embedded_data(&html);
     let field = |name: &str| data.as_ref().and_then(|data| data.get(name)).cloned();
-    assert_eq!(
-        field("payment_intent_id"),
-        Some(serde_json::json!("pi_456"))
-    );
-    assert_eq!(
-        field("client_secret"),
-        Some(serde_json::json!("pi_456_secret_789"))
-    );
-    assert_eq!(
-        field("publishable_key"),
-        Some(serde_json::json!("pk_test_abc"))
-    );
-    assert_eq!(
-        field("complete_url"),
-        Some(serde_json::json!("/checkout/cs_123/complete"))
-    );
-    assert_eq!(
-        field("return_url"),
-        Some(serde_json::json!(
-            "http://127.0.0.1:8080/checkout/cs_123/return"
-        ))
-    );
-    assert_eq!(
-        field("amount_display"),
-        Some(serde_json::json!("€\u{a0}1.234,56"))
-    );
+    assert_eq!(field("payment_intent_id"), Some(serde_json::json!("pi_456")));
+    assert_eq!(field("client_secret"), Some(serde_json::json!("pi_456_secret_789")));
+    assert_eq!(field("publishable_key"), Some(serde_json::json!("pk_test_abc")));
+    assert_eq!(field("complete_url"), Some(serde_json::json!("/checkout/cs_123/complete")));
+    assert_eq!(field("return_url"), Some(serde_json::json!("http://127.0.0.1:8080/checkout/cs_123/return")));
+    assert_eq!(field("amount_display"), Some(serde_json::json!("€\u{a0}1.234,56")));
     let template = field("amount_format").and_then(|format| format.get("template").cloned());
     assert_eq!(template, Some(serde_json::json!("€\u{a0}{number}")));
-    let decline =
-        field("messages").and_then(|messages| messages.get("decline_card_declined").cloned());
+    let decline = field("messages").and_then(|messages| messages.get("decline_card_declined").cloned());
     assert_eq!(decline, Some(serde_json::json!("Seu cartão foi recusado.")));
     Ok(())
 }
@@ -188,17 +142,9 @@ fn checkout_data_carries_what_the_script_needs() -> Result<(), PageError> {
 fn every_language_renders_and_arabic_is_right_to_left() -> Result<(), PageError> {
     for locale in Locale::ALL {
         let html = render_checkout(&page(locale))?;
-        let expected = format!(
-            r#"<html lang="{}" dir="{}">"#,
-            locale.as_str(),
-            locale.direction()
-        );
+        let expected = format!(r#"<html lang="{}" dir="{}">"#, locale.as_str(), locale.direction());
         assert!(html.contains(&expected), "{}", locale.as_str());
-        assert!(
-            embedded_data(&html).is_some(),
-            "{}: the embedded JSON parses",
-            locale.as_str()
-        );
+        assert!(embedded_data(&html).is_some(), "{}: the embedded JSON parses", locale.as_str());
         let success = render_success(locale, "Lumen", 1000, currency("USD"), "pi_1", "succeeded")?;
         assert!(success.contains(r#"id="success""#), "{}", locale.as_str());
     }
@@ -214,10 +160,7 @@ fn declined_redirects_come_back_with_their_code() -> Result<(), PageError> {
     declined.error_code = Some("payment_intent_authentication_failure");
     let data = embedded_data(&render_checkout(&declined)?);
     let code = data.and_then(|data| data.get("error_code").cloned());
-    assert_eq!(
-        code,
-        Some(serde_json::json!("payment_intent_authentication_failure"))
-    );
+    assert_eq!(code, Some(serde_json::json!("payment_intent_authentication_failure")));
     Ok(())
 }
 
@@ -253,14 +196,7 @@ fn success_page_reflects_the_status() -> Result<(), PageError> {
     assert!(succeeded.contains("pi_1"));
     let processing = render_success(Locale::En, "Lumen", 4999, usd, "pi_1", "processing")?;
     assert!(processing.contains("Your payment is processing"));
-    let pending = render_success(
-        Locale::Pt,
-        "Lumen",
-        4999,
-        currency("BRL"),
-        "pi_1",
-        "requires_action",
-    )?;
+    let pending = render_success(Locale::Pt, "Lumen", 4999, currency("BRL"), "pi_1", "requires_action")?;
     assert!(pending.contains("Aguardando seu pagamento") && pending.contains("R$\u{a0}49,99"));
     let authorized = render_success(Locale::Zh, "Lumen", 4999, usd, "pi_1", "requires_capture")?;
     assert!(authorized.contains("付款已授权"));

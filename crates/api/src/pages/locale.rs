@@ -17,14 +17,7 @@ pub enum Locale {
 const ACCEPT_LANGUAGE_ENTRIES_MAX: usize = 32;
 
 impl Locale {
-    pub const ALL: [Locale; 6] = [
-        Locale::En,
-        Locale::Zh,
-        Locale::Es,
-        Locale::Pt,
-        Locale::Id,
-        Locale::Ar,
-    ];
+    pub const ALL: [Locale; 6] = [Locale::En, Locale::Zh, Locale::Es, Locale::Pt, Locale::Id, Locale::Ar];
 
     /// Parses a BCP 47 tag by its primary language subtag, case-insensitively:
     /// `"pt-BR"` → `Pt`, `"zh-Hans-CN"` → `Zh`, `"AR"` → `Ar`. `"in"` is the
@@ -57,9 +50,7 @@ impl Locale {
         for entry in header.split(',').take(ACCEPT_LANGUAGE_ENTRIES_MAX) {
             let mut parts = entry.split(';');
             let tag = parts.next().unwrap_or_default();
-            let quality = parts
-                .find_map(|parameter| parse_quality(parameter.trim()))
-                .unwrap_or(1000);
+            let quality = parts.find_map(|parameter| parse_quality(parameter.trim())).unwrap_or(1000);
             if quality == 0 {
                 continue;
             }
@@ -98,9 +89,7 @@ impl Locale {
 
 /// Reads `q=0.8` as thousandths (800) without floats; `None` if it is not a q-value.
 fn parse_quality(parameter: &str) -> Option<u16> {
-    let value = parameter
-        .strip_prefix("q=")
-        .or_else(|| parameter.strip_prefix("Q="))?;
+    let value = parameter.strip_prefix("q=").or_else(|| parameter.strip_prefix("Q="))?;
     let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
     if fraction.len() > 3 || !fraction.bytes().all(|byte| byte.is_ascii_digit()) {
         return None;
@@ -132,36 +121,18 @@ mod tests {
     #[test]
     fn explicit_choice_wins_when_it_parses() {
         assert_eq!(Locale::negotiate(Some("ar"), Some("pt-BR")), Locale::Ar);
-        assert_eq!(
-            Locale::negotiate(Some("klingon"), Some("pt-BR")),
-            Locale::Pt
-        );
+        assert_eq!(Locale::negotiate(Some("klingon"), Some("pt-BR")), Locale::Pt);
         assert_eq!(Locale::negotiate(None, None), Locale::En);
     }
 
     #[test]
     fn accept_language_is_ordered_by_quality() {
-        assert_eq!(
-            Locale::negotiate(None, Some("fr-CH, fr;q=0.9, es;q=0.5, zh;q=0.7")),
-            Locale::Zh
-        );
-        assert_eq!(
-            Locale::negotiate(None, Some("id-ID,id;q=0.9,en-US;q=0.8,en;q=0.7")),
-            Locale::Id
-        );
+        assert_eq!(Locale::negotiate(None, Some("fr-CH, fr;q=0.9, es;q=0.5, zh;q=0.7")), Locale::Zh);
+        assert_eq!(Locale::negotiate(None, Some("id-ID,id;q=0.9,en-US;q=0.8,en;q=0.7")), Locale::Id);
         assert_eq!(Locale::negotiate(None, Some("de, ar;q=0")), Locale::En);
-        assert_eq!(
-            Locale::negotiate(None, Some("es;q=0.5, pt;q=0.5")),
-            Locale::Es
-        );
-        assert_eq!(
-            Locale::negotiate(None, Some("en;q=0.1, ar;q=1.0")),
-            Locale::Ar
-        );
-        assert_eq!(
-            Locale::negotiate(None, Some("ar;q=banana, zh;q=0.2")),
-            Locale::Ar
-        );
+        assert_eq!(Locale::negotiate(None, Some("es;q=0.5, pt;q=0.5")), Locale::Es);
+        assert_eq!(Locale::negotiate(None, Some("en;q=0.1, ar;q=1.0")), Locale::Ar);
+        assert_eq!(Locale::negotiate(None, Some("ar;q=banana, zh;q=0.2")), Locale::Ar);
     }
 
     #[test]

@@ -82,11 +82,7 @@ fn theme(method: &str) -> ProviderTheme {
         },
         "grabpay" => wallet("theme-grabpay", "GrabPay", "Confirm your GrabPay payment"),
         "gopay" => wallet("theme-gopay", "GoPay", "Confirm your GoPay payment"),
-        "shopeepay" => wallet(
-            "theme-shopeepay",
-            "ShopeePay",
-            "Confirm your ShopeePay payment",
-        ),
+        "shopeepay" => wallet("theme-shopeepay", "ShopeePay", "Confirm your ShopeePay payment"),
         _ => ProviderTheme {
             class: "theme-generic",
             provider: "Sandbox provider",
@@ -144,10 +140,7 @@ pub fn render_redirect(page: &SandboxPage) -> Result<String, PageError> {
 /// A small page with a title and one paragraph ("Payment approved — you can close
 /// this window"), e.g. after a buyer approves a QR payment on the wallet page.
 pub fn render_message(title: &str, body: &str) -> Result<String, PageError> {
-    render(
-        "message.html",
-        context! { lang => "en", dir => "ltr", title => title, body => body },
-    )
+    render("message.html", context! { lang => "en", dir => "ltr", title => title, body => body })
 }
 
 #[cfg(test)]
@@ -170,10 +163,7 @@ mod tests {
         let html = render_three_ds(&page("card"))?;
         assert!(html.contains("Tradewind sandbox 3-D Secure"));
         assert!(html.contains(r#"method="post""#));
-        assert!(
-            html.contains(r#"action="/sandbox/redirect/att_123?a=1&amp;b=2""#),
-            "the action URL is escaped"
-        );
+        assert!(html.contains(r#"action="/sandbox/redirect/att_123?a=1&amp;b=2""#), "the action URL is escaped");
         assert!(html.contains(r#"name="choice" value="approve" id="complete""#));
         assert!(html.contains(r#"name="choice" value="decline" id="fail""#));
         assert!(html.contains("Complete authentication") && html.contains("Fail authentication"));
@@ -196,11 +186,7 @@ mod tests {
             let html = render_redirect(&page(method))?;
             assert!(html.contains(provider), "{method}");
             assert!(html.contains(theme(method).class), "{method}");
-            for (value, id) in [
-                ("approve", "approve"),
-                ("decline", "decline"),
-                ("abandon", "abandon"),
-            ] {
+            for (value, id) in [("approve", "approve"), ("decline", "decline"), ("abandon", "abandon")] {
                 let button = format!(r#"name="choice" value="{value}" id="{id}""#);
                 assert!(html.contains(&button), "{method} lacks {id}");
             }

@@ -11,19 +11,10 @@ use std::sync::LazyLock;
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("icons.html", include_str!("../../templates/icons.html")),
-    (
-        "checkout.html",
-        include_str!("../../templates/checkout.html"),
-    ),
+    ("checkout.html", include_str!("../../templates/checkout.html")),
     ("success.html", include_str!("../../templates/success.html")),
-    (
-        "three_ds.html",
-        include_str!("../../templates/three_ds.html"),
-    ),
-    (
-        "redirect.html",
-        include_str!("../../templates/redirect.html"),
-    ),
+    ("three_ds.html", include_str!("../../templates/three_ds.html")),
+    ("redirect.html", include_str!("../../templates/redirect.html")),
     ("boleto.html", include_str!("../../templates/boleto.html")),
     ("message.html", include_str!("../../templates/message.html")),
 ];
@@ -38,9 +29,7 @@ fn build() -> Result<Environment<'static>, String> {
     // let browsers cache assets for good.
     environment.add_function("asset_url", |name: &str| assets::versioned_url(name));
     for (name, source) in TEMPLATES {
-        environment
-            .add_template(name, source)
-            .map_err(|error| format!("{name}: {error:#}"))?;
+        environment.add_template(name, source).map_err(|error| format!("{name}: {error:#}"))?;
     }
     Ok(environment)
 }
@@ -50,9 +39,7 @@ fn build() -> Result<Environment<'static>, String> {
 /// URL in an attribute into `&#x2f;` soup. Everything else prints as by default.
 fn format_value(output: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
     match (state.auto_escape(), value.as_str()) {
-        (AutoEscape::Html, Some(text)) if !value.is_safe() => {
-            Ok(output.write_str(&escape_html(text))?)
-        }
+        (AutoEscape::Html, Some(text)) if !value.is_safe() => Ok(output.write_str(&escape_html(text))?),
         _ => minijinja::escape_formatter(output, state, value),
     }
 }
@@ -75,15 +62,9 @@ pub(crate) fn escape_html(text: &str) -> String {
 
 /// Renders one template with its context.
 pub(crate) fn render(name: &'static str, context: Value) -> Result<String, PageError> {
-    let environment = ENVIRONMENT
-        .as_ref()
-        .map_err(|error| PageError::TemplatesUnavailable(error.clone()))?;
-    let template = environment
-        .get_template(name)
-        .map_err(|source| PageError::Render { name, source })?;
-    template
-        .render(context)
-        .map_err(|source| PageError::Render { name, source })
+    let environment = ENVIRONMENT.as_ref().map_err(|error| PageError::TemplatesUnavailable(error.clone()))?;
+    let template = environment.get_template(name).map_err(|source| PageError::Render { name, source })?;
+    template.render(context).map_err(|source| PageError::Render { name, source })
 }
 
 /// Serializes data for a `<script type="application/json">` block. `<`, `>` and `&`
@@ -111,11 +92,7 @@ mod tests {
 
     #[test]
     fn every_template_compiles() {
-        assert!(
-            ENVIRONMENT.is_ok(),
-            "templates failed to compile: {:?}",
-            ENVIRONMENT.as_ref().err()
-        );
+        assert!(ENVIRONMENT.is_ok(), "templates failed to compile: {:?}", ENVIRONMENT.as_ref().err());
     }
 
     #[test]
@@ -127,17 +104,13 @@ mod tests {
             },
         )?;
         assert!(html.contains("a/b"));
-        assert!(
-            html.contains("&lt;b x=&#39;1&#39; y=&quot;2&quot;&gt;&amp;&lt;/b&gt;"),
-            "{html}"
-        );
+        assert!(html.contains("&lt;b x=&#39;1&#39; y=&quot;2&quot;&gt;&amp;&lt;/b&gt;"), "{html}");
         Ok(())
     }
 
     #[test]
     fn script_json_cannot_close_the_script_element() -> Result<(), PageError> {
-        let hostile =
-            serde_json::json!({ "merchant": "</script><script>alert(1)</script> & <!--" });
+        let hostile = serde_json::json!({ "merchant": "</script><script>alert(1)</script> & <!--" });
         let rendered = script_json(&hostile)?.to_string();
         assert!(!rendered.contains('<'), "{rendered}");
         assert!(!rendered.contains('>'), "{rendered}");

@@ -17,12 +17,10 @@ static CATALOGS: LazyLock<Result<BTreeMap<String, Catalog>, String>> =
 
 /// The strings of one language.
 pub(crate) fn catalog(locale: Locale) -> Result<&'static Catalog, PageError> {
-    let catalogs = CATALOGS
-        .as_ref()
-        .map_err(|error| PageError::TranslationsUnavailable(error.clone()))?;
-    catalogs.get(locale.as_str()).ok_or_else(|| {
-        PageError::TranslationsUnavailable(format!("no strings for `{}`", locale.as_str()))
-    })
+    let catalogs = CATALOGS.as_ref().map_err(|error| PageError::TranslationsUnavailable(error.clone()))?;
+    catalogs
+        .get(locale.as_str())
+        .ok_or_else(|| PageError::TranslationsUnavailable(format!("no strings for `{}`", locale.as_str())))
 }
 
 /// One string, or the key itself when it is missing, so a gap shows up on the page
@@ -33,14 +31,8 @@ pub(crate) fn text<'a>(catalog: &'a Catalog, key: &'a str) -> &'a str {
 
 /// The buyer-facing name of a method: translated where the name is a word ("Card",
 /// "Bank transfer"), the brand otherwise ("iDEAL", "GrabPay").
-pub(crate) fn method_label<'a>(
-    catalog: &'a Catalog,
-    method: &str,
-    display_name: &'a str,
-) -> &'a str {
-    catalog
-        .get(&format!("method_{method}"))
-        .map_or(display_name, String::as_str)
+pub(crate) fn method_label<'a>(catalog: &'a Catalog, method: &str, display_name: &'a str) -> &'a str {
+    catalog.get(&format!("method_{method}")).map_or(display_name, String::as_str)
 }
 
 #[cfg(test)]
@@ -49,10 +41,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn placeholders(text: &str) -> BTreeSet<&str> {
-        text.split('{')
-            .skip(1)
-            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
-            .collect()
+        text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name)).collect()
     }
 
     #[test]
@@ -63,24 +52,10 @@ mod tests {
             let strings = catalog(locale)?;
             let english_keys: BTreeSet<_> = english.keys().collect();
             let keys: BTreeSet<_> = strings.keys().collect();
-            assert_eq!(
-                keys,
-                english_keys,
-                "{} keys differ from English",
-                locale.as_str()
-            );
+            assert_eq!(keys, english_keys, "{} keys differ from English", locale.as_str());
             for (key, value) in strings {
-                assert!(
-                    !value.trim().is_empty(),
-                    "{}.{key} is empty",
-                    locale.as_str()
-                );
-                assert_eq!(
-                    placeholders(value),
-                    placeholders(&english[key]),
-                    "{}.{key}",
-                    locale.as_str()
-                );
+                assert!(!value.trim().is_empty(), "{}.{key} is empty", locale.as_str());
+                assert_eq!(placeholders(value), placeholders(&english[key]), "{}.{key}", locale.as_str());
             }
         }
         Ok(())
@@ -89,10 +64,7 @@ mod tests {
     #[test]
     fn arabic_is_really_arabic() -> Result<(), PageError> {
         let pay = text(catalog(Locale::Ar)?, "pay");
-        assert!(
-            pay.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
-            "{pay}"
-        );
+        assert!(pay.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{pay}");
         Ok(())
     }
 

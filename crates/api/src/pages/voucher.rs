@@ -89,14 +89,8 @@ mod tests {
     #[test]
     fn open_voucher_is_printable_and_payable_in_the_sandbox() -> Result<(), PageError> {
         let html = render_boleto_voucher(&page("pending"))?;
-        assert!(
-            html.contains("/assets/voucher.css?v="),
-            "the print stylesheet is linked"
-        );
-        assert!(
-            html.contains(r#"<svg xmlns="http://www.w3.org/2000/svg" class="barcode""#),
-            "barcode is inline SVG"
-        );
+        assert!(html.contains("/assets/voucher.css?v="), "the print stylesheet is linked");
+        assert!(html.contains(r#"<svg xmlns="http://www.w3.org/2000/svg" class="barcode""#), "barcode is inline SVG");
         assert!(html.contains("00190.50095 40144.816069 06809.350314 3 37370000000100"));
         assert!(html.contains("R$\u{a0}159,90"));
         assert!(html.contains(r#"action="/sandbox/boleto/att_boleto_1/pay""#));
@@ -118,9 +112,6 @@ mod tests {
     fn a_bad_barcode_is_an_error_not_a_broken_page() {
         let mut bad = page("pending");
         bad.barcode = "123";
-        assert!(matches!(
-            render_boleto_voucher(&bad),
-            Err(PageError::InvalidBarcode { .. })
-        ));
+        assert!(matches!(render_boleto_voucher(&bad), Err(PageError::InvalidBarcode { .. })));
     }
 }

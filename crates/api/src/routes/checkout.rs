@@ -83,13 +83,21 @@ async fn create_session(
     let capture_method = match &input.capture_method {
         None => CaptureMethod::Automatic,
         Some(value) => CaptureMethod::parse(value).ok_or_else(|| {
-            ApiError::invalid("capture_method", "parameter_invalid", "`capture_method` must be `automatic` or `manual`.")
+            ApiError::invalid(
+                "capture_method",
+                "parameter_invalid",
+                "`capture_method` must be `automatic` or `manual`.",
+            )
         })?,
     };
     if let Some(locale) = &input.locale
         && Locale::parse(locale).is_none()
     {
-        return Err(ApiError::invalid("locale", "parameter_invalid", "`locale` must be one of en, zh, es, pt, id, ar."));
+        return Err(ApiError::invalid(
+            "locale",
+            "parameter_invalid",
+            "`locale` must be one of en, zh, es, pt, id, ar.",
+        ));
     }
     validate::url("success_url", &input.success_url)?;
     validate::url("cancel_url", &input.cancel_url)?;
@@ -195,7 +203,8 @@ async fn load_session(state: &AppState, id: &str) -> ApiResult<Loaded> {
     let intent = payment_intents::get(state.store.pool(), &session.merchant_id, &session.payment_intent_id)
         .await?
         .ok_or_else(missing)?;
-    let merchant = tradewind_storage::merchants::get(state.store.pool(), &session.merchant_id).await?.ok_or_else(missing)?;
+    let merchant =
+        tradewind_storage::merchants::get(state.store.pool(), &session.merchant_id).await?.ok_or_else(missing)?;
     let now = state.clock.now().saturating_add(merchant.clock_offset_seconds);
     Ok(Loaded { session, intent, merchant_name: merchant.name, now })
 }
@@ -221,17 +230,15 @@ pub async fn page(
         return Ok(Redirect::to(&format!("/checkout/{id}/complete")).into_response());
     }
     if session_status(&loaded.session, loaded.now) == "expired" {
-        return html(pages::render_message(
-            "This checkout has expired",
-            "Return to the shop to start a new checkout.",
-        ));
+        return html(pages::render_message("This checkout has expired", "Return to the shop to start a new checkout."));
     }
     let accept_language = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok());
     let locale = Locale::negotiate(params.locale.as_deref().or(loaded.session.locale.as_deref()), accept_language);
     let now = state.clock.now();
-    let publishable_key = tradewind_storage::api_keys::publishable_key(state.store.pool(), &loaded.session.merchant_id, now)
-        .await?
-        .ok_or_else(|| ApiError::conflict("no_publishable_key", "The merchant has no live publishable key."))?;
+    let publishable_key =
+        tradewind_storage::api_keys::publishable_key(state.store.pool(), &loaded.session.merchant_id, now)
+            .await?
+            .ok_or_else(|| ApiError::conflict("no_publishable_key", "The merchant has no live publishable key."))?;
     let currency = validate::currency("currency", &loaded.intent.currency)?;
     let methods = loaded
         .intent
@@ -431,7 +438,9 @@ pub async fn list_links(
         PaymentLinkId::parse(cursor)
             .map_err(|error| ApiError::invalid("starting_after", "parameter_invalid", error.to_string()))?;
     }
-    let rows = checkout::list_links(state.store.pool(), auth.merchant_id.as_str(), query.starting_after.as_deref(), limit + 1).await?;
+    let rows =
+        checkout::list_links(state.store.pool(), auth.merchant_id.as_str(), query.starting_after.as_deref(), limit + 1)
+            .await?;
     let data = rows.iter().map(|row| link_object(&state, row)).collect();
     Ok(Json(ListObject::new(data, limit, "/v1/payment_links")))
 }

@@ -45,7 +45,8 @@ pub async fn list(
     let Query(query) = query.map_err(crate::extract::query_error)?;
     let limit = page_limit(query.limit)?;
     if let Some(cursor) = &query.starting_after {
-        EventId::parse(cursor).map_err(|error| ApiError::invalid("starting_after", "parameter_invalid", error.to_string()))?;
+        EventId::parse(cursor)
+            .map_err(|error| ApiError::invalid("starting_after", "parameter_invalid", error.to_string()))?;
     }
     if let Some(object_id) = &query.object_id
         && tradewind_payments::id::PaymentIntentId::parse(object_id).is_err()

@@ -23,7 +23,9 @@ pub fn client_secret_for(id: &str) -> String {
 /// merchant's all answer the same 404.
 pub async fn load(state: &AppState, merchant_id: &str, id: &str) -> ApiResult<PaymentIntentRow> {
     PaymentIntentId::parse(id).map_err(|_| ApiError::not_found("payment_intent", id))?;
-    payment_intents::get(state.store.pool(), merchant_id, id).await?.ok_or_else(|| ApiError::not_found("payment_intent", id))
+    payment_intents::get(state.store.pool(), merchant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("payment_intent", id))
 }
 
 fn check_client_secret(auth: &Authenticated, intent: &PaymentIntentRow, given: Option<&str>) -> ApiResult<()> {
@@ -151,7 +153,11 @@ pub async fn create(
     let capture_method = match &body.capture_method {
         None => CaptureMethod::Automatic,
         Some(value) => CaptureMethod::parse(value).ok_or_else(|| {
-            ApiError::invalid("capture_method", "parameter_invalid", "`capture_method` must be `automatic` or `manual`.")
+            ApiError::invalid(
+                "capture_method",
+                "parameter_invalid",
+                "`capture_method` must be `automatic` or `manual`.",
+            )
         })?,
     };
     if capture_method == CaptureMethod::Manual
@@ -290,7 +296,11 @@ pub async fn update(
     }
     if let Some(value) = &body.capture_method {
         let capture = CaptureMethod::parse(value).ok_or_else(|| {
-            ApiError::invalid("capture_method", "parameter_invalid", "`capture_method` must be `automatic` or `manual`.")
+            ApiError::invalid(
+                "capture_method",
+                "parameter_invalid",
+                "`capture_method` must be `automatic` or `manual`.",
+            )
         })?;
         intent.capture_method = capture.as_str().to_owned();
     }
@@ -459,7 +469,11 @@ pub async fn list(
     if let Some(status) = &query.status
         && IntentStatus::parse(status).is_none()
     {
-        return Err(ApiError::invalid("status", "parameter_invalid", format!("`{status}` is not a payment intent status.")));
+        return Err(ApiError::invalid(
+            "status",
+            "parameter_invalid",
+            format!("`{status}` is not a payment intent status."),
+        ));
     }
     if let Some(method) = &query.payment_method_type {
         tradewind_payments::method::PaymentMethodType::parse(method)

@@ -48,7 +48,8 @@ pub async fn list(
     let Query(query) = query.map_err(crate::extract::query_error)?;
     let limit = page_limit(query.limit)?;
     if let Some(cursor) = &query.starting_after {
-        RefundId::parse(cursor).map_err(|error| ApiError::invalid("starting_after", "parameter_invalid", error.to_string()))?;
+        RefundId::parse(cursor)
+            .map_err(|error| ApiError::invalid("starting_after", "parameter_invalid", error.to_string()))?;
     }
     if let Some(intent) = &query.payment_intent {
         tradewind_payments::id::PaymentIntentId::parse(intent)

@@ -162,7 +162,8 @@ pub async fn collect(
     SecretAuth(auth): SecretAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PaymentIntentObject>> {
-    act_on_current_attempt(&state, &auth, &id, |intent, attempt, now| sandbox::delivery(intent, attempt, true, now)).await
+    act_on_current_attempt(&state, &auth, &id, |intent, attempt, now| sandbox::delivery(intent, attempt, true, now))
+        .await
 }
 
 /// Sandbox: the buyer refuses the cash-on-delivery parcel.
@@ -173,7 +174,8 @@ pub async fn refuse(
     SecretAuth(auth): SecretAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PaymentIntentObject>> {
-    act_on_current_attempt(&state, &auth, &id, |intent, attempt, now| sandbox::delivery(intent, attempt, false, now)).await
+    act_on_current_attempt(&state, &auth, &id, |intent, attempt, now| sandbox::delivery(intent, attempt, false, now))
+        .await
 }
 
 /// Sandbox: the buyer pays the Boleto voucher at a bank.

@@ -17,8 +17,8 @@ use serde::Deserialize;
 use tradewind_connectors::{qr, wallet};
 use tradewind_payments::id::AttemptId;
 use tradewind_storage::attempts::AttemptRow;
-use tradewind_storage::payment_intents::{self, PaymentIntentRow};
 use tradewind_storage::merchants;
+use tradewind_storage::payment_intents::{self, PaymentIntentRow};
 
 struct Loaded {
     intent: PaymentIntentRow,
@@ -102,7 +102,10 @@ fn after_choice(intent: &PaymentIntentRow, attempt: &AttemptRow) -> ApiResult<Re
         }
         _ => page(pages::render_message(
             "Done",
-            &format!("The payment is {}. You can close this window and return to the shop.", intent.status.replace('_', " ")),
+            &format!(
+                "The payment is {}. You can close this window and return to the shop.",
+                intent.status.replace('_', " ")
+            ),
         )),
     }
 }

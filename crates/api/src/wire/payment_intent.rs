@@ -158,7 +158,12 @@ impl PaymentIntentObject {
             next_action: json_column("next_action", row.next_action.as_deref()),
             last_payment_error: json_column("last_payment_error", row.last_payment_error.as_deref()),
             cancellation_reason: row.cancellation_reason.clone(),
-            payment_method_types: row.payment_method_types.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            payment_method_types: row
+                .payment_method_types
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             payment_method: json_column("payment_method_details", row.payment_method_details.as_deref()),
             latest_attempt: row.latest_attempt_id.clone(),
             connector: row.connector.clone(),

@@ -34,10 +34,7 @@ pub fn sao_paulo_offset() -> UtcOffset {
 /// after the São Paulo date of the payment, at 09:00 São Paulo time. Business days
 /// are Monday to Friday except the fixed-date national holidays.
 pub fn confirmation_time(paid_at: OffsetDateTime) -> OffsetDateTime {
-    let paid_on = paid_at
-        .checked_to_offset(sao_paulo_offset())
-        .unwrap_or(paid_at)
-        .date();
+    let paid_on = paid_at.checked_to_offset(sao_paulo_offset()).unwrap_or(paid_at).date();
     let mut day = paid_on;
     for _ in 0..=MAX_NON_BUSINESS_DAYS_IN_A_ROW {
         match day.next_day() {
@@ -55,9 +52,7 @@ pub fn confirmation_time(paid_at: OffsetDateTime) -> OffsetDateTime {
 /// Monday to Friday, and not a fixed-date national holiday.
 pub fn is_business_day(date: Date) -> bool {
     let weekend = matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday);
-    let holiday = FIXED_HOLIDAYS
-        .iter()
-        .any(|&(month, day)| date.month() == month && date.day() == day);
+    let holiday = FIXED_HOLIDAYS.iter().any(|&(month, day)| date.month() == month && date.day() == day);
     !weekend && !holiday
 }
 
@@ -73,43 +68,19 @@ mod tests {
     #[test]
     fn confirmation_is_the_next_business_day_at_nine_in_sao_paulo() {
         // Friday afternoon: confirmed Monday.
-        assert_eq!(
-            confirmation_time(datetime!(2025-03-07 15:00 -3)),
-            datetime!(2025-03-10 09:00 -3)
-        );
+        assert_eq!(confirmation_time(datetime!(2025-03-07 15:00 -3)), datetime!(2025-03-10 09:00 -3));
         // Tuesday: confirmed Wednesday, even when paid before nine.
-        assert_eq!(
-            confirmation_time(datetime!(2025-03-11 07:00 -3)),
-            datetime!(2025-03-12 09:00 -3)
-        );
+        assert_eq!(confirmation_time(datetime!(2025-03-11 07:00 -3)), datetime!(2025-03-12 09:00 -3));
         // Sunday 23:00 in São Paulo is Monday in UTC; the São Paulo date counts.
-        assert_eq!(
-            confirmation_time(datetime!(2025-03-10 02:00 UTC)),
-            datetime!(2025-03-10 12:00 UTC)
-        );
+        assert_eq!(confirmation_time(datetime!(2025-03-10 02:00 UTC)), datetime!(2025-03-10 12:00 UTC));
         // Black Consciousness Day (Thursday 20 November 2025).
-        assert_eq!(
-            confirmation_time(datetime!(2025-11-19 12:00 -3)),
-            datetime!(2025-11-21 09:00 -3)
-        );
+        assert_eq!(confirmation_time(datetime!(2025-11-19 12:00 -3)), datetime!(2025-11-21 09:00 -3));
         // Christmas on a Thursday, then the weekend after Friday.
-        assert_eq!(
-            confirmation_time(datetime!(2025-12-24 12:00 -3)),
-            datetime!(2025-12-26 09:00 -3)
-        );
-        assert_eq!(
-            confirmation_time(datetime!(2025-12-26 12:00 -3)),
-            datetime!(2025-12-29 09:00 -3)
-        );
+        assert_eq!(confirmation_time(datetime!(2025-12-24 12:00 -3)), datetime!(2025-12-26 09:00 -3));
+        assert_eq!(confirmation_time(datetime!(2025-12-26 12:00 -3)), datetime!(2025-12-29 09:00 -3));
         // New Year's Eve to 2 January; Tiradentes on a Monday pushes to Tuesday.
-        assert_eq!(
-            confirmation_time(datetime!(2025-12-31 12:00 -3)),
-            datetime!(2026-01-02 09:00 -3)
-        );
-        assert_eq!(
-            confirmation_time(datetime!(2025-04-18 12:00 -3)),
-            datetime!(2025-04-22 09:00 -3)
-        );
+        assert_eq!(confirmation_time(datetime!(2025-12-31 12:00 -3)), datetime!(2026-01-02 09:00 -3));
+        assert_eq!(confirmation_time(datetime!(2025-04-18 12:00 -3)), datetime!(2025-04-22 09:00 -3));
     }
 
     #[test]

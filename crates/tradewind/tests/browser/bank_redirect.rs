@@ -11,20 +11,17 @@ async fn ideal_payment_approved_at_the_bank_reaches_the_success_page() -> anyhow
         return Ok(());
     };
     let app = spawn_app().await;
-    let market = Market {
-        country: "NL",
-        currency: "eur",
-        amount: 2599,
-        locale: "en",
-    };
+    let market = Market { country: "NL", currency: "eur", amount: 2599, locale: "en" };
     let url = create_checkout(&app, &market).await?;
     let tab = chromium.open(&url).await?;
 
     tab.click("#method-ideal").await?;
     tab.wait_for_visible("#ideal-bank").await?;
     let chosen: bool = tab
-        .eval("(() => { const select = document.getElementById('ideal-bank'); select.value = 'ing'; \
-               select.dispatchEvent(new Event('change', { bubbles: true })); return select.value === 'ing'; })()")
+        .eval(
+            "(() => { const select = document.getElementById('ideal-bank'); select.value = 'ing'; \
+               select.dispatchEvent(new Event('change', { bubbles: true })); return select.value === 'ing'; })()",
+        )
         .await?;
     ensure!(chosen, "ING is not in the iDEAL bank list");
     tab.screenshot("checkout-ideal").await?;

@@ -12,40 +12,21 @@ async fn boleto_voucher_is_shown_and_the_buyer_finishes() -> anyhow::Result<()> 
         return Ok(());
     };
     let app = spawn_app().await;
-    let market = Market {
-        country: "BR",
-        currency: "brl",
-        amount: 15_990,
-        locale: "pt",
-    };
+    let market = Market { country: "BR", currency: "brl", amount: 15_990, locale: "pt" };
     let url = create_checkout(&app, &market).await?;
     let tab = chromium.open(&url).await?;
 
     tab.click("#method-boleto").await?;
     tab.fill("#boleto-tax-id", "12345678909").await?;
-    let formatted: String = tab
-        .eval("document.getElementById('boleto-tax-id').value")
-        .await?;
-    ensure!(
-        formatted == "123.456.789-09",
-        "the CPF field shows {formatted:?}"
-    );
+    let formatted: String = tab.eval("document.getElementById('boleto-tax-id').value").await?;
+    ensure!(formatted == "123.456.789-09", "the CPF field shows {formatted:?}");
     tab.fill("#boleto-name", "Ana Souza").await?;
     tab.fill("#boleto-email", "ana@example.com").await?;
     tab.click("#pay").await?;
 
-    tab.wait_until(
-        "document.getElementById('voucher-number').textContent.trim() !== ''",
-        "the boleto number",
-    )
-    .await?;
-    let voucher_url: String = tab
-        .eval("document.getElementById('voucher-link').href")
-        .await?;
-    ensure!(
-        voucher_url.contains("/sandbox/boleto/"),
-        "the voucher link is {voucher_url}"
-    );
+    tab.wait_until("document.getElementById('voucher-number').textContent.trim() !== ''", "the boleto number").await?;
+    let voucher_url: String = tab.eval("document.getElementById('voucher-link').href").await?;
+    ensure!(voucher_url.contains("/sandbox/boleto/"), "the voucher link is {voucher_url}");
     tab.screenshot("checkout-boleto-voucher").await?;
 
     let voucher = chromium.open(&voucher_url).await?;

@@ -46,11 +46,9 @@ impl Profile {
     fn create() -> anyhow::Result<Profile> {
         SWEEP_STALE_PROFILES.call_once(sweep_stale_profiles);
         let unique = PROFILE_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("{PROFILE_PREFIX}{}-{unique}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("{PROFILE_PREFIX}{}-{unique}", std::process::id()));
         if path.exists() {
-            std::fs::remove_dir_all(&path)
-                .with_context(|| format!("clearing {}", path.display()))?;
+            std::fs::remove_dir_all(&path).with_context(|| format!("clearing {}", path.display()))?;
         }
         std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
         Ok(Profile(path))
@@ -106,17 +104,12 @@ impl Drop for Chromium {
 pub async fn launch() -> anyhow::Result<Option<Chromium>> {
     if !Path::new(CHROMIUM_PATH).exists() {
         if std::env::var("CI").is_ok_and(|value| value == "true") {
-            bail!(
-                "{CHROMIUM_PATH} is missing and CI=true: install it with `apt-get install -y chromium`"
-            );
+            bail!("{CHROMIUM_PATH} is missing and CI=true: install it with `apt-get install -y chromium`");
         }
         eprintln!("skipping browser test: {CHROMIUM_PATH} not found (apt-get install -y chromium)");
         return Ok(None);
     }
-    let slot = BROWSER_SLOTS
-        .acquire()
-        .await
-        .context("browser slots closed")?;
+    let slot = BROWSER_SLOTS.acquire().await.context("browser slots closed")?;
     let profile = Profile::create()?;
     let config = BrowserConfig::builder()
         .chrome_executable(CHROMIUM_PATH)
@@ -131,26 +124,15 @@ pub async fn launch() -> anyhow::Result<Option<Chromium>> {
         .arg("disable-sync")
         .disable_https_first()
         .window_size(VIEWPORT_WIDTH, VIEWPORT_HEIGHT)
-        .viewport(Viewport {
-            width: VIEWPORT_WIDTH,
-            height: VIEWPORT_HEIGHT,
-            ..Viewport::default()
-        })
+        .viewport(Viewport { width: VIEWPORT_WIDTH, height: VIEWPORT_HEIGHT, ..Viewport::default() })
         .launch_timeout(LAUNCH_TIMEOUT)
         .build()
         .map_err(|error| anyhow!("browser config: {error}"))?;
-    let (browser, mut handler) = Browser::launch(config)
-        .await
-        .context("launching chromium")?;
+    let (browser, mut handler) = Browser::launch(config).await.context("launching chromium")?;
     // The handler drives the DevTools connection; it must be polled for anything to
     // happen. Individual protocol errors are not fatal to the session.
     let handler = tokio::spawn(async move { while handler.next().await.is_some() {} });
-    Ok(Some(Chromium {
-        browser,
-        handler,
-        _slot: slot,
-        _profile: profile,
-    }))
+    Ok(Some(Chromium { browser, handler, _slot: slot, _profile: profile }))
 }
 
 impl Chromium {
@@ -167,22 +149,15 @@ impl Chromium {
 
     /// Opens a new tab at `url` and waits for its document to load.
     pub async fn open(&self, url: &str) -> anyhow::Result<Tab> {
-        let page = bounded(&format!("opening {url}"), async {
-            Ok(self.browser.new_page(url).await?)
-        })
-        .await?;
+        let page = bounded(&format!("opening {url}"), async { Ok(self.browser.new_page(url).await?) }).await?;
         let tab = Tab { page };
-        tab.wait_until("document.readyState === 'complete'", "the page to load")
-            .await?;
+        tab.wait_until("document.readyState === 'complete'", "the page to load").await?;
         Ok(tab)
     }
 }
 
 /// Runs one DevTools operation that has no deadline of its own within [`WAIT_TIMEOUT`].
-async fn bounded<T>(
-    what: &str,
-    operation: impl Future<Output = anyhow::Result<T>>,
-) -> anyhow::Result<T> {
+async fn bounded<T>(what: &str, operation: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
     tokio::time::timeout(WAIT_TIMEOUT, operation)
         .await
         .map_err(|_| anyhow!("timed out after {WAIT_TIMEOUT:?} {what}"))?
@@ -203,14 +178,8 @@ impl Tab {
             .return_by_value(true)
             .build()
             .map_err(|error| anyhow!("evaluate params: {error}"))?;
-        let result = self
-            .page
-            .evaluate_expression(params)
-            .await
-            .with_context(|| format!("evaluating {expression}"))?;
-        result
-            .into_value()
-            .with_context(|| format!("reading the value of {expression}"))
+        let result = self.page.evaluate_expression(params).await.with_context(|| format!("evaluating {expression}"))?;
+        result.into_value().with_context(|| format!("reading the value of {expression}"))
     }
 
     /// Waits until the JavaScript `condition` is truthy, failing after [`WAIT_TIMEOUT`]
@@ -223,9 +192,8 @@ impl Tab {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 let url = self.url().await.unwrap_or_default();
-                let detail = last_error
-                    .map(|error: anyhow::Error| format!(" (last error: {error:#})"))
-                    .unwrap_or_default();
+                let detail =
+                    last_error.map(|error: anyhow::Error| format!(" (last error: {error:#})")).unwrap_or_default();
                 bail!("timed out after {WAIT_TIMEOUT:?} waiting for {what} on {url}{detail}");
             }
             let slice_ms = remaining.min(WAIT_SLICE).as_millis();
@@ -248,11 +216,7 @@ impl Tab {
                 Err(error) => {
                     last_error = Some(error);
                     // The document went away under the probe: wait for the new one.
-                    let _ = tokio::time::timeout(
-                        remaining.min(WAIT_SLICE),
-                        self.page.wait_for_navigation(),
-                    )
-                    .await;
+                    let _ = tokio::time::timeout(remaining.min(WAIT_SLICE), self.page.wait_for_navigation()).await;
                 }
             }
         }
@@ -265,17 +229,13 @@ impl Tab {
              return element !== null && element.getClientRects().length > 0 && \
              getComputedStyle(element).visibility !== 'hidden'; }})()"
         );
-        self.wait_until(&condition, &format!("{selector} to be visible"))
-            .await
+        self.wait_until(&condition, &format!("{selector} to be visible")).await
     }
 
     /// Waits until the URL's path contains `fragment`.
     pub async fn wait_for_path(&self, fragment: &str) -> anyhow::Result<()> {
-        let condition = format!(
-            "location.pathname.includes({fragment:?}) && document.readyState !== 'loading'"
-        );
-        self.wait_until(&condition, &format!("a URL containing {fragment}"))
-            .await
+        let condition = format!("location.pathname.includes({fragment:?}) && document.readyState !== 'loading'");
+        self.wait_until(&condition, &format!("a URL containing {fragment}")).await
     }
 
     /// Clicks the element's centre, as a person would, once it is visible.
@@ -322,11 +282,8 @@ impl Tab {
 
     /// The element's `textContent`, trimmed; fails when nothing matches.
     pub async fn text(&self, selector: &str) -> anyhow::Result<String> {
-        let text: Option<String> = self
-            .eval(&format!(
-                "document.querySelector({selector:?})?.textContent?.trim() ?? null"
-            ))
-            .await?;
+        let text: Option<String> =
+            self.eval(&format!("document.querySelector({selector:?})?.textContent?.trim() ?? null")).await?;
         text.with_context(|| format!("no element matches {selector}"))
     }
 
@@ -337,8 +294,7 @@ impl Tab {
     /// Saves a full-page PNG under `target/screenshots/` for people to look at.
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
         let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-        std::fs::create_dir_all(&directory)
-            .with_context(|| format!("creating {}", directory.display()))?;
+        std::fs::create_dir_all(&directory).with_context(|| format!("creating {}", directory.display()))?;
         let path = directory.join(format!("{name}.png"));
         self.page
             .save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path)

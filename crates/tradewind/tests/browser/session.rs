@@ -23,18 +23,9 @@ pub async fn create_checkout(app: &TestApp, market: &Market) -> anyhow::Result<S
         "description": "Vitamin C brightening serum, 30 ml",
     });
     let (status, session) = app.post("/v1/checkout_sessions", body).await;
-    ensure!(
-        status == 200,
-        "creating a checkout session answered {status}: {session}"
-    );
-    let url = session
-        .get("url")
-        .and_then(Value::as_str)
-        .context("the session has no url")?;
-    ensure!(
-        url.contains("/checkout/cs_"),
-        "unexpected checkout url {url}"
-    );
+    ensure!(status == 200, "creating a checkout session answered {status}: {session}");
+    let url = session.get("url").and_then(Value::as_str).context("the session has no url")?;
+    ensure!(url.contains("/checkout/cs_"), "unexpected checkout url {url}");
     Ok(url.to_owned())
 }
 
@@ -42,9 +33,7 @@ pub async fn create_checkout(app: &TestApp, market: &Market) -> anyhow::Result<S
 pub async fn expect_success_page(tab: &Tab) -> anyhow::Result<String> {
     tab.wait_for_path("/success").await?;
     tab.wait_for_visible("#success").await?;
-    let status: Option<String> = tab
-        .eval("document.getElementById('success')?.dataset.status ?? null")
-        .await?;
+    let status: Option<String> = tab.eval("document.getElementById('success')?.dataset.status ?? null").await?;
     status.context("the success page has no status")
 }
 
@@ -55,9 +44,7 @@ pub async fn fill_card(tab: &Tab, number: &str) -> anyhow::Result<()> {
     tab.fill("#card-expiry", "1234").await?;
     tab.fill("#card-cvc", "123").await?;
     tab.fill("#card-name", "Ana Souza").await?;
-    let expiry = tab
-        .eval::<String>("document.getElementById('card-expiry').value")
-        .await?;
+    let expiry = tab.eval::<String>("document.getElementById('card-expiry').value").await?;
     ensure!(expiry == "12 / 34", "the expiry field shows {expiry:?}");
     Ok(())
 }

@@ -12,12 +12,7 @@ async fn grabpay_qr_approved_in_another_tab_completes_the_checkout() -> anyhow::
         return Ok(());
     };
     let app = spawn_app().await;
-    let market = Market {
-        country: "SG",
-        currency: "sgd",
-        amount: 3500,
-        locale: "en",
-    };
+    let market = Market { country: "SG", currency: "sgd", amount: 3500, locale: "en" };
     let url = create_checkout(&app, &market).await?;
     let checkout = chromium.open(&url).await?;
 
@@ -33,12 +28,8 @@ async fn grabpay_qr_approved_in_another_tab_completes_the_checkout() -> anyhow::
         .await?;
     checkout.screenshot("checkout-grabpay-qr").await?;
 
-    let image_url: String = checkout
-        .eval("document.getElementById('qr-code').src")
-        .await?;
-    let response = reqwest::get(&image_url)
-        .await
-        .with_context(|| format!("fetching {image_url}"))?;
+    let image_url: String = checkout.eval("document.getElementById('qr-code').src").await?;
+    let response = reqwest::get(&image_url).await.with_context(|| format!("fetching {image_url}"))?;
     let content_type = response
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
@@ -46,20 +37,12 @@ async fn grabpay_qr_approved_in_another_tab_completes_the_checkout() -> anyhow::
         .unwrap_or_default()
         .to_owned();
     let body = response.text().await?;
-    ensure!(
-        content_type.starts_with("image/svg+xml"),
-        "the QR image is {content_type:?}"
-    );
+    ensure!(content_type.starts_with("image/svg+xml"), "the QR image is {content_type:?}");
     ensure!(body.contains("<svg"), "the QR image is not an SVG");
     let countdown = checkout.text("#qr-countdown").await?;
-    ensure!(
-        countdown.starts_with("Code expires in"),
-        "countdown shows {countdown:?}"
-    );
+    ensure!(countdown.starts_with("Code expires in"), "countdown shows {countdown:?}");
 
-    let wallet_url: String = checkout
-        .eval("document.getElementById('open-wallet').href")
-        .await?;
+    let wallet_url: String = checkout.eval("document.getElementById('open-wallet').href").await?;
     let wallet = chromium.open(&wallet_url).await?;
     let provider = wallet.text(".provider-name").await?;
     ensure!(provider == "GrabPay", "the wallet page is {provider}");
