@@ -7,6 +7,7 @@ use tradewind_money::Currency;
 use tradewind_payments::customer::{
     DESCRIPTION_LENGTH_MAX, is_plausible_email, is_valid_statement_descriptor, validate_metadata,
 };
+use tradewind_payments::intent::CaptureMethod;
 use tradewind_payments::method::{MarketError, PaymentMethodType, available_methods, is_country_code};
 
 pub const URL_LENGTH_MAX: usize = 2048;
@@ -152,6 +153,20 @@ pub fn method_types(
             }
             Ok(methods)
         }
+    }
+}
+
+/// `automatic` (the default) or `manual`.
+pub fn capture_method(value: Option<&str>) -> ApiResult<CaptureMethod> {
+    match value {
+        None => Ok(CaptureMethod::Automatic),
+        Some(value) => CaptureMethod::parse(value).ok_or_else(|| {
+            ApiError::invalid(
+                "capture_method",
+                "parameter_invalid",
+                "`capture_method` must be `automatic` or `manual`.",
+            )
+        }),
     }
 }
 

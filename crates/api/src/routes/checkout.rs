@@ -17,7 +17,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use tradewind_payments::id::{CheckoutSessionId, PaymentLinkId};
-use tradewind_payments::intent::CaptureMethod;
 use tradewind_payments::method::PaymentMethodType;
 use tradewind_storage::checkout::{self, CheckoutSessionRow, PaymentLinkRow};
 use tradewind_storage::payment_intents::{self, PaymentIntentRow};
@@ -80,16 +79,7 @@ async fn create_session(
     let customer = validate::customer(input.customer)?;
     let country = customer.as_ref().and_then(|customer| customer.country.clone());
     let methods = validate::method_types(input.payment_method_types.as_deref(), country.as_deref(), currency, amount)?;
-    let capture_method = match &input.capture_method {
-        None => CaptureMethod::Automatic,
-        Some(value) => CaptureMethod::parse(value).ok_or_else(|| {
-            ApiError::invalid(
-                "capture_method",
-                "parameter_invalid",
-                "`capture_method` must be `automatic` or `manual`.",
-            )
-        })?,
-    };
+    let capture_method = validate::capture_method(input.capture_method.as_deref())?;
     if let Some(locale) = &input.locale
         && Locale::parse(locale).is_none()
     {

@@ -150,16 +150,7 @@ pub async fn create(
     let customer = validate::customer(body.customer)?;
     let country = customer.as_ref().and_then(|customer| customer.country.clone());
     let methods = validate::method_types(body.payment_method_types.as_deref(), country.as_deref(), currency, amount)?;
-    let capture_method = match &body.capture_method {
-        None => CaptureMethod::Automatic,
-        Some(value) => CaptureMethod::parse(value).ok_or_else(|| {
-            ApiError::invalid(
-                "capture_method",
-                "parameter_invalid",
-                "`capture_method` must be `automatic` or `manual`.",
-            )
-        })?,
-    };
+    let capture_method = validate::capture_method(body.capture_method.as_deref())?;
     if capture_method == CaptureMethod::Manual
         && let Some(method) = methods.iter().find(|method| !method.capability().manual_capture)
         && body.payment_method_types.is_some()
@@ -294,15 +285,8 @@ pub async fn update(
         let methods = validate::method_types(requested.as_deref(), country.as_deref(), currency, amount)?;
         intent.payment_method_types = validate::join_methods(&methods);
     }
-    if let Some(value) = &body.capture_method {
-        let capture = CaptureMethod::parse(value).ok_or_else(|| {
-            ApiError::invalid(
-                "capture_method",
-                "parameter_invalid",
-                "`capture_method` must be `automatic` or `manual`.",
-            )
-        })?;
-        intent.capture_method = capture.as_str().to_owned();
+    if body.capture_method.is_some() {
+        intent.capture_method = validate::capture_method(body.capture_method.as_deref())?.as_str().to_owned();
     }
     validate::description(&body.description)?;
     validate::statement_descriptor(&body.statement_descriptor)?;
