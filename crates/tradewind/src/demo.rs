@@ -1,6 +1,7 @@
 //! The demo: a merchant with keys and sample payments across methods and markets,
 //! made through the real API in-process so the demo shows what the API does.
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
 use serde_json::{Value, json};
@@ -18,12 +19,12 @@ pub struct Demo {
     pub payment_link_url: String,
 }
 
-async fn post(state: &AppState, key: &str, path: &str, body: Value) -> anyhow::Result<Value> {
+async fn post(router: &Router, key: &str, path: &str, body: Value) -> anyhow::Result<Value> {
     let request = Request::post(path)
         .header(header::AUTHORIZATION, format!("Bearer {key}"))
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))?;
-    let response = tradewind_api::router(state.clone()).oneshot(request).await?;
+    let response = router.clone().oneshot(request).await?;
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
     Ok(serde_json::from_slice(&bytes)?)
 }
@@ -38,8 +39,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         .await
         .map_err(|error| anyhow::anyhow!("creating the demo merchant: {}", error.message))?;
     let key = merchant.secret_key.as_str();
+    // One router for every seeding request, as the server builds one for all of its own.
+    let router = tradewind_api::router(state.clone());
     let paid = post(
-        state,
+        &router,
         key,
         "/v1/payment_intents",
         json!({
@@ -51,7 +54,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     .await?;
     if let Some(id) = paid["id"].as_str() {
         post(
-            state,
+            &router,
             key,
             "/v1/refunds",
             json!({"payment_intent": id, "amount": 1000, "reason": "requested_by_customer"}),
@@ -59,7 +62,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         .await?;
     }
     post(
-        state,
+        &router,
         key,
         "/v1/payment_intents",
         json!({
@@ -69,7 +72,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     )
     .await?;
     post(
-        state,
+        &router,
         key,
         "/v1/payment_intents",
         json!({
@@ -78,12 +81,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         }),
     )
     .await?;
-    post(state, key, "/v1/payment_intents", json!({
+    post(&router, key, "/v1/payment_intents", json!({
         "amount": 15990, "currency": "brl", "description": "Kit de cuidados", "customer": {"country": "BR", "name": "João Souza"},
         "confirm": true, "payment_method_data": {"type": "boleto", "boleto": {"tax_id": "123.456.789-09"}}
     })).await?;
     let transfer = post(
-        state,
+        &router,
         key,
         "/v1/payment_intents",
         json!({
@@ -94,7 +97,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     )
     .await?;
     if let Some(reference) = transfer["next_action"]["awaiting_transfer"]["reference"].as_str() {
-        post(state, key, "/v1/sandbox/bank_transfers", json!({"reference": reference, "amount": 10000})).await?;
+        post(&router, key, "/v1/sandbox/bank_transfers", json!({"reference": reference, "amount": 10000})).await?;
     }
     let mut checkout_urls = Vec::new();
     for (label, country, currency, amount, locale) in [
@@ -107,7 +110,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         ("China, card (Chinese)", "CN", "cny", 29900, "zh"),
     ] {
         let session = post(
-            state,
+            &router,
             key,
             "/v1/checkout_sessions",
             json!({
@@ -121,7 +124,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         }
     }
     let link =
-        post(state, key, "/v1/payment_links", json!({"amount": 1999, "currency": "usd", "description": "Lip balm"}))
+        post(&router, key, "/v1/payment_links", json!({"amount": 1999, "currency": "usd", "description": "Lip balm"}))
             .await?;
     Ok(Demo {
         merchant_id: merchant.id,

@@ -335,7 +335,6 @@ pub fn confirm(
         PaymentMethodType::BankTransfer => {
             let reference = bank_transfer::reference(rand::random());
             attempt.reference = Some(reference.clone());
-            intent.next_action = None;
             let next_action = transfer_instructions(&reference, intent.amount, currency);
             outcome::action_required(&mut intent, &mut attempt, next_action, expiry, now)?;
             json!({"type": "bank_transfer", "bank_transfer": {"reference": reference}})
