@@ -184,6 +184,18 @@ impl IntoResponse for ApiError {
 
 impl From<tradewind_storage::StoreError> for ApiError {
     fn from(error: tradewind_storage::StoreError) -> Self {
+        use tradewind_ledger::TransferError;
+        use tradewind_storage::StoreError;
+        // A merchant balance that cannot cover a movement is the merchant's situation,
+        // not a fault: Stripe answers `balance_insufficient`.
+        if let StoreError::LedgerRejected(rejected) = &error
+            && let Some(TransferError::ExceedsCredits { .. }) = rejected.rule()
+        {
+            return ApiError::bad_request(
+                "balance_insufficient",
+                format!("The merchant's balance cannot cover this. {rejected}"),
+            );
+        }
         ApiError::internal(&error)
     }
 }

@@ -5,6 +5,8 @@
 
 pub mod confirm;
 pub mod events;
+pub mod fx;
+pub mod money;
 pub mod outcome;
 pub mod refund;
 pub mod sandbox;

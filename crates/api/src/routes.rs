@@ -1,9 +1,11 @@
 //! HTTP routes, one file per resource. Handlers parse and authorise, call `flows`,
 //! and write what the flow decided in one transaction.
 
+pub mod balance;
 pub mod checkout;
 pub mod docs;
 pub mod events;
+pub mod fx;
 pub mod merchants;
 pub mod operations;
 pub mod payment_intents;

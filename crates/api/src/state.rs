@@ -27,6 +27,13 @@ pub struct ApiConfig {
     pub public_base_url: String,
     /// Key of the card fingerprints (HMAC-SHA256). Never logged.
     pub fingerprint_key: Arc<[u8]>,
+    /// The platform's markup on mid rates in FX quotes and conversions, in basis
+    /// points (40 = 0.40%), at most `tradewind_settlement::fx::MAX_MARKUP_BASIS_POINTS`.
+    pub fx_markup_basis_points: i64,
+    /// Whether payment changes post to the ledger and write balance transactions.
+    /// Always on in the product; the benchmark turns it off to measure what the
+    /// ledger costs (`tradewind-bench --compare-postings`).
+    pub ledger_postings: bool,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -35,6 +42,8 @@ impl std::fmt::Debug for ApiConfig {
             .debug_struct("ApiConfig")
             .field("public_base_url", &self.public_base_url)
             .field("fingerprint_key", &"[redacted]")
+            .field("fx_markup_basis_points", &self.fx_markup_basis_points)
+            .field("ledger_postings", &self.ledger_postings)
             .finish()
     }
 }

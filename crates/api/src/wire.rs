@@ -1,7 +1,9 @@
 //! Wire models: the JSON the API reads and writes, with their OpenAPI schemas.
 //! Domain types stay free of serialization; conversions live here and in `routes`.
 
+pub mod balance;
 pub mod checkout;
+pub mod fx;
 pub mod list;
 pub mod payment_intent;
 pub mod payment_method_data;

@@ -31,7 +31,7 @@ pub async fn sweep_once(state: &AppState) -> u64 {
         for (merchant_id, offset) in &page {
             let now = state.clock.now().saturating_add(*offset);
             match sweep::run_due(state, merchant_id, now).await {
-                Ok(report) => moved += report.expired + report.settled + report.refunds_settled,
+                Ok(report) => moved += report.expired + report.settled + report.refunds_settled + report.funds_settled,
                 Err(error) => tracing::warn!(merchant = %merchant_id, code = %error.code, "sweep step failed"),
             }
         }

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p tradewind-bench -- [--backends sqlite,postgres] [--concurrency 1,16,64]
 //!     [--seconds 10 | --payments N] [--runs 3] [--warmup-seconds 1] [--quick]
+//! cargo run --release -p tradewind-bench -- --ledger [--backends …] [--runs 3] [--quick]
 //! ```
 //!
 //! Every cell (backend × concurrency) gets a fresh server and database, a warm-up,
@@ -14,8 +15,11 @@
 //! - [`server`]: the in-process server on a fresh SQLite file or PostgreSQL schema.
 //! - [`client`]: the workers, one keep-alive connection each; a payment is create + confirm.
 //! - [`report`]: percentiles, medians and the table.
+//! - [`ledger`]: `--ledger`, the ledger alone: single transfers and batches of 1,000
+//!   posted through the storage layer.
 
 mod client;
+mod ledger;
 mod report;
 mod server;
 
@@ -26,6 +30,11 @@ use report::{Cell, RunSummary};
 use server::{Backend, Server};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// mimalloc: the request path allocates many small, short-lived objects, where glibc
+/// malloc showed up in profiles.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The longest a run limited by `--payments` may take before it stops by itself.
 const RUN_SECONDS_MAX: f64 = 600.0;
@@ -60,6 +69,53 @@ struct Cli {
     /// A smoke run: 1 s per cell, one run, a 0.2 s warm-up.
     #[arg(long, conflicts_with_all = ["seconds", "runs", "warmup_seconds"])]
     quick: bool,
+    /// Measure the ledger alone (single transfers and batches of 1,000, no HTTP).
+    #[arg(long)]
+    ledger: bool,
+    /// Measure each backend twice, with ledger postings and without, side by side
+    /// (the second row of each pair is labelled `…-nopost`).
+    #[arg(long)]
+    compare_postings: bool,
+}
+
+/// Transfers per run of the ledger benchmark: one at a time, and in batches.
+const LEDGER_SINGLES: usize = 5_000;
+const LEDGER_BATCHED: usize = 100_000;
+const LEDGER_QUICK_SINGLES: usize = 500;
+const LEDGER_QUICK_BATCHED: usize = 5_000;
+
+/// `--ledger`: every backend's cells, then the table of medians.
+async fn measure_ledger(cli: &Cli) -> anyhow::Result<()> {
+    let (runs, singles, batched) = if cli.quick {
+        (1, LEDGER_QUICK_SINGLES, LEDGER_QUICK_BATCHED)
+    } else {
+        anyhow::ensure!((1..=RUNS_MAX).contains(&cli.runs), "--runs must be 1 to {RUNS_MAX}");
+        (cli.runs, LEDGER_SINGLES, LEDGER_BATCHED)
+    };
+    println!("tradewind-bench --ledger: transfers posted through the storage layer (no HTTP), fresh database per cell");
+    println!("command   {}", std::env::args().collect::<Vec<_>>().join(" "));
+    println!(
+        "runs      {runs} per cell; single: {singles} transfers per run; batch: {batched} per run in batches of {}",
+        ledger::BATCH_TRANSFERS
+    );
+    println!();
+    let mut cells = Vec::new();
+    for &backend in &cli.backends {
+        cells.extend(ledger::measure(backend, runs, singles, batched).await?);
+    }
+    println!();
+    println!("{:<9} {:<12} {:>14} {:>5}", "backend", "mode", "transfers/s", "runs");
+    for cell in &cells {
+        let median = report::median(cell.transfers_per_second.clone());
+        println!(
+            "{:<9} {:<12} {:>14.0} {:>5}",
+            cell.backend.name(),
+            cell.mode,
+            median,
+            cell.transfers_per_second.len()
+        );
+    }
+    Ok(())
 }
 
 /// How long and how much one run may go on.
@@ -156,11 +212,26 @@ fn print_header(plan: &Plan) {
     println!();
 }
 
+/// A row's backend label: `sqlite`, or `sqlite-nopost` without ledger postings.
+fn label(backend: Backend, ledger_postings: bool) -> &'static str {
+    match (backend, ledger_postings) {
+        (Backend::Sqlite, true) => "sqlite",
+        (Backend::Sqlite, false) => "sqlite-nopost",
+        (Backend::Postgres, true) => "postgres",
+        (Backend::Postgres, false) => "postgres-nopost",
+    }
+}
+
 /// One cell: a fresh server, a warm-up, the measured runs, and the server stopped.
-async fn measure(backend: Backend, concurrency: usize, plan: &Plan) -> anyhow::Result<Vec<RunSummary>> {
-    let server = Server::start(backend).await?;
+async fn measure(
+    backend: Backend,
+    ledger_postings: bool,
+    concurrency: usize,
+    plan: &Plan,
+) -> anyhow::Result<Vec<RunSummary>> {
+    let server = Server::start(backend, ledger_postings).await?;
     let target = Arc::new(Target::new(server.addr, &server.secret_key)?);
-    let label = format!("{} c={concurrency}", backend.name());
+    let label = format!("{} c={concurrency}", label(backend, ledger_postings));
     let mut runs = Vec::with_capacity(plan.runs);
     let outcome = async {
         if !plan.warmup.is_zero() {
@@ -190,17 +261,27 @@ async fn measure(backend: Backend, concurrency: usize, plan: &Plan) -> anyhow::R
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if cli.ledger {
+        init_logging();
+        return measure_ledger(&cli).await;
+    }
     let plan = cli.plan()?;
     init_logging();
     print_header(&plan);
+    let variants: &[bool] = if cli.compare_postings { &[true, false] } else { &[true] };
     let mut cells = Vec::new();
     for &backend in &cli.backends {
         for &concurrency in &cli.concurrency {
-            let outcome = measure(backend, concurrency, &plan).await.map_err(|error| format!("{error:#}"));
-            if let Err(reason) = &outcome {
-                eprintln!("{} c={concurrency}: {reason}", backend.name());
+            // With and without postings back to back, so both see the same machine.
+            for &ledger_postings in variants {
+                let outcome =
+                    measure(backend, ledger_postings, concurrency, &plan).await.map_err(|error| format!("{error:#}"));
+                let name = label(backend, ledger_postings);
+                if let Err(reason) = &outcome {
+                    eprintln!("{name} c={concurrency}: {reason}");
+                }
+                cells.push(Cell { backend: name, concurrency, outcome });
             }
-            cells.push(Cell { backend: backend.name(), concurrency, outcome });
         }
     }
     print!("{}", report::table(&cells));

@@ -53,7 +53,7 @@ impl RunSummary {
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     match values.len() {
         0 => f64::NAN,
@@ -76,7 +76,7 @@ pub fn table(cells: &[Cell]) -> String {
     let _ = writeln!(text, "payments/s and latencies: median of the runs; errors: total of the runs");
     let _ = writeln!(
         text,
-        "{:<9} {:>11} {:>11} {:>8} {:>8} {:>8} {:>6} {:>7}",
+        "{:<15} {:>11} {:>11} {:>8} {:>8} {:>8} {:>6} {:>7}",
         "backend", "concurrency", "payments/s", "p50 ms", "p99 ms", "max ms", "runs", "errors"
     );
     for cell in cells {
@@ -85,7 +85,7 @@ pub fn table(cells: &[Cell]) -> String {
                 let column = |value: fn(&RunSummary) -> f64| median(runs.iter().map(value).collect());
                 let _ = writeln!(
                     text,
-                    "{:<9} {:>11} {:>11.0} {:>8.2} {:>8.2} {:>8.2} {:>6} {:>7}",
+                    "{:<15} {:>11} {:>11.0} {:>8.2} {:>8.2} {:>8.2} {:>6} {:>7}",
                     cell.backend,
                     cell.concurrency,
                     column(|run| run.payments_per_second),
@@ -97,7 +97,7 @@ pub fn table(cells: &[Cell]) -> String {
                 );
             }
             Err(reason) => {
-                let _ = writeln!(text, "{:<9} {:>11} failed: {reason}", cell.backend, cell.concurrency);
+                let _ = writeln!(text, "{:<15} {:>11} failed: {reason}", cell.backend, cell.concurrency);
             }
         }
     }

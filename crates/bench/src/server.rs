@@ -36,7 +36,7 @@ pub fn postgres_base_url() -> String {
 }
 
 /// Where a server's data lives, removed when the server stops.
-enum Database {
+pub enum Database {
     SqliteDirectory(PathBuf),
     PostgresSchema { base_url: String, schema: String },
 }
@@ -75,28 +75,17 @@ async fn drop_schema(base_url: &str, schema: &str) -> anyhow::Result<()> {
 
 impl Server {
     /// Starts the server on a fresh database of `backend`.
-    pub async fn start(backend: Backend) -> anyhow::Result<Server> {
-        let (database_url, database) = match backend {
-            Backend::Sqlite => {
-                let directory = std::env::temp_dir().join(unique_name("tradewind_bench"));
-                std::fs::create_dir_all(&directory).with_context(|| format!("creating {}", directory.display()))?;
-                (format!("sqlite://{}/bench.db", directory.display()), Database::SqliteDirectory(directory))
-            }
-            Backend::Postgres => {
-                let base_url = postgres_base_url();
-                let schema = create_schema(&base_url).await?;
-                let separator = if base_url.contains('?') { '&' } else { '?' };
-                let url = format!("{base_url}{separator}options[search_path]={schema}");
-                (url, Database::PostgresSchema { base_url, schema })
-            }
-        };
+    pub async fn start(backend: Backend, ledger_postings: bool) -> anyhow::Result<Server> {
+        let (database_url, database) = Database::fresh(backend).await?;
         let config = Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url,
             public_url: None,
             fingerprint_key: b"bench fingerprint key, 32 bytes!".to_vec(),
+            fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
         };
-        let application = Application::build(&config, Arc::new(SystemClock)).await?;
+        let mut application = Application::build(&config, Arc::new(SystemClock)).await?;
+        application.state.config.ledger_postings = ledger_postings;
         let addr = application.listener.local_addr()?;
         let now = application.state.clock.now();
         let merchant = tradewind_api::keys::create_merchant(&application.state.store, "Bench Shop", now)
@@ -113,7 +102,31 @@ impl Server {
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
         tokio::time::timeout(SHUTDOWN_TIMEOUT, self.running).await.context("the server did not stop in time")???;
-        match self.database {
+        self.database.remove().await
+    }
+}
+
+impl Database {
+    /// A fresh, empty database of `backend`: its URL, and what to remove afterwards.
+    pub async fn fresh(backend: Backend) -> anyhow::Result<(String, Database)> {
+        Ok(match backend {
+            Backend::Sqlite => {
+                let directory = std::env::temp_dir().join(unique_name("tradewind_bench"));
+                std::fs::create_dir_all(&directory).with_context(|| format!("creating {}", directory.display()))?;
+                (format!("sqlite://{}/bench.db", directory.display()), Database::SqliteDirectory(directory))
+            }
+            Backend::Postgres => {
+                let base_url = postgres_base_url();
+                let schema = create_schema(&base_url).await?;
+                let separator = if base_url.contains('?') { '&' } else { '?' };
+                let url = format!("{base_url}{separator}options[search_path]={schema}");
+                (url, Database::PostgresSchema { base_url, schema })
+            }
+        })
+    }
+
+    pub async fn remove(self) -> anyhow::Result<()> {
+        match self {
             Database::SqliteDirectory(directory) => {
                 std::fs::remove_dir_all(&directory).with_context(|| format!("removing {}", directory.display()))?
             }

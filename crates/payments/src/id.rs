@@ -89,6 +89,10 @@ define_id!(/// A reusable payment link.
     PaymentLinkId, "plink", "payment link");
 define_id!(/// An event recorded with a state change.
     EventId, "evt", "event");
+define_id!(/// A balance transaction: one money movement as the merchant sees it.
+    BalanceTransactionId, "txn", "balance transaction");
+define_id!(/// An exchange rate locked for a while (an FX quote).
+    FxQuoteId, "fxq", "FX quote");
 
 #[cfg(test)]
 mod tests {

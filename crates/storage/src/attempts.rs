@@ -1,11 +1,10 @@
 //! Payment attempts: one per confirmation, with connector, method details (never a
 //! card number), outcome and decline code.
 
-use crate::batch::{self, Batch};
+use crate::batch::{self, Arguments, Batch};
 use crate::{Connection, StoreResult};
-use sqlx::any::AnyArguments;
+use sqlx::AnyPool;
 use sqlx::error::BoxDynError;
-use sqlx::{AnyPool, Arguments};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
@@ -37,7 +36,7 @@ const INSERT: &str = "INSERT INTO payment_attempts (id, merchant_id, payment_int
     error_message, reference, flags, return_url, created_at, updated_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 
-fn insert_arguments(arguments: &mut AnyArguments, row: &AttemptRow) -> Result<(), BoxDynError> {
+fn insert_arguments(arguments: &mut Arguments, row: &AttemptRow) -> Result<(), BoxDynError> {
     arguments.add(&row.id)?;
     arguments.add(&row.merchant_id)?;
     arguments.add(&row.payment_intent_id)?;
@@ -116,7 +115,7 @@ pub async fn list_for_intent(pool: &AnyPool, merchant_id: &str, intent_id: &str)
 
 const SET_STATUS: &str = "UPDATE payment_attempts SET status = $1, updated_at = $2 WHERE id = $3";
 
-fn set_status_arguments(arguments: &mut AnyArguments, id: &str, status: &str, now: i64) -> Result<(), BoxDynError> {
+fn set_status_arguments(arguments: &mut Arguments, id: &str, status: &str, now: i64) -> Result<(), BoxDynError> {
     arguments.add(status)?;
     arguments.add(now)?;
     arguments.add(id)

@@ -1,136 +1,157 @@
-//! Writes sent to the database together. On SQLite every statement is a trip to the
-//! connection's worker thread and back — two thread wake-ups, which on a small machine
-//! cost more than the write itself — so a batch runs as one multi-statement query: one
-//! trip for all of it, and for `BEGIN` and `COMMIT` too (see [`crate::Store::write`]
-//! and [`crate::Store::begin_with`]). PostgreSQL prepares one statement at a time, so
-//! there a batch runs statement by statement, as separate calls would.
+//! Writes decided up front and sent to the database together ([`crate::Store::write`]).
 //!
-//! Statements keep their own `$1…$N` placeholders; on SQLite they are renumbered to
-//! follow the statements before them, and the arguments are bound in the same order.
+//! On SQLite a batch runs on the writer thread (see `sqlite_writer`), statement by
+//! statement with cached prepared statements, inside a group commit; on PostgreSQL it
+//! runs statement by statement in a transaction of its own. Arguments are kept in a
+//! form both can take: [`SqlValue`]s for SQLite, sqlx's `AnyArguments` for PostgreSQL.
 
 use crate::{Backend, StoreError, StoreResult};
-use sqlx::Arguments;
 use sqlx::any::AnyArguments;
 use sqlx::error::BoxDynError;
+use sqlx::{Any, Encode, Type};
+use tradewind_ledger::Transfer;
 
 /// Statements one batch may hold; the write paths that batch queue a handful.
 pub const BATCH_STATEMENTS_MAX: usize = 16;
 
-/// Writes to run together, in order, in one transaction.
+/// A value bound to a SQLite statement on the writer thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Integer(i64),
+    Text(String),
+    /// NULL in an INTEGER column (PostgreSQL wants the type of a NULL it is given).
+    NullInteger,
+    /// NULL in a TEXT column.
+    NullText,
+}
+
+impl From<i64> for SqlValue {
+    fn from(value: i64) -> Self {
+        SqlValue::Integer(value)
+    }
+}
+
+impl From<Option<i64>> for SqlValue {
+    fn from(value: Option<i64>) -> Self {
+        value.map_or(SqlValue::NullInteger, SqlValue::Integer)
+    }
+}
+
+impl From<&str> for SqlValue {
+    fn from(value: &str) -> Self {
+        SqlValue::Text(value.to_owned())
+    }
+}
+
+impl From<&String> for SqlValue {
+    fn from(value: &String) -> Self {
+        SqlValue::Text(value.clone())
+    }
+}
+
+impl From<&Option<String>> for SqlValue {
+    fn from(value: &Option<String>) -> Self {
+        value.as_ref().map_or(SqlValue::NullText, |text| SqlValue::Text(text.clone()))
+    }
+}
+
+/// The arguments of one statement, in the form its backend takes.
+pub enum Arguments {
+    Sqlite(Vec<SqlValue>),
+    Any(AnyArguments),
+}
+
+impl Arguments {
+    pub(crate) fn for_backend(backend: Backend) -> Arguments {
+        match backend {
+            Backend::Sqlite => Arguments::Sqlite(Vec::new()),
+            Backend::Postgres => Arguments::Any(AnyArguments::default()),
+        }
+    }
+
+    /// Binds the next placeholder (`$1`, `$2`, … in order).
+    pub fn add<'q, T>(&mut self, value: T) -> Result<(), BoxDynError>
+    where
+        T: Into<SqlValue> + Encode<'q, Any> + Type<Any>,
+    {
+        match self {
+            Arguments::Sqlite(values) => values.push(value.into()),
+            Arguments::Any(arguments) => sqlx::Arguments::add(arguments, value)?,
+        }
+        Ok(())
+    }
+}
+
+/// The sqlx arguments `bind` adds, for a statement run through sqlx on its own.
+pub(crate) fn arguments(bind: impl FnOnce(&mut Arguments) -> Result<(), BoxDynError>) -> StoreResult<AnyArguments> {
+    let mut arguments = Arguments::Any(AnyArguments::default());
+    bind(&mut arguments).map_err(sqlx::Error::Encode)?;
+    match arguments {
+        Arguments::Any(arguments) => Ok(arguments),
+        Arguments::Sqlite(_) => Err(StoreError::BadBatch("sqlx arguments expected".to_owned())),
+    }
+}
+
+/// Writes to run together, in order, in one transaction: statements, then ledger
+/// transfers posted only if the statements' conditions held.
 pub struct Batch {
     backend: Backend,
-    /// SQLite: at most one entry, the joined query and all its arguments.
-    /// PostgreSQL: one entry per statement.
-    pub(crate) queries: Vec<(String, AnyArguments)>,
-    statements: usize,
-}
-
-/// Appends `sql` to `text` with every `$N` placeholder moved on by `offset`; returns
-/// the highest placeholder number of `sql`.
-fn append_renumbered(text: &mut String, sql: &str, offset: usize) -> StoreResult<usize> {
-    let mut highest = 0;
-    let mut rest = sql;
-    while let Some(dollar) = rest.find('$') {
-        text.push_str(&rest[..dollar]);
-        let after = &rest[dollar + 1..];
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        let number: usize = after[..digits]
-            .parse()
-            .map_err(|_| StoreError::BadBatch(format!("`$` without a placeholder number in: {sql}")))?;
-        highest = highest.max(number);
-        text.push('$');
-        text.push_str(&(number + offset).to_string());
-        rest = &after[digits..];
-    }
-    text.push_str(rest);
-    Ok(highest)
-}
-
-/// The arguments `bind` adds, for a statement run on its own.
-pub(crate) fn arguments(bind: impl FnOnce(&mut AnyArguments) -> Result<(), BoxDynError>) -> StoreResult<AnyArguments> {
-    let mut arguments = AnyArguments::default();
-    bind(&mut arguments).map_err(sqlx::Error::Encode)?;
-    Ok(arguments)
+    pub(crate) statements: Vec<(String, Arguments)>,
+    pub(crate) transfers: Vec<Transfer>,
+    /// When the transfers are recorded as written.
+    pub(crate) posted_at: i64,
 }
 
 impl Batch {
     pub(crate) fn new(backend: Backend) -> Batch {
-        Batch { backend, queries: Vec::new(), statements: 0 }
+        Batch { backend, statements: Vec::new(), transfers: Vec::new(), posted_at: 0 }
+    }
+
+    /// Adds ledger transfers to post with the statements, as one atomic ledger batch
+    /// (a refused transfer refuses the whole write).
+    pub fn post(&mut self, transfers: impl IntoIterator<Item = Transfer>, now: i64) {
+        self.transfers.extend(transfers);
+        self.posted_at = now;
     }
 
     /// Queues `sql` with the arguments `bind` adds, one per placeholder, in order.
     pub(crate) fn push(
         &mut self,
         sql: &str,
-        bind: impl FnOnce(&mut AnyArguments) -> Result<(), BoxDynError>,
+        bind: impl FnOnce(&mut Arguments) -> Result<(), BoxDynError>,
     ) -> StoreResult<()> {
-        if self.statements >= BATCH_STATEMENTS_MAX {
+        if self.statements.len() >= BATCH_STATEMENTS_MAX {
             return Err(StoreError::BadBatch(format!("more than {BATCH_STATEMENTS_MAX} statements")));
         }
-        self.statements += 1;
-        let (text, arguments) = match self.backend {
-            Backend::Sqlite if !self.queries.is_empty() => {
-                let last = self.queries.len() - 1;
-                let (text, arguments) = &mut self.queries[last];
-                text.push_str(";\n");
-                (text, arguments)
-            }
-            _ => {
-                self.queries.push((String::new(), AnyArguments::default()));
-                let last = self.queries.len() - 1;
-                let (text, arguments) = &mut self.queries[last];
-                (text, arguments)
-            }
-        };
-        let offset = arguments.len();
-        let placeholders = append_renumbered(text, sql, offset)?;
-        bind(arguments).map_err(sqlx::Error::Encode)?;
-        // Renumbering is only right if every statement binds exactly its placeholders.
-        let bound = arguments.len() - offset;
-        if bound != placeholders {
-            return Err(StoreError::BadBatch(format!("{bound} arguments for {placeholders} placeholders in: {sql}")));
-        }
+        let mut arguments = Arguments::for_backend(self.backend);
+        bind(&mut arguments).map_err(sqlx::Error::Encode)?;
+        self.statements.push((sql.to_owned(), arguments));
         Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty() && self.transfers.is_empty()
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::panic)]
 mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_follow_the_statements_before() -> StoreResult<()> {
+    fn sqlite_arguments_keep_their_values_in_order() -> StoreResult<()> {
         let mut batch = Batch::new(Backend::Sqlite);
-        batch.push("INSERT INTO a (x, y) VALUES ($1, $2)", |arguments| {
-            arguments.add(1_i64)?;
-            arguments.add("two")
-        })?;
-        batch.push("UPDATE b SET x = $1 WHERE y = $2 AND z = $1", |arguments| {
+        batch.push("UPDATE b SET x = $1 WHERE y = $2 AND z = $3", |arguments| {
             arguments.add(3_i64)?;
-            arguments.add("four")
+            arguments.add("four")?;
+            arguments.add(None::<i64>)
         })?;
-        assert_eq!(batch.queries.len(), 1);
-        let (text, arguments) = &batch.queries[0];
-        assert_eq!(text, "INSERT INTO a (x, y) VALUES ($1, $2);\nUPDATE b SET x = $3 WHERE y = $4 AND z = $3");
-        assert_eq!(arguments.len(), 4);
+        let (text, arguments) = &batch.statements[0];
+        assert_eq!(text, "UPDATE b SET x = $1 WHERE y = $2 AND z = $3");
+        let Arguments::Sqlite(values) = arguments else { panic!("SQLite values expected") };
+        assert_eq!(values, &[SqlValue::Integer(3), SqlValue::Text("four".into()), SqlValue::NullInteger]);
         Ok(())
-    }
-
-    #[test]
-    fn postgres_keeps_statements_apart() -> StoreResult<()> {
-        let mut batch = Batch::new(Backend::Postgres);
-        batch.push("DELETE FROM a WHERE x = $1", |arguments| arguments.add(1_i64))?;
-        batch.push("DELETE FROM b WHERE x = $1", |arguments| arguments.add(2_i64))?;
-        let texts: Vec<&str> = batch.queries.iter().map(|(text, _)| text.as_str()).collect();
-        assert_eq!(texts, ["DELETE FROM a WHERE x = $1", "DELETE FROM b WHERE x = $1"]);
-        Ok(())
-    }
-
-    #[test]
-    fn a_statement_binding_the_wrong_count_is_refused() {
-        let mut batch = Batch::new(Backend::Sqlite);
-        let refused = batch.push("DELETE FROM a WHERE x = $1 AND y = $2", |arguments| arguments.add(1_i64));
-        assert!(matches!(refused, Err(StoreError::BadBatch(_))));
     }
 
     #[test]

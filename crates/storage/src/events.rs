@@ -1,11 +1,10 @@
 //! Events, written in the same transaction as the state change they describe, so a
 //! change is never visible without its event (later work delivers them as webhooks).
 
-use crate::batch::{self, Batch};
+use crate::batch::{self, Arguments, Batch};
 use crate::{Connection, StoreResult};
-use sqlx::any::AnyArguments;
+use sqlx::AnyPool;
 use sqlx::error::BoxDynError;
-use sqlx::{AnyPool, Arguments};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
@@ -20,7 +19,7 @@ pub struct EventRow {
 const INSERT: &str =
     "INSERT INTO events (id, merchant_id, event_type, object_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
 
-fn insert_arguments(arguments: &mut AnyArguments, row: &EventRow) -> Result<(), BoxDynError> {
+fn insert_arguments(arguments: &mut Arguments, row: &EventRow) -> Result<(), BoxDynError> {
     arguments.add(&row.id)?;
     arguments.add(&row.merchant_id)?;
     arguments.add(&row.event_type)?;

@@ -2,14 +2,18 @@
 //! says so. One schema (`migrations/`) serves both: portable SQL, `$N` placeholders,
 //! JSON kept as TEXT, times as Unix seconds.
 //!
-//! - [`Store`]: the pool, the backend, and [`Store::begin`] for write transactions.
-//!   On SQLite, writers are serialised in-process (one writer at a time is all SQLite
-//!   allows; queuing here avoids `SQLITE_BUSY` instead of retrying on it) and write
-//!   through one connection kept for them, outside the readers' pool.
+//! - [`Store`]: the pool, the backend, [`Store::begin`] for interactive write
+//!   transactions and [`Store::write`] for batches decided up front.
+//! - `writer`: on SQLite, writers are serialised in-process (one writer at a time is
+//!   all SQLite allows; queuing here avoids `SQLITE_BUSY` instead of retrying on it),
+//!   write through one connection kept for them, and batches share commits (group
+//!   commit).
 //! - One module per table: [`merchants`], [`api_keys`], [`payment_intents`],
-//!   [`attempts`], [`refunds`], [`checkout`], [`idempotency`], [`events`].
+//!   [`attempts`], [`refunds`], [`checkout`], [`idempotency`], [`events`],
+//!   [`fx_rates`], [`fx_quotes`].
 //! - [`batch`]: writes sent together, so a hot write path costs one trip to SQLite's
-//!   worker thread instead of one per statement ([`Store::write`], [`Store::begin_with`]).
+//!   worker thread instead of one per statement ([`Store::write`],
+//!   [`Store::write_if_returned`]).
 //!
 //! Every state change goes through a conditional update (`WHERE version = …` or
 //! `WHERE status = …`), so concurrent requests cannot both win; callers turn a lost
@@ -17,20 +21,29 @@
 
 pub mod api_keys;
 pub mod attempts;
+pub mod balance_transactions;
 pub mod batch;
 pub mod checkout;
 pub mod events;
+pub mod fx_quotes;
+pub mod fx_rates;
+mod group_commit;
 pub mod idempotency;
+pub mod ledger;
 pub mod merchants;
 pub mod payment_intents;
 pub mod refunds;
+mod writer;
 
-use batch::Batch;
+use batch::{Arguments, Batch};
+use group_commit::GroupCommit;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+use tradewind_ledger::Transfer;
+use writer::{Writer, WriterLock, WriterTransaction};
 
 pub use sqlx::AnyConnection as Connection;
 
@@ -60,43 +73,40 @@ pub enum StoreError {
     Directory(#[from] std::io::Error),
     #[error("write batch refused: {0}")]
     BadBatch(String),
+    #[error("the group commit this write was part of failed: {0}")]
+    GroupFailed(String),
+    #[error("SQLite error on the writer thread: {0}")]
+    Sqlite(String),
+    /// A ledger batch broke a rule; nothing of it was written.
+    #[error("ledger batch refused: {0}")]
+    LedgerRejected(tradewind_ledger::BatchError),
+    /// A ledger plan failed its own invariants before commit (a bug); nothing written.
+    #[error("ledger invariant broken before commit: {0}")]
+    LedgerInvariant(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Connection settings of every SQLite connection. WAL lets readers run beside the
 /// writer; NORMAL sync is durable across application crashes and fast.
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+///
+/// Reads go through a memory map of the file (no copy through `read`) and a larger
+/// page cache per connection.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
+     PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;";
 
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// Present on SQLite: the single-writer queue and the writer's connection
-    /// (`None` once the store is closed).
-    write_lock: Option<Arc<Mutex<Option<Writer>>>>,
+    /// Present on SQLite: the single writer and the group-commit queue in front of it.
+    sqlite: Option<SqliteWriter>,
 }
 
-/// SQLite's one writer. A connection of its own means the transaction holding the
-/// write lock never waits behind readers for a pooled connection, nor for the pool's
-/// liveness pings on checkout and return.
-struct Writer {
-    connection: Connection,
-    /// A transaction may be open on `connection`: set before `BEGIN`, cleared after
-    /// `COMMIT` or `ROLLBACK`, so a transaction abandoned at any point (an error, a
-    /// cancelled request) is rolled back before the next one begins.
-    may_be_open: bool,
-}
-
-impl Writer {
-    async fn roll_back(&mut self) {
-        // SQLite refuses a ROLLBACK when no transaction is open, which is fine here.
-        if let Err(error) = sqlx::query("ROLLBACK").execute(&mut self.connection).await {
-            tracing::debug!(%error, "rollback on the SQLite writer connection");
-        }
-        self.may_be_open = false;
-    }
+#[derive(Clone)]
+struct SqliteWriter {
+    lock: WriterLock,
+    group: GroupCommit,
 }
 
 /// A write transaction. On SQLite it holds the writer (and so the writer slot) until
@@ -108,32 +118,6 @@ pub struct WriteTransaction {
 enum TransactionKind {
     Pooled(Transaction<'static, Any>),
     Writer(WriterTransaction),
-}
-
-/// The SQLite writer, held for one transaction.
-struct WriterTransaction {
-    writer: OwnedMappedMutexGuard<Option<Writer>, Writer>,
-    lock: Arc<Mutex<Option<Writer>>>,
-}
-
-impl Drop for WriterTransaction {
-    fn drop(&mut self) {
-        if !self.writer.may_be_open {
-            return;
-        }
-        // Roll back now rather than at the next `begin`, so SQLite's write lock is not
-        // kept from other processes meanwhile. Without a runtime, the next `begin` does.
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let lock = self.lock.clone();
-            runtime.spawn(async move {
-                if let Some(writer) = lock.lock().await.as_mut()
-                    && writer.may_be_open
-                {
-                    writer.roll_back().await;
-                }
-            });
-        }
-    }
 }
 
 impl WriteTransaction {
@@ -158,12 +142,13 @@ impl WriteTransaction {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-fn ensure_sqlite_directory(url: &str) -> StoreResult<()> {
+/// The file path of a `sqlite:` URL.
+fn sqlite_path(url: &str) -> &str {
     let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-    let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
-    }
+    path.split('?').next().unwrap_or_default()
+}
+
+fn ensure_sqlite_directory(path: &str) -> StoreResult<()> {
     if let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()
     {
@@ -183,9 +168,15 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
-        let (pool, write_lock) = match backend {
+        let (pool, sqlite) = match backend {
             Backend::Sqlite => {
-                ensure_sqlite_directory(url)?;
+                // The writer thread opens the file on its own: an in-memory database
+                // would be a different one on each connection.
+                let path = sqlite_path(url);
+                if path.is_empty() || path.starts_with(":memory:") || url.contains("mode=memory") {
+                    return Err(StoreError::UnsupportedUrl);
+                }
+                ensure_sqlite_directory(path)?;
                 let url = if url.contains("mode=") {
                     url.to_owned()
                 } else if url.contains('?') {
@@ -209,8 +200,9 @@ impl Store {
                     .await?;
                 let mut connection = <Connection as sqlx::Connection>::connect(&url).await?;
                 connection.execute(SQLITE_PRAGMAS).await?;
-                let writer = Writer { connection, may_be_open: false };
-                (pool, Some(Arc::new(Mutex::new(Some(writer)))))
+                let lock: WriterLock = Arc::new(Mutex::new(Some(Writer { connection, may_be_open: false })));
+                let group = GroupCommit::start(path, SQLITE_PRAGMAS, lock.clone())?;
+                (pool, Some(SqliteWriter { lock, group }))
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -221,7 +213,7 @@ impl Store {
                 (pool, None)
             }
         };
-        Ok(Store { pool, backend, write_lock })
+        Ok(Store { pool, backend, sqlite })
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
@@ -240,10 +232,10 @@ impl Store {
 
     /// Starts a write transaction; on SQLite, waits for the writer slot first.
     pub async fn begin(&self) -> StoreResult<WriteTransaction> {
-        let Some(lock) = &self.write_lock else {
+        let Some(sqlite) = &self.sqlite else {
             return Ok(WriteTransaction { kind: TransactionKind::Pooled(self.pool.begin().await?) });
         };
-        let mut writer = OwnedMutexGuard::try_map(lock.clone().lock_owned().await, Option::as_mut)
+        let mut writer = OwnedMutexGuard::try_map(sqlite.lock.clone().lock_owned().await, Option::as_mut)
             .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
         if writer.may_be_open {
             writer.roll_back().await;
@@ -252,89 +244,90 @@ impl Store {
         // IMMEDIATE takes SQLite's write lock at once, so a transaction never has to
         // upgrade a stale read snapshot (which fails with SQLITE_BUSY_SNAPSHOT).
         sqlx::query("BEGIN IMMEDIATE").execute(&mut writer.connection).await?;
-        Ok(WriteTransaction { kind: TransactionKind::Writer(WriterTransaction { writer, lock: lock.clone() }) })
+        let transaction = WriterTransaction { writer, lock: sqlite.lock.clone() };
+        Ok(WriteTransaction { kind: TransactionKind::Writer(transaction) })
     }
 
-    /// An empty batch of writes for [`Store::write`] or [`Store::begin_with`].
+    /// An empty batch of writes for [`Store::write`] or [`Store::write_if_returned`].
     pub fn batch(&self) -> Batch {
         Batch::new(self.backend)
     }
 
-    /// Runs `batch` in a transaction of its own and commits it; on SQLite `BEGIN`, the
-    /// statements and `COMMIT` go to the writer in one trip.
+    /// Writes `batch` atomically and durably (on SQLite through group commit, see
+    /// the `writer` module).
     pub async fn write(&self, batch: Batch) -> StoreResult<()> {
-        match &self.write_lock {
-            Some(lock) => {
-                let (_committed, _) = Store::run_on_writer(lock, batch, true).await?;
-                Ok(())
-            }
-            None => {
-                let (transaction, _) = self.begin_with(batch).await?;
-                transaction.commit().await
-            }
-        }
+        self.write_if_returned(batch, 0).await.map(|_| ())
     }
 
-    /// Begins a write transaction whose first statements are `batch` (on SQLite in the
-    /// same trip as `BEGIN`); returns it, open, with the count of rows the statements
-    /// returned (`RETURNING`), for the caller to decide whether to commit.
-    pub async fn begin_with(&self, batch: Batch) -> StoreResult<(WriteTransaction, u64)> {
-        let Some(lock) = &self.write_lock else {
-            let mut transaction = self.begin().await?;
-            let mut returned = 0;
-            for (sql, arguments) in batch.queries {
-                let rows =
-                    sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments).fetch_all(transaction.connection()).await?;
-                returned += rows.len() as u64;
+    /// Writes `batch` atomically if its statements return at least `rows_required`
+    /// rows (`RETURNING` on conditional updates): `Ok(true)` when written, `Ok(false)`
+    /// when rolled back because a condition did not hold (a lost race), with nothing
+    /// of the batch written.
+    pub async fn write_if_returned(&self, batch: Batch, rows_required: u64) -> StoreResult<bool> {
+        let Batch { statements, transfers, posted_at, .. } = batch;
+        if let Some(sqlite) = &self.sqlite {
+            let mut values = Vec::with_capacity(statements.len());
+            for (sql, arguments) in statements {
+                match arguments {
+                    Arguments::Sqlite(arguments) => values.push((sql, arguments)),
+                    Arguments::Any(_) => return Err(StoreError::BadBatch("sqlx arguments on SQLite".to_owned())),
+                }
             }
-            return Ok((transaction, returned));
-        };
-        let (writer, returned) = Store::run_on_writer(lock, batch, false).await?;
-        let transaction = WriterTransaction { writer, lock: lock.clone() };
-        Ok((WriteTransaction { kind: TransactionKind::Writer(transaction) }, returned))
+            return sqlite
+                .group
+                .run(move |connection| {
+                    let mut returned = 0;
+                    for (sql, arguments) in &values {
+                        match group_commit::run_statement(connection, sql, arguments) {
+                            Ok(rows) => returned += rows,
+                            Err(error) => return (false, Err(error)),
+                        }
+                    }
+                    if returned < rows_required {
+                        return (false, Ok(false));
+                    }
+                    match ledger::post_on_writer(connection, &transfers, posted_at) {
+                        Ok(_) => (true, Ok(true)),
+                        Err(error) => (false, Err(error)),
+                    }
+                })
+                .await;
+        }
+        let mut transaction = self.begin().await?;
+        let mut returned = 0;
+        for (sql, arguments) in statements {
+            let Arguments::Any(arguments) = arguments else {
+                return Err(StoreError::BadBatch("SQLite values on PostgreSQL".to_owned()));
+            };
+            let rows =
+                sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments).fetch_all(transaction.connection()).await?;
+            returned += rows.len() as u64;
+        }
+        if returned < rows_required {
+            // Dropping the transaction rolls it back.
+            return Ok(false);
+        }
+        ledger::post_in(transaction.connection(), self.backend, &transfers, posted_at).await?;
+        transaction.commit().await?;
+        Ok(true)
     }
 
-    /// Runs `BEGIN IMMEDIATE`, `batch` and, if `commit`, `COMMIT` on the SQLite writer
-    /// as one query; returns the writer (still in the transaction unless committed) and
-    /// the count of rows returned.
-    async fn run_on_writer(
-        lock: &Arc<Mutex<Option<Writer>>>,
-        batch: Batch,
-        commit: bool,
-    ) -> StoreResult<(OwnedMappedMutexGuard<Option<Writer>, Writer>, u64)> {
-        let mut queries = batch.queries.into_iter();
-        let (statements, arguments) = queries.next().unwrap_or_default();
-        if queries.next().is_some() {
-            return Err(StoreError::BadBatch("a SQLite batch is one query".to_owned()));
+    /// Posts `transfers` to the ledger as one atomic batch in a transaction of its own
+    /// (on SQLite through group commit).
+    pub async fn post_transfers(&self, transfers: Vec<Transfer>, now: i64) -> StoreResult<ledger::Posted> {
+        if let Some(sqlite) = &self.sqlite {
+            return sqlite
+                .group
+                .run(move |connection| {
+                    let result = ledger::post_on_writer(connection, &transfers, now);
+                    (result.is_ok(), result)
+                })
+                .await;
         }
-        let mut sql = String::with_capacity(statements.len() + 32);
-        sql.push_str("BEGIN IMMEDIATE");
-        if !statements.is_empty() {
-            sql.push_str(";\n");
-            sql.push_str(&statements);
-        }
-        if commit {
-            sql.push_str(";\nCOMMIT");
-        }
-        let mut writer = OwnedMutexGuard::try_map(lock.clone().lock_owned().await, Option::as_mut)
-            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
-        if writer.may_be_open {
-            writer.roll_back().await;
-        }
-        writer.may_be_open = true;
-        // A statement that fails stops the query before `COMMIT`: roll back here.
-        let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments);
-        let returned = match query.fetch_all(&mut writer.connection).await {
-            Ok(rows) => rows.len() as u64,
-            Err(error) => {
-                writer.roll_back().await;
-                return Err(error.into());
-            }
-        };
-        if commit {
-            writer.may_be_open = false;
-        }
-        Ok((writer, returned))
+        let mut transaction = self.begin().await?;
+        let posted = ledger::post_in(transaction.connection(), self.backend, &transfers, now).await?;
+        transaction.commit().await?;
+        Ok(posted)
     }
 
     /// Checks that the database answers (for `/healthz`).
@@ -344,8 +337,11 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        if let Some(lock) = &self.write_lock
-            && let Some(writer) = lock.lock().await.take()
+        if let Some(sqlite) = &self.sqlite {
+            sqlite.group.close().await;
+        }
+        if let Some(sqlite) = &self.sqlite
+            && let Some(writer) = sqlite.lock.lock().await.take()
             && let Err(error) = sqlx::Connection::close(writer.connection).await
         {
             tracing::warn!(%error, "closing the SQLite writer connection");

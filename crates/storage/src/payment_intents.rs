@@ -1,11 +1,10 @@
 //! Payment intents. Updates are optimistic: a row is written back only if its
 //! `version` is still the one read, so concurrent confirmations cannot both win.
 
-use crate::batch::{self, Batch};
+use crate::batch::{self, Arguments, Batch};
 use crate::{Connection, StoreResult};
-use sqlx::any::AnyArguments;
+use sqlx::AnyPool;
 use sqlx::error::BoxDynError;
-use sqlx::{AnyPool, Arguments};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PaymentIntentRow {
@@ -54,7 +53,7 @@ const INSERT: &str = "INSERT INTO payment_intents (id, merchant_id, amount, curr
     scheduled_at, scheduled_outcome, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, \
     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)";
 
-fn insert_arguments(arguments: &mut AnyArguments, row: &PaymentIntentRow) -> Result<(), BoxDynError> {
+fn insert_arguments(arguments: &mut Arguments, row: &PaymentIntentRow) -> Result<(), BoxDynError> {
     arguments.add(&row.id)?;
     arguments.add(&row.merchant_id)?;
     arguments.add(row.amount)?;
@@ -104,7 +103,7 @@ const UPDATE: &str = "UPDATE payment_intents SET amount = $1, currency = $2, sta
     connector = $18, return_url = $19, expires_at = $20, scheduled_at = $21, scheduled_outcome = $22, \
     updated_at = $23, version = version + 1 WHERE id = $24 AND version = $25";
 
-fn update_arguments(arguments: &mut AnyArguments, row: &PaymentIntentRow) -> Result<(), BoxDynError> {
+fn update_arguments(arguments: &mut Arguments, row: &PaymentIntentRow) -> Result<(), BoxDynError> {
     arguments.add(row.amount)?;
     arguments.add(&row.currency)?;
     arguments.add(&row.status)?;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tradewind.db";
+pub const DEFAULT_FX_MARKUP_BASIS_POINTS: i64 = tradewind_api::flows::fx::DEFAULT_MARKUP_BASIS_POINTS;
 const FINGERPRINT_KEY_BYTES: usize = 32;
 
 /// The settings file, every field optional.
@@ -19,6 +20,7 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub fingerprint_key: Option<String>,
     pub log_format: Option<String>,
+    pub fx_markup_basis_points: Option<i64>,
 }
 
 impl FileConfig {
@@ -35,6 +37,8 @@ pub struct Config {
     /// The URL buyers reach this server at; default `http://{addr}`.
     pub public_url: Option<String>,
     pub fingerprint_key: Vec<u8>,
+    /// The markup on mid rates in FX quotes, in basis points (default 40 = 0.40%).
+    pub fx_markup_basis_points: i64,
 }
 
 impl std::fmt::Debug for Config {
@@ -45,6 +49,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("public_url", &self.public_url)
             .field("fingerprint_key", &"[redacted]")
+            .field("fx_markup_basis_points", &self.fx_markup_basis_points)
             .finish()
     }
 }
@@ -91,4 +96,13 @@ fn rand_byte() -> u8 {
 
 pub fn default_key_file() -> PathBuf {
     PathBuf::from("data/fingerprint.key")
+}
+
+/// The FX markup, checked against the settlement crate's bound so a typo in a pricing
+/// setting stops start-up instead of quoting it.
+pub fn fx_markup_basis_points(configured: Option<i64>) -> anyhow::Result<i64> {
+    let markup = configured.unwrap_or(DEFAULT_FX_MARKUP_BASIS_POINTS);
+    let max = tradewind_settlement::fx::MAX_MARKUP_BASIS_POINTS;
+    anyhow::ensure!((0..=max).contains(&markup), "TRADEWIND_FX_MARKUP_BASIS_POINTS must be 0 to {max}, got {markup}");
+    Ok(markup)
 }

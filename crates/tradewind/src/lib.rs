@@ -4,7 +4,12 @@
 //! - [`config`]: settings from a TOML file, flags and environment variables.
 //! - [`startup`]: connect, migrate, bind, serve until shut down.
 //! - [`demo`]: the demo merchant and its sample payments.
+//! - [`ledger_check`]: `tradewind ledger verify`.
+//! - [`fx_import`]: ECB reference rates from a file or URL, and the embedded snapshot
+//!   a fresh database is seeded with.
 
 pub mod config;
 pub mod demo;
+pub mod fx_import;
+pub mod ledger_check;
 pub mod startup;

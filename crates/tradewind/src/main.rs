@@ -1,4 +1,4 @@
-//! `tradewind`: serve the API, run the demo, migrate, create merchants.
+//! `tradewind`: serve the API, run the demo, migrate, create merchants, import FX rates.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -7,10 +7,16 @@ use std::path::PathBuf;
 use tradewind::config::{self, Config, FileConfig};
 use tradewind::startup::{self, Application};
 
+/// mimalloc: the request path allocates many small, short-lived objects, where glibc
+/// malloc showed up in profiles.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "tradewind", version, about = "Payments, money and real-time commerce for cross-border sellers")]
 struct Cli {
-    /// A TOML file with addr, database_url, public_url, fingerprint_key, log_format.
+    /// A TOML file with addr, database_url, public_url, fingerprint_key, log_format,
+    /// fx_markup_basis_points.
     #[arg(long, global = true, env = "TRADEWIND_CONFIG")]
     config: Option<PathBuf>,
     /// Address to listen on (default 127.0.0.1:8080).
@@ -25,6 +31,9 @@ struct Cli {
     /// `text` (default) or `json` logs.
     #[arg(long, global = true, env = "TRADEWIND_LOG_FORMAT")]
     log_format: Option<String>,
+    /// The markup on mid rates in FX quotes, in basis points (default 40 = 0.40%).
+    #[arg(long, global = true, env = "TRADEWIND_FX_MARKUP_BASIS_POINTS")]
+    fx_markup_basis_points: Option<i64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -42,6 +51,23 @@ enum Command {
         #[command(subcommand)]
         command: MerchantCommand,
     },
+    /// Manage exchange rates.
+    Fx {
+        #[command(subcommand)]
+        command: FxCommand,
+    },
+    /// Check the books.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recompute every balance from the transfers and check every invariant; exits
+    /// non-zero, listing each break, when anything is off.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -50,6 +76,18 @@ enum MerchantCommand {
     Create {
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum FxCommand {
+    /// Import the ECB's reference rates (eurofxref-daily.xml, -hist-90d.xml or
+    /// -hist.xml) as platform-wide rates, from a file or an http(s) URL; prints
+    /// {"days", "rates", "inserted", "latest_day", "skipped"} as JSON.
+    Import {
+        /// A file path, or an http:// or https:// URL.
+        #[arg(value_name = "FILE_OR_URL")]
+        source: String,
     },
 }
 
@@ -76,7 +114,15 @@ fn resolve(cli: &Cli, default_database_url: &str) -> anyhow::Result<Config> {
         cli.database_url.clone().or(file.database_url).unwrap_or_else(|| default_database_url.to_owned());
     let configured_key = std::env::var("TRADEWIND_FINGERPRINT_KEY").ok().or(file.fingerprint_key);
     let fingerprint_key = config::fingerprint_key(configured_key.as_deref(), &config::default_key_file())?;
-    Ok(Config { addr, database_url, public_url: cli.public_url.clone().or(file.public_url), fingerprint_key })
+    let fx_markup_basis_points =
+        config::fx_markup_basis_points(cli.fx_markup_basis_points.or(file.fx_markup_basis_points))?;
+    Ok(Config {
+        addr,
+        database_url,
+        public_url: cli.public_url.clone().or(file.public_url),
+        fingerprint_key,
+        fx_markup_basis_points,
+    })
 }
 
 #[tokio::main]
@@ -135,6 +181,40 @@ async fn main() -> anyhow::Result<()> {
                 .map_err(|error| anyhow::anyhow!("creating the merchant: {}", error.message))?;
             println!("{}", serde_json::to_string(&merchant)?);
             store.close().await;
+            Ok(())
+        }
+        Command::Ledger { command: LedgerCommand::Verify } => {
+            let config = resolve(&cli, config::DEFAULT_DATABASE_URL)?;
+            let store = startup::connect(&config.database_url).await?;
+            let verification = tradewind::ledger_check::verify_ledger(&store).await;
+            store.close().await;
+            let verification = verification?;
+            for violation in &verification.violations {
+                println!("violation: {violation}");
+            }
+            println!(
+                "ledger verify: {} accounts, {} transfers, {} violation(s)",
+                verification.accounts,
+                verification.transfers,
+                verification.violations.len()
+            );
+            anyhow::ensure!(verification.violations.is_empty(), "the ledger does not balance");
+            Ok(())
+        }
+        Command::Fx { command: FxCommand::Import { source } } => {
+            let config = resolve(&cli, config::DEFAULT_DATABASE_URL)?;
+            let store = startup::connect(&config.database_url).await?;
+            let imported = tradewind::fx_import::import(&store, source).await;
+            store.close().await;
+            let imported = imported?;
+            let report = serde_json::json!({
+                "days": imported.days,
+                "rates": imported.rates,
+                "inserted": imported.inserted,
+                "latest_day": imported.latest_day,
+                "skipped": imported.skipped,
+            });
+            println!("{report}");
             Ok(())
         }
     }

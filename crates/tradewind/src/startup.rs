@@ -1,4 +1,5 @@
-//! Start-up: connect and migrate the store, bind the listener, serve until shutdown.
+//! Start-up: connect and migrate the store (seeding the platform's FX rates on a
+//! fresh database), bind the listener, serve until shutdown.
 
 use crate::config::{Config, redact_url};
 use anyhow::Context;
@@ -13,6 +14,7 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Store> {
     let store =
         Store::connect(database_url).await.with_context(|| format!("connecting to {}", redact_url(database_url)))?;
     store.migrate().await.context("running migrations")?;
+    crate::fx_import::seed(&store).await?;
     Ok(store)
 }
 
@@ -29,8 +31,12 @@ impl Application {
         let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
         let local = listener.local_addr()?;
         let base_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-        let api_config =
-            ApiConfig { public_base_url: base_url.clone(), fingerprint_key: config.fingerprint_key.clone().into() };
+        let api_config = ApiConfig {
+            public_base_url: base_url.clone(),
+            fingerprint_key: config.fingerprint_key.clone().into(),
+            fx_markup_basis_points: config.fx_markup_basis_points,
+            ledger_postings: true,
+        };
         let state = AppState::new(store, api_config, clock);
         Ok(Application { listener, state, base_url })
     }

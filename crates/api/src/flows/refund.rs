@@ -4,7 +4,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Authenticated;
-use crate::flows::{events, validate};
+use crate::flows::{events, money, validate};
 use crate::state::AppState;
 use crate::wire::json_column;
 use crate::wire::refund::{CreateRefund, RefundObject};
@@ -13,8 +13,8 @@ use tradewind_connectors::iban;
 use tradewind_payments::id::{PaymentIntentId, RefundId};
 use tradewind_payments::method::{PaymentMethodType, RefundPolicy};
 use tradewind_payments::refund::{RefundError, check_refund};
-use tradewind_storage::payment_intents;
 use tradewind_storage::refunds::{self, RefundRow};
+use tradewind_storage::{balance_transactions, payment_intents};
 
 const DAY_SECONDS: i64 = 86_400;
 /// When a wallet or SOFORT refund settles.
@@ -166,6 +166,24 @@ pub async fn create(state: &AppState, auth: &Authenticated, request: CreateRefun
         ));
     }
     refunds::insert(transaction.connection(), &row).await?;
+    // Book it: what was refunded before is read after the reservation, which holds the
+    // intent's row, so concurrent refunds each see the others' amounts.
+    let reserved =
+        payment_intents::get_in(transaction.connection(), merchant_id, &intent.id).await?.ok_or_else(not_found)?;
+    let charge = balance_transactions::for_source(transaction.connection(), merchant_id, &intent.id)
+        .await?
+        .into_iter()
+        .find(|row| row.r#type == "charge");
+    match charge {
+        Some(charge) => {
+            let refunded_before = reserved.amount_refunded - amount;
+            money::refund_effects(state, &reserved, &charge, &row, refunded_before, now)
+                .await?
+                .write_in(&state.store, transaction.connection(), now)
+                .await?;
+        }
+        None => tracing::warn!(payment_intent = %intent.id, "refund of a payment without a charge balance transaction"),
+    }
     let object = RefundObject::from_row(&row);
     let data = serde_json::to_value(&object).unwrap_or_default();
     tradewind_storage::events::insert(

@@ -5,12 +5,12 @@
 //! so tests drive time without sleeping.
 
 use crate::error::ApiResult;
-use crate::flows::{events, outcome};
+use crate::flows::{events, money, outcome};
 use crate::state::AppState;
 use crate::wire::refund::RefundObject;
 use tradewind_connectors::wallet;
 use tradewind_payments::method::PaymentMethodType;
-use tradewind_storage::{attempts, payment_intents, refunds};
+use tradewind_storage::{attempts, balance_transactions, payment_intents, refunds};
 
 /// Rows handled per query, and queries per step: a bound on one step's work.
 const BATCH_SIZE: i64 = 100;
@@ -21,6 +21,8 @@ pub struct SweepReport {
     pub expired: u64,
     pub settled: u64,
     pub refunds_settled: u64,
+    /// Payments whose funds became available.
+    pub funds_settled: u64,
 }
 
 pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult<SweepReport> {
@@ -48,6 +50,20 @@ pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult
             report.refunds_settled += 1;
         }
     }
+    for _ in 0..BATCHES_MAX {
+        let due = balance_transactions::due(state.store.pool(), merchant_id, now, BATCH_SIZE).await?;
+        let mut payments: Vec<String> = due.iter().filter_map(|row| row.payment_intent_id.clone()).collect();
+        payments.sort_unstable();
+        payments.dedup();
+        let mut progressed = false;
+        for payment in &payments {
+            progressed |= settle_funds(state, merchant_id, payment, now).await?;
+            report.funds_settled += 1;
+        }
+        if !progressed {
+            break;
+        }
+    }
     Ok(report)
 }
 
@@ -73,6 +89,7 @@ async fn settle_intent(
     let Some(mut attempt) = attempts::get_in(transaction.connection(), &attempt_id).await? else {
         return Ok(false);
     };
+    let before = money::Before::of(&intent);
     let is_due = |at: Option<i64>| at.is_some_and(|at| at <= now);
     if intent.status == "requires_action" && is_due(intent.expires_at) {
         outcome::expired(&mut intent, &mut attempt, now)?;
@@ -100,6 +117,28 @@ async fn settle_intent(
         return Ok(false);
     }
     tradewind_storage::events::insert(transaction.connection(), &events::for_intent(&intent, now)).await?;
+    let effects = money::intent_effects(state, &before, &intent, now).await?;
+    effects.write_in(&state.store, transaction.connection(), now).await?;
+    transaction.commit().await?;
+    Ok(true)
+}
+
+/// Makes a payment's due pending funds available: its charge net of the refunds taken
+/// from pending, in one settlement transfer (pending → available), with the balance
+/// transactions marked available in the same transaction. False when nothing was due.
+async fn settle_funds(state: &AppState, merchant_id: &str, payment_intent_id: &str, now: i64) -> ApiResult<bool> {
+    let mut transaction = state.store.begin().await?;
+    let due =
+        balance_transactions::due_for_payment(transaction.connection(), merchant_id, payment_intent_id, now).await?;
+    if due.is_empty() {
+        return Ok(false);
+    }
+    for row in &due {
+        balance_transactions::make_available(transaction.connection(), &row.id).await?;
+    }
+    money::settlement_effects(merchant_id, payment_intent_id, &due)?
+        .write_in(&state.store, transaction.connection(), now)
+        .await?;
     transaction.commit().await?;
     Ok(true)
 }
@@ -120,6 +159,23 @@ async fn settle_refund(state: &AppState, refund: &refunds::RefundRow, now: i64) 
     if changed && fails {
         payment_intents::release_refund(transaction.connection(), &refund.payment_intent_id, refund.amount, now)
             .await?;
+        // The money comes back: the refund's transfers reversed, and a balance
+        // transaction saying so.
+        let booked = balance_transactions::for_source(transaction.connection(), &refund.merchant_id, &refund.id)
+            .await?
+            .into_iter()
+            .find(|row| row.r#type == "refund");
+        if let Some(booked) = booked {
+            let transfers: Vec<_> = tradewind_storage::ledger::source_transfers(transaction.connection(), &refund.id)
+                .await?
+                .into_iter()
+                .map(|stored| stored.transfer)
+                .filter(|transfer| transfer.code != tradewind_ledger::TransferCode::Reversal)
+                .collect();
+            money::refund_failure_effects(&transfers, &booked, now)?
+                .write_in(&state.store, transaction.connection(), now)
+                .await?;
+        }
     }
     if changed {
         let mut settled = refund.clone();

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, and a readable
 //! API reference page rendered from it in the browser (no asset downloaded).
 
-use crate::routes::{checkout, events, merchants, payment_intents, payment_methods, refunds, sandbox};
+use crate::routes::{balance, checkout, events, fx, merchants, payment_intents, payment_methods, refunds, sandbox};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -31,9 +31,11 @@ impl Modify for BearerAuth {
         payment_intents::capture, payment_intents::cancel, payment_intents::list, payment_intents::list_attempts,
         payment_methods::list,
         refunds::create, refunds::retrieve, refunds::list,
+        balance::retrieve, balance::forecast, balance::list_transactions, balance::retrieve_transaction,
         checkout::create, checkout::retrieve, checkout::create_link, checkout::retrieve_link, checkout::update_link,
         checkout::list_links,
         events::list,
+        fx::retrieve_rate, fx::create_rate, fx::create_quote, fx::retrieve_quote,
         merchants::retrieve, merchants::roll,
         sandbox::clock, sandbox::advance, sandbox::fund_transfer, sandbox::collect, sandbox::refuse, sandbox::pay_boleto,
     ),
@@ -83,7 +85,7 @@ function fields(doc, schema){
 fetch("/openapi.json").then(r => r.json()).then(doc => {
   document.getElementById("intro").innerHTML = esc(doc.info.description);
   const nav = document.getElementById("nav"), main = document.getElementById("main");
-  const order = ["Payment intents", "Payment methods", "Refunds", "Checkout", "Events", "Account", "Sandbox"];
+  const order = ["Payment intents", "Payment methods", "Refunds", "Balance", "Checkout", "Events", "FX", "Account", "Sandbox"];
   const groups = new Map(order.map(tag => [tag, []]));
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [verb, op] of Object.entries(item)) {

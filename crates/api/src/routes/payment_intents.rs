@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Authenticated, KeyKind, SecretAuth};
-use crate::flows::{confirm, events, outcome, validate};
+use crate::flows::{confirm, events, money, outcome, validate};
 use crate::state::AppState;
 use crate::wire::list::{ListObject, page_limit};
 use crate::wire::payment_intent::*;
@@ -62,6 +62,13 @@ pub async fn persist(
     now: i64,
 ) -> ApiResult<()> {
     let mut transaction = state.store.begin().await?;
+    // The stored row is the "before" of this change (the update below is conditional on
+    // its version): its money effects are written with it.
+    let stored = payment_intents::get_in(transaction.connection(), &intent.merchant_id, &intent.id).await?;
+    let effects = match &stored {
+        Some(stored) => money::intent_effects(state, &money::Before::of(stored), intent, now).await?,
+        None => money::Effects::default(),
+    };
     if let Some(attempt) = new_attempt {
         attempts::insert(transaction.connection(), attempt).await?;
     }
@@ -75,6 +82,7 @@ pub async fn persist(
         ));
     }
     tradewind_storage::events::insert(transaction.connection(), &events::for_intent(intent, now)).await?;
+    effects.write_in(&state.store, transaction.connection(), now).await?;
     transaction.commit().await?;
     Ok(())
 }
@@ -222,6 +230,9 @@ pub async fn create(
             attempts::insert_in(&mut batch, &confirmed.attempt)?;
             payment_intents::update_in(&mut batch, &confirmed.intent)?;
             tradewind_storage::events::insert_in(&mut batch, &events::for_intent(&confirmed.intent, now))?;
+            money::intent_effects(&state, &money::Before::of(&created), &confirmed.intent, now)
+                .await?
+                .queue(&mut batch, now)?;
             let mut stored = confirmed.intent;
             stored.version += 1;
             (stored, confirmed.declined)
@@ -342,9 +353,11 @@ pub async fn confirm_intent(
         )
     })?;
     let previous_attempt = intent.latest_attempt_id.clone().filter(|_| intent.status == "requires_action");
+    let before = money::Before::of(&intent);
     let confirmed = confirm::confirm(&state, intent, data, body.return_url, now)?;
-    // One batch (on SQLite one trip to the writer), then commit if the update won:
-    // the intent's update is the only statement that returns a row.
+    let effects = money::intent_effects(&state, &before, &confirmed.intent, now).await?;
+    // One batch, kept only if the intent's update won: it is the only statement that
+    // returns a row.
     let mut batch = state.store.batch();
     if let Some(previous) = previous_attempt {
         attempts::set_status_in(&mut batch, &previous, outcome::attempt_status::ABANDONED, now)?;
@@ -352,14 +365,13 @@ pub async fn confirm_intent(
     attempts::insert_in(&mut batch, &confirmed.attempt)?;
     payment_intents::update_in(&mut batch, &confirmed.intent)?;
     tradewind_storage::events::insert_in(&mut batch, &events::for_intent(&confirmed.intent, now))?;
-    let (transaction, updated) = state.store.begin_with(batch).await?;
-    if updated == 0 {
+    effects.queue(&mut batch, now)?;
+    if !state.store.write_if_returned(batch, 1).await? {
         return Err(ApiError::conflict(
             "lock_timeout",
             "This PaymentIntent was changed by another request at the same time; retry.",
         ));
     }
-    transaction.commit().await?;
     state.metrics.payment_status(confirmed.intent.payment_method_type.as_deref(), &confirmed.intent.status);
     let Json(object) = answer(confirmed.intent);
     if let Some(declined) = confirmed.declined {

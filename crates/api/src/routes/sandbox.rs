@@ -27,6 +27,8 @@ pub struct ClockObject {
     pub expired: u64,
     pub settled: u64,
     pub refunds_settled: u64,
+    /// Payments whose pending funds became available.
+    pub funds_settled: u64,
 }
 
 /// Reads the merchant's sandbox clock.
@@ -39,6 +41,7 @@ pub async fn clock(State(state): State<AppState>, SecretAuth(auth): SecretAuth) 
         expired: 0,
         settled: 0,
         refunds_settled: 0,
+        funds_settled: 0,
     })
 }
 
@@ -74,6 +77,7 @@ pub async fn advance(
         expired: report.expired,
         settled: report.settled,
         refunds_settled: report.refunds_settled,
+        funds_settled: report.funds_settled,
     }))
 }
 

@@ -101,6 +101,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         database_url: database_url.clone(),
         public_url: None,
         fingerprint_key: b"test fingerprint key, 32 bytes!!".to_vec(),
+        fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
     };
     let application = Application::build(&config, Arc::new(SystemClock)).await.expect("build app");
     let base_url = application.base_url.clone();

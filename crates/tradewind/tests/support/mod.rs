@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 14] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -20,6 +20,11 @@ pub const TABLES: [&str; 9] = [
     "checkout_sessions",
     "idempotency_keys",
     "events",
+    "ledger_accounts",
+    "ledger_transfers",
+    "balance_transactions",
+    "fx_rates",
+    "fx_quotes",
 ];
 
 /// Ids that are well formed but name nothing.
@@ -111,8 +116,14 @@ pub async fn row_counts(app: &TestApp) -> BTreeMap<&'static str, i64> {
 /// What a merchant can see of its objects: every list and every fixture object.
 pub async fn visible_state(app: &TestApp, world: &World) -> Value {
     let mut objects = serde_json::Map::new();
-    for path in ["/v1/payment_intents?limit=100", "/v1/refunds?limit=100", "/v1/payment_links?limit=100", "/v1/account"]
-    {
+    for path in [
+        "/v1/payment_intents?limit=100",
+        "/v1/refunds?limit=100",
+        "/v1/payment_links?limit=100",
+        "/v1/account",
+        "/v1/balance",
+        "/v1/balance_transactions?limit=100",
+    ] {
         let (status, body) = app.get(path).await;
         assert_eq!(status, 200, "{path}: {body}");
         objects.insert(path.to_owned(), body);
@@ -252,6 +263,8 @@ impl World {
             ("/v1/account/keys/roll".to_owned(), json!({"type": "secret"})),
             ("/v1/sandbox/clock/advance".to_owned(), json!({"seconds": 60})),
             ("/v1/sandbox/bank_transfers".to_owned(), json!({"reference": self.transfer_reference, "amount": 100})),
+            ("/v1/fx_rates".to_owned(), json!({"base": "usd", "quote": "sgd", "rate": "1.3412"})),
+            ("/v1/fx_quotes".to_owned(), json!({"from_currency": "eur", "to_currency": "usd", "amount": 1000})),
         ]
     }
 

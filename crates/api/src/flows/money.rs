@@ -1,0 +1,373 @@
+//! The money side of payment state changes: which ledger transfers a change posts, the
+//! fee it costs (from the connector × method fee schedule), and the balance transaction
+//! the merchant sees, with its `available_on` date (T+N business days of the payment
+//! currency's calendar). Nothing here writes: callers put the [`Effects`] into the same
+//! transaction (or write batch) as the state change, so a payment is never captured
+//! without its postings, nor posted without its capture.
+//!
+//! | change | transfers | balance transaction |
+//! | --- | --- | --- |
+//! | authorised, manual capture (→ `requires_capture`) | authorization hold | — |
+//! | captured (→ `succeeded`) | capture (posting the hold when manual), fee, fee memo | `charge`: gross, fee, net, pending until `available_on` |
+//! | authorisation canceled (`requires_capture` → `canceled`) | hold voided | — |
+//! | refund created | fee share returned, refund | `refund`: −amount, −fee returned |
+//! | refund failed after it was booked | reversals of the refund's transfers | `refund_failure` |
+//! | settlement (sweep, on `available_on`) | pending → available (less the rolling reserve) | rows marked `available` |
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use serde_json::json;
+use tradewind_ledger::postings::{self, Capture, FeeRefund, MerchantBalance, Refund};
+use tradewind_ledger::{AccountId, AccountKind, ConnectorName, SourceId, Transfer, TransferId, reversal_of};
+use tradewind_money::{Currency, Money};
+use tradewind_payments::id::{BalanceTransactionId, MerchantId};
+use tradewind_payments::intent::CaptureMethod;
+use tradewind_settlement::calendar::{self, Calendar, Cutoff};
+use tradewind_settlement::fees::{Connector, FeeBreakdown, FeeError, FeeSchedule, FeeTerms, Method, default_schedule};
+use tradewind_storage::balance_transactions::{self, BalanceTransactionRow};
+use tradewind_storage::batch::Batch;
+use tradewind_storage::payment_intents::PaymentIntentRow;
+use tradewind_storage::refunds::RefundRow;
+use tradewind_storage::{Connection, Store};
+
+/// Business days from capture to available, per method (the sandbox connectors'
+/// settlement cycles, modelled on their real providers').
+pub fn settlement_delay_business_days(method: Method) -> u32 {
+    match method {
+        Method::Card | Method::Ideal | Method::Boleto => 2,
+        Method::Paypal | Method::BankTransfer => 1,
+        Method::Sofort | Method::Grabpay | Method::Gopay | Method::Shopeepay => 7,
+        Method::CashOnDelivery => 14,
+    }
+}
+
+/// What a state change does to money, to be written with it.
+#[derive(Debug, Default)]
+pub struct Effects {
+    pub transfers: Vec<Transfer>,
+    pub balance_transactions: Vec<BalanceTransactionRow>,
+}
+
+impl Effects {
+    pub fn is_empty(&self) -> bool {
+        self.transfers.is_empty() && self.balance_transactions.is_empty()
+    }
+
+    /// Queues the effects in `batch` (posted only if the batch's conditions hold).
+    pub fn queue(self, batch: &mut Batch, now: i64) -> ApiResult<()> {
+        for row in &self.balance_transactions {
+            balance_transactions::insert_in(batch, row)?;
+        }
+        batch.post(self.transfers, now);
+        Ok(())
+    }
+
+    /// Writes the effects inside an open transaction.
+    pub async fn write_in(self, store: &Store, connection: &mut Connection, now: i64) -> ApiResult<()> {
+        for row in &self.balance_transactions {
+            balance_transactions::insert(&mut *connection, row).await?;
+        }
+        tradewind_storage::ledger::post_in(connection, store.backend(), &self.transfers, now).await?;
+        Ok(())
+    }
+}
+
+/// The intent as it was before a change: what the change is measured against.
+#[derive(Debug, Clone)]
+pub struct Before {
+    status: String,
+    amount_capturable: i64,
+}
+
+impl Before {
+    pub fn of(intent: &PaymentIntentRow) -> Before {
+        Before { status: intent.status.clone(), amount_capturable: intent.amount_capturable }
+    }
+}
+
+/// A money effect that could not be computed: a bug or corrupt data, never the
+/// client's input (which the flows validated before).
+#[derive(Debug, thiserror::Error)]
+#[error("money effects: {0}")]
+struct MoneyError(String);
+
+fn internal(what: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(&MoneyError(what.to_string()))
+}
+
+fn currency_of(code: &str) -> ApiResult<Currency> {
+    Currency::parse(code).map_err(internal)
+}
+
+fn method_of(intent: &PaymentIntentRow) -> ApiResult<Method> {
+    let name = intent.payment_method_type.as_deref().unwrap_or("card");
+    Method::parse(name).ok_or_else(|| internal(format!("no fee method for {name}")))
+}
+
+fn connector_of(intent: &PaymentIntentRow, method: Method) -> ApiResult<ConnectorName> {
+    let name = intent.connector.clone().unwrap_or_else(|| format!("sandbox_{}", method.as_str()));
+    ConnectorName::parse(&name).map_err(internal)
+}
+
+/// The fee schedule of `method` for a payment in `currency`: the default sandbox
+/// schedule, its fixed amounts converted into `currency` at the platform's mid rate
+/// when they are in another currency. Where no rate is known for that currency (the
+/// ECB publishes about thirty), the fixed amounts are left out and only the
+/// percentages apply: a payment is never refused for want of a fee rate.
+pub async fn fee_schedule(
+    state: &AppState,
+    merchant_id: &str,
+    method: Method,
+    currency: Currency,
+    now: i64,
+) -> ApiResult<FeeSchedule> {
+    let schedule = default_schedule(Connector::Sandbox, method).map_err(internal)?;
+    match schedule.currency() {
+        Some(own) if own != currency => {
+            match crate::flows::fx::rate_for(state, merchant_id, own, currency, None, now).await {
+                Ok(rate) => schedule.localized(currency, rate.mid_rate).map_err(internal),
+                Err(error) if error.code == "fx_rate_unavailable" => {
+                    let terms = FeeTerms { fixed: None, cap: None, dispute_fee: None, ..*schedule.terms() };
+                    FeeSchedule::new(terms).map_err(internal)
+                }
+                Err(error) => Err(error),
+            }
+        }
+        _ => Ok(schedule),
+    }
+}
+
+/// Midnight UTC of the day `captured_at` becomes available after `delay` business days
+/// of `currency`'s calendar (weekends only where no holiday calendar is built in).
+pub fn available_on(captured_at: i64, delay: u32, currency: Currency) -> ApiResult<i64> {
+    let year = time::OffsetDateTime::from_unix_timestamp(captured_at).map_err(internal)?.year();
+    // Two years cover any delay the table holds (at most a few weeks).
+    let calendar = Calendar::for_currency(currency, year..=year + 1)
+        .or_else(|_| Calendar::weekends_only(year..=year + 1))
+        .map_err(internal)?;
+    let date = calendar::available_on(captured_at, delay, &calendar, Cutoff::EndOfDay).map_err(internal)?;
+    Ok(date.midnight().assume_utc().unix_timestamp())
+}
+
+fn fee_details(breakdown: &FeeBreakdown) -> String {
+    let parts = [
+        ("percentage", "Percentage fee", breakdown.percentage),
+        ("fixed", "Fixed fee", breakdown.fixed),
+        ("international", "International surcharge", breakdown.international_surcharge),
+        ("currency_conversion", "Currency conversion surcharge", breakdown.currency_conversion_surcharge),
+    ];
+    let mut details: Vec<serde_json::Value> = parts
+        .iter()
+        .filter(|(_, _, amount)| !amount.is_zero())
+        .map(|(kind, description, amount)| json!({"type": kind, "description": description, "amount": amount.minor()}))
+        .collect();
+    if !breakdown.cap_reduction.is_zero() {
+        details.push(json!({"type": "cap", "description": "Fee cap", "amount": -breakdown.cap_reduction.minor()}));
+    }
+    serde_json::Value::Array(details).to_string()
+}
+
+fn fee_error(error: FeeError) -> ApiError {
+    internal(error)
+}
+
+fn merchant_of(intent: &PaymentIntentRow) -> ApiResult<MerchantId> {
+    MerchantId::parse(&intent.merchant_id).map_err(internal)
+}
+
+fn source_of(id: &str) -> ApiResult<SourceId> {
+    SourceId::parse(id).map_err(internal)
+}
+
+/// The effects of `after`'s change from `before`.
+pub async fn intent_effects(
+    state: &AppState,
+    before: &Before,
+    after: &PaymentIntentRow,
+    now: i64,
+) -> ApiResult<Effects> {
+    let mut effects = Effects::default();
+    if before.status == after.status || !state.config.ledger_postings {
+        return Ok(effects);
+    }
+    let currency = currency_of(&after.currency)?;
+    let merchant = merchant_of(after)?;
+    let payment = source_of(&after.id)?;
+    match after.status.as_str() {
+        "requires_capture" => {
+            let method = method_of(after)?;
+            let connector = connector_of(after, method)?;
+            let amount = Money::new(after.amount_capturable, currency);
+            effects.transfers =
+                postings::authorization_hold(&payment, &merchant, &connector, amount).map_err(internal)?;
+        }
+        "succeeded" if after.amount_received > 0 => {
+            let method = method_of(after)?;
+            let connector = connector_of(after, method)?;
+            let gross = Money::new(after.amount_received, currency);
+            let schedule = fee_schedule(state, &after.merchant_id, method, currency, now).await?;
+            let breakdown = schedule.fee_for(gross, false, false).map_err(fee_error)?;
+            let capture_method =
+                if before.status == "requires_capture" { CaptureMethod::Manual } else { CaptureMethod::Automatic };
+            effects.transfers = postings::capture(&Capture {
+                payment: &payment,
+                merchant: &merchant,
+                connector: &connector,
+                amount: gross,
+                fee: breakdown.fee,
+                method: capture_method,
+            })
+            .map_err(internal)?;
+            let delay = settlement_delay_business_days(method);
+            effects.balance_transactions.push(BalanceTransactionRow {
+                id: BalanceTransactionId::generate().to_string(),
+                merchant_id: after.merchant_id.clone(),
+                r#type: "charge".to_owned(),
+                reporting_category: "charge".to_owned(),
+                amount: gross.minor(),
+                fee: breakdown.fee.minor(),
+                net: breakdown.net.minor(),
+                currency: after.currency.clone(),
+                fee_details: fee_details(&breakdown),
+                source_id: after.id.clone(),
+                payment_intent_id: Some(after.id.clone()),
+                connector: Some(connector.as_str().to_owned()),
+                description: after.description.clone(),
+                status: "pending".to_owned(),
+                available_on: available_on(now, delay, currency)?,
+                created_at: now,
+            });
+        }
+        "canceled" if before.status == "requires_capture" => {
+            let method = method_of(after)?;
+            let connector = connector_of(after, method)?;
+            let amount = Money::new(before.amount_capturable, currency);
+            effects.transfers =
+                postings::authorization_void(&payment, &merchant, &connector, amount).map_err(internal)?;
+        }
+        _ => {}
+    }
+    Ok(effects)
+}
+
+/// The effects of booking `refund` on `intent`, whose earlier refunds total
+/// `refunded_before`. `charge` is the payment's charge balance transaction: while it is
+/// pending, the refund comes out of the pending balance and settles with it.
+pub async fn refund_effects(
+    state: &AppState,
+    intent: &PaymentIntentRow,
+    charge: &BalanceTransactionRow,
+    refund: &RefundRow,
+    refunded_before: i64,
+    now: i64,
+) -> ApiResult<Effects> {
+    if !state.config.ledger_postings {
+        return Ok(Effects::default());
+    }
+    let currency = currency_of(&intent.currency)?;
+    let merchant = merchant_of(intent)?;
+    let method = method_of(intent)?;
+    let connector = connector_of(intent, method)?;
+    let schedule = fee_schedule(state, &intent.merchant_id, method, currency, charge.created_at).await?;
+    let captured = Money::new(charge.amount, currency);
+    let breakdown = schedule.fee_for(captured, false, false).map_err(fee_error)?;
+    let amount = Money::new(refund.amount, currency);
+    let fee_returned = schedule
+        .refund_fee_credit(&breakdown, Money::new(refunded_before, currency), amount)
+        .map_err(fee_error)?
+        .minor();
+    let from = if charge.status == "pending" { MerchantBalance::Pending } else { MerchantBalance::Available };
+    let source = source_of(&refund.id)?;
+    let transfers = postings::refund(&Refund {
+        refund: &source,
+        merchant: &merchant,
+        connector: &connector,
+        amount,
+        from,
+        fee_refund: FeeRefund::Exact { fee_minor: fee_returned },
+    })
+    .map_err(internal)?;
+    let (status, available_on) = match from {
+        MerchantBalance::Pending => ("pending", charge.available_on),
+        MerchantBalance::Available => ("available", now),
+    };
+    let row = BalanceTransactionRow {
+        id: BalanceTransactionId::generate().to_string(),
+        merchant_id: intent.merchant_id.clone(),
+        r#type: "refund".to_owned(),
+        reporting_category: "refund".to_owned(),
+        amount: -refund.amount,
+        fee: -fee_returned,
+        net: -refund.amount + fee_returned,
+        currency: intent.currency.clone(),
+        fee_details: if fee_returned == 0 {
+            "[]".to_owned()
+        } else {
+            json!([{"type": "fee_returned", "description": "Fee returned", "amount": -fee_returned}]).to_string()
+        },
+        source_id: refund.id.clone(),
+        payment_intent_id: Some(intent.id.clone()),
+        connector: Some(connector.as_str().to_owned()),
+        description: None,
+        status: status.to_owned(),
+        available_on,
+        created_at: now,
+    };
+    Ok(Effects { transfers, balance_transactions: vec![row] })
+}
+
+/// The effects of a payment's due pending funds settling: their net total moves from
+/// the merchant's pending balance to its available balance.
+pub fn settlement_effects(
+    merchant_id: &str,
+    payment_intent_id: &str,
+    due: &[BalanceTransactionRow],
+) -> ApiResult<Effects> {
+    let Some(first) = due.first() else { return Ok(Effects::default()) };
+    let currency = currency_of(&first.currency)?;
+    let net =
+        due.iter().try_fold(0_i64, |total, row| total.checked_add(row.net)).ok_or_else(|| internal("overflow"))?;
+    if net <= 0 {
+        // Fully refunded before it settled: nothing left to move.
+        return Ok(Effects::default());
+    }
+    let merchant = MerchantId::parse(merchant_id).map_err(internal)?;
+    let payment = source_of(payment_intent_id)?;
+    let transfers = postings::settlement(&payment, &merchant, Money::new(net, currency), 0).map_err(internal)?;
+    Ok(Effects { transfers, balance_transactions: Vec::new() })
+}
+
+/// The effects of a refund failing after it was booked: its transfers reversed, and a
+/// `refund_failure` balance transaction giving the money back. The money goes back to
+/// where the refund's funds are now: pending if they have not settled, else available.
+pub fn refund_failure_effects(booked: &[Transfer], refund: &BalanceTransactionRow, now: i64) -> ApiResult<Effects> {
+    let mut transfers = Vec::with_capacity(booked.len());
+    for transfer in booked {
+        let id = TransferId::parse(&format!("{}:failure", transfer.id)).map_err(internal)?;
+        if let Some(mut reversal) = reversal_of(transfer, id) {
+            if refund.status == "available" {
+                for account in [&mut reversal.debit_account, &mut reversal.credit_account] {
+                    if account.kind() == AccountKind::Pending
+                        && let Some(merchant) = account.merchant_id()
+                    {
+                        *account = AccountId::merchant(&merchant, AccountKind::Available, account.currency())
+                            .map_err(internal)?;
+                    }
+                }
+            }
+            transfers.push(reversal);
+        }
+    }
+    let row = BalanceTransactionRow {
+        id: BalanceTransactionId::generate().to_string(),
+        r#type: "refund_failure".to_owned(),
+        reporting_category: "refund_failure".to_owned(),
+        amount: -refund.amount,
+        fee: -refund.fee,
+        net: -refund.net,
+        fee_details: "[]".to_owned(),
+        created_at: now,
+        ..refund.clone()
+    };
+    Ok(Effects { transfers, balance_transactions: vec![row] })
+}

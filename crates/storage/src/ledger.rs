@@ -1,0 +1,445 @@
+//! The ledger's tables: accounts with their four running totals, and append-only
+//! transfers. Posting a batch is the same four steps on every path:
+//!
+//! 1. load the accounts and transfers the batch names ([`tradewind_ledger::prefetch`]),
+//!    opening accounts that do not exist yet (zero balances, their kind's flags);
+//! 2. validate the batch against them ([`tradewind_ledger::plan()`]), refusing it whole
+//!    on the first broken rule;
+//! 3. assert the plan's invariants ([`tradewind_ledger::check_plan`]): per currency the
+//!    new transfers balance and no limit is broken;
+//! 4. write the plan: new transfers, final balances (conditional on the balances read,
+//!    so a concurrent writer makes the write fail rather than be overwritten), and holds
+//!    posted or voided.
+//!
+//! Two executors share steps 2–4: [`post_on_writer`] runs on SQLite's writer thread
+//! (rusqlite, no thread hop per statement; how the ledger reaches 100,000 transfers a
+//! second there), [`post_in`] on any sqlx connection inside a transaction (PostgreSQL,
+//! and SQLite's interactive transactions). On PostgreSQL the accounts are read
+//! `FOR UPDATE`, in id order, so concurrent batches serialise on the accounts they
+//! share and never deadlock.
+
+use crate::batch::SqlValue;
+use crate::group_commit::{run_statement, sqlite_error};
+use crate::{Backend, Connection, StoreError, StoreResult};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+use std::collections::HashMap;
+use tradewind_ledger::{
+    Account, AccountFlags, AccountId, Balances, LedgerView, PendingState, Plan, StoredTransfer, Transfer, TransferCode,
+    TransferId, TransferKind, check_plan, plan, prefetch,
+};
+use tradewind_money::Currency;
+
+/// Ids one `IN (…)` list may hold on the sqlx path.
+const IN_LIST_MAX: usize = 500;
+
+/// What a posted batch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Posted {
+    /// Transfers written by this batch.
+    pub created: usize,
+    /// Transfers of the batch that already existed with the same content (no-ops).
+    pub existed: usize,
+}
+
+/// The rows a batch may read, prefetched.
+#[derive(Default)]
+struct Loaded {
+    accounts: HashMap<AccountId, Account>,
+    transfers: HashMap<TransferId, StoredTransfer>,
+}
+
+impl LedgerView for Loaded {
+    fn account(&self, id: &AccountId) -> Option<&Account> {
+        self.accounts.get(id)
+    }
+
+    fn transfer(&self, id: &TransferId) -> Option<&StoredTransfer> {
+        self.transfers.get(id)
+    }
+}
+
+const SELECT_ACCOUNT: &str = "SELECT id, flags, negative_limit_minor, debits_pending, debits_posted, \
+    credits_pending, credits_posted FROM ledger_accounts";
+const SELECT_TRANSFER: &str = "SELECT id, debit_account_id, credit_account_id, amount_minor, currency, code, kind, \
+    pending_id, pending_state, source_id FROM ledger_transfers";
+const INSERT_ACCOUNT: &str = "INSERT INTO ledger_accounts (id, merchant_id, kind, currency, flags, \
+    negative_limit_minor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING";
+const INSERT_TRANSFER: &str = "INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, \
+    currency, code, kind, pending_id, pending_state, source_id, created_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+const UPDATE_BALANCES: &str = "UPDATE ledger_accounts SET debits_pending = $1, debits_posted = $2, \
+    credits_pending = $3, credits_posted = $4 WHERE id = $5 AND debits_pending = $6 AND debits_posted = $7 \
+    AND credits_pending = $8 AND credits_posted = $9 RETURNING id";
+const RESOLVE_PENDING: &str =
+    "UPDATE ledger_transfers SET pending_state = $1 WHERE id = $2 AND pending_state = 'pending' RETURNING id";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("ledger {what} `{value}`"))
+}
+
+struct AccountRow {
+    id: String,
+    flags: i64,
+    negative_limit_minor: i64,
+    balances: Balances,
+}
+
+fn account_from_row(row: AccountRow) -> StoreResult<Account> {
+    let id = AccountId::parse(&row.id).map_err(|_| corrupt("account id", &row.id))?;
+    let flags = u16::try_from(row.flags)
+        .ok()
+        .and_then(AccountFlags::from_bits)
+        .ok_or_else(|| corrupt("account flags", &row.flags.to_string()))?;
+    Ok(Account { id, balances: row.balances, flags, negative_limit_minor: row.negative_limit_minor })
+}
+
+struct TransferRow {
+    id: String,
+    debit_account_id: String,
+    credit_account_id: String,
+    amount_minor: i64,
+    currency: String,
+    code: String,
+    kind: String,
+    pending_id: Option<String>,
+    pending_state: Option<String>,
+    source_id: Option<String>,
+}
+
+fn transfer_from_row(row: TransferRow) -> StoreResult<StoredTransfer> {
+    let id = TransferId::parse(&row.id).map_err(|_| corrupt("transfer id", &row.id))?;
+    let account = |value: &str| AccountId::parse(value).map_err(|_| corrupt("account id", value));
+    let pending_id = match &row.pending_id {
+        Some(value) => Some(TransferId::parse(value).map_err(|_| corrupt("pending id", value))?),
+        None => None,
+    };
+    let kind = TransferKind::from_parts(&row.kind, pending_id).ok_or_else(|| corrupt("transfer kind", &row.kind))?;
+    let pending_state = match &row.pending_state {
+        Some(value) => Some(PendingState::parse(value).ok_or_else(|| corrupt("pending state", value))?),
+        None => None,
+    };
+    let source = match &row.source_id {
+        Some(value) => Some(tradewind_ledger::SourceId::parse(value).map_err(|_| corrupt("source id", value))?),
+        None => None,
+    };
+    let transfer = Transfer {
+        id,
+        debit_account: account(&row.debit_account_id)?,
+        credit_account: account(&row.credit_account_id)?,
+        amount_minor: row.amount_minor,
+        currency: Currency::parse(&row.currency).map_err(|_| corrupt("currency", &row.currency))?,
+        code: TransferCode::parse(&row.code).ok_or_else(|| corrupt("transfer code", &row.code))?,
+        kind,
+        source,
+    };
+    Ok(StoredTransfer { transfer, pending_state })
+}
+
+fn insert_account_values(account: &Account, now: i64) -> Vec<SqlValue> {
+    let merchant = account.id.merchant_id().map(|merchant| merchant.as_str().to_owned());
+    vec![
+        SqlValue::Text(account.id.as_str().to_owned()),
+        merchant.map_or(SqlValue::NullText, SqlValue::Text),
+        SqlValue::Text(account.kind().as_str().to_owned()),
+        SqlValue::Text(account.currency().code().to_owned()),
+        SqlValue::Integer(i64::from(account.flags.bits())),
+        SqlValue::Integer(account.negative_limit_minor),
+        SqlValue::Integer(now),
+    ]
+}
+
+/// The statements that write `plan`, each with the count of rows it must return.
+fn plan_statements(plan: &Plan<'_>, now: i64) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
+    let mut statements = Vec::with_capacity(plan.transfers().len() + plan.accounts().len());
+    for planned in plan.transfers() {
+        let transfer = planned.transfer;
+        statements.push((
+            INSERT_TRANSFER,
+            vec![
+                SqlValue::Text(transfer.id.as_str().to_owned()),
+                SqlValue::Text(transfer.debit_account.as_str().to_owned()),
+                SqlValue::Text(transfer.credit_account.as_str().to_owned()),
+                SqlValue::Integer(transfer.amount_minor),
+                SqlValue::Text(transfer.currency.code().to_owned()),
+                SqlValue::Text(transfer.code.as_str().to_owned()),
+                SqlValue::Text(transfer.kind.as_str().to_owned()),
+                transfer.kind.pending_id().map_or(SqlValue::NullText, |id| SqlValue::Text(id.as_str().to_owned())),
+                planned.pending_state.map_or(SqlValue::NullText, |state| SqlValue::Text(state.as_str().to_owned())),
+                transfer
+                    .source
+                    .as_ref()
+                    .map_or(SqlValue::NullText, |source| SqlValue::Text(source.as_str().to_owned())),
+                SqlValue::Integer(now),
+            ],
+            0,
+        ));
+    }
+    for change in plan.accounts() {
+        let (after, before) = (change.after, change.before);
+        statements.push((
+            UPDATE_BALANCES,
+            vec![
+                SqlValue::Integer(after.debits_pending),
+                SqlValue::Integer(after.debits_posted),
+                SqlValue::Integer(after.credits_pending),
+                SqlValue::Integer(after.credits_posted),
+                SqlValue::Text(change.id.as_str().to_owned()),
+                SqlValue::Integer(before.debits_pending),
+                SqlValue::Integer(before.debits_posted),
+                SqlValue::Integer(before.credits_pending),
+                SqlValue::Integer(before.credits_posted),
+            ],
+            1,
+        ));
+    }
+    for change in plan.pending_changes() {
+        statements.push((
+            RESOLVE_PENDING,
+            vec![
+                SqlValue::Text(change.state.as_str().to_owned()),
+                SqlValue::Text(change.pending_id.as_str().to_owned()),
+            ],
+            1,
+        ));
+    }
+    statements
+}
+
+fn checked_plan<'a>(loaded: &Loaded, batch: &'a [Transfer]) -> StoreResult<Plan<'a>> {
+    let plan = plan(loaded, batch).map_err(StoreError::LedgerRejected)?;
+    check_plan(&plan).map_err(|violation| StoreError::LedgerInvariant(violation.to_string()))?;
+    Ok(plan)
+}
+
+fn concurrent_change() -> StoreError {
+    StoreError::Corrupt("a ledger row changed under a locked batch".to_owned())
+}
+
+/// Posts `batch` on SQLite's writer thread, inside the caller's savepoint.
+pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfer], now: i64) -> StoreResult<Posted> {
+    if batch.is_empty() {
+        return Ok(Posted::default());
+    }
+    let wanted = prefetch(batch);
+    let mut loaded = Loaded::default();
+    {
+        let mut select = connection.prepare_cached(&format!("{SELECT_ACCOUNT} WHERE id = ?1")).map_err(sqlite_error)?;
+        for id in &wanted.accounts {
+            let row = select
+                .query_row([id.as_str()], |row| {
+                    Ok(AccountRow {
+                        id: row.get(0)?,
+                        flags: row.get(1)?,
+                        negative_limit_minor: row.get(2)?,
+                        balances: Balances {
+                            debits_pending: row.get(3)?,
+                            debits_posted: row.get(4)?,
+                            credits_pending: row.get(5)?,
+                            credits_posted: row.get(6)?,
+                        },
+                    })
+                })
+                .map(Some)
+                .or_else(|error| match error {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    error => Err(error),
+                })
+                .map_err(sqlite_error)?;
+            let account = match row {
+                Some(row) => account_from_row(row)?,
+                None => {
+                    let account = Account::open((*id).clone());
+                    run_statement(connection, INSERT_ACCOUNT, &insert_account_values(&account, now))?;
+                    account
+                }
+            };
+            loaded.accounts.insert((*id).clone(), account);
+        }
+        let mut select =
+            connection.prepare_cached(&format!("{SELECT_TRANSFER} WHERE id = ?1")).map_err(sqlite_error)?;
+        for id in &wanted.transfers {
+            let row = select
+                .query_row([id.as_str()], |row| {
+                    Ok(TransferRow {
+                        id: row.get(0)?,
+                        debit_account_id: row.get(1)?,
+                        credit_account_id: row.get(2)?,
+                        amount_minor: row.get(3)?,
+                        currency: row.get(4)?,
+                        code: row.get(5)?,
+                        kind: row.get(6)?,
+                        pending_id: row.get(7)?,
+                        pending_state: row.get(8)?,
+                        source_id: row.get(9)?,
+                    })
+                })
+                .map(Some)
+                .or_else(|error| match error {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    error => Err(error),
+                })
+                .map_err(sqlite_error)?;
+            if let Some(row) = row {
+                loaded.transfers.insert((*id).clone(), transfer_from_row(row)?);
+            }
+        }
+    }
+    let plan = checked_plan(&loaded, batch)?;
+    for (sql, values, rows_required) in plan_statements(&plan, now) {
+        if run_statement(connection, sql, &values)? < rows_required {
+            return Err(concurrent_change());
+        }
+    }
+    Ok(Posted { created: plan.created(), existed: plan.existed() })
+}
+
+fn account_from_any(row: &AnyRow) -> StoreResult<Account> {
+    account_from_row(AccountRow {
+        id: row.try_get(0)?,
+        flags: row.try_get(1)?,
+        negative_limit_minor: row.try_get(2)?,
+        balances: Balances {
+            debits_pending: row.try_get(3)?,
+            debits_posted: row.try_get(4)?,
+            credits_pending: row.try_get(5)?,
+            credits_posted: row.try_get(6)?,
+        },
+    })
+}
+
+fn transfer_from_any(row: &AnyRow) -> StoreResult<StoredTransfer> {
+    transfer_from_row(TransferRow {
+        id: row.try_get(0)?,
+        debit_account_id: row.try_get(1)?,
+        credit_account_id: row.try_get(2)?,
+        amount_minor: row.try_get(3)?,
+        currency: row.try_get(4)?,
+        code: row.try_get(5)?,
+        kind: row.try_get(6)?,
+        pending_id: row.try_get(7)?,
+        pending_state: row.try_get(8)?,
+        source_id: row.try_get(9)?,
+    })
+}
+
+fn bind_values<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    values: &'q [SqlValue],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for value in values {
+        query = match value {
+            SqlValue::NullInteger => query.bind(None::<i64>),
+            SqlValue::NullText => query.bind(None::<String>),
+            SqlValue::Integer(integer) => query.bind(*integer),
+            SqlValue::Text(text) => query.bind(text.as_str()),
+        };
+    }
+    query
+}
+
+fn in_list(count: usize) -> String {
+    (1..=count).map(|number| format!("${number}")).collect::<Vec<_>>().join(", ")
+}
+
+async fn load_accounts(
+    connection: &mut Connection,
+    backend: Backend,
+    ids: &[&AccountId],
+    loaded: &mut Loaded,
+) -> StoreResult<()> {
+    let lock = if backend == Backend::Postgres { " ORDER BY id FOR UPDATE" } else { "" };
+    for chunk in ids.chunks(IN_LIST_MAX) {
+        let sql = format!("{SELECT_ACCOUNT} WHERE id IN ({}){lock}", in_list(chunk.len()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for row in query.fetch_all(&mut *connection).await? {
+            let account = account_from_any(&row)?;
+            loaded.accounts.insert(account.id.clone(), account);
+        }
+    }
+    Ok(())
+}
+
+/// Posts `batch` inside the open transaction on `connection` (sqlx: PostgreSQL, or an
+/// interactive SQLite transaction holding the writer).
+pub async fn post_in(
+    connection: &mut Connection,
+    backend: Backend,
+    batch: &[Transfer],
+    now: i64,
+) -> StoreResult<Posted> {
+    if batch.is_empty() {
+        return Ok(Posted::default());
+    }
+    let wanted = prefetch(batch);
+    let mut loaded = Loaded::default();
+    load_accounts(connection, backend, &wanted.accounts, &mut loaded).await?;
+    let missing: Vec<&AccountId> =
+        wanted.accounts.iter().copied().filter(|id| !loaded.accounts.contains_key(*id)).collect();
+    if !missing.is_empty() {
+        // Another transaction may open the same account at the same time: insert if
+        // absent, then read (and on PostgreSQL lock) what is there.
+        for id in &missing {
+            let values = insert_account_values(&Account::open((*id).clone()), now);
+            bind_values(sqlx::query(INSERT_ACCOUNT), &values).execute(&mut *connection).await?;
+        }
+        load_accounts(connection, backend, &missing, &mut loaded).await?;
+    }
+    for chunk in wanted.transfers.chunks(IN_LIST_MAX) {
+        let sql = format!("{SELECT_TRANSFER} WHERE id IN ({})", in_list(chunk.len()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for row in query.fetch_all(&mut *connection).await? {
+            let stored = transfer_from_any(&row)?;
+            loaded.transfers.insert(stored.transfer.id.clone(), stored);
+        }
+    }
+    let plan = checked_plan(&loaded, batch)?;
+    for (sql, values, rows_required) in plan_statements(&plan, now) {
+        let rows = bind_values(sqlx::query(sql), &values).fetch_all(&mut *connection).await?;
+        if (rows.len() as u64) < rows_required {
+            return Err(concurrent_change());
+        }
+    }
+    Ok(Posted { created: plan.created(), existed: plan.existed() })
+}
+
+/// Every account, for `tradewind ledger verify`.
+pub async fn all_accounts(pool: &AnyPool) -> StoreResult<Vec<Account>> {
+    sqlx::query(SELECT_ACCOUNT).fetch_all(pool).await?.iter().map(account_from_any).collect()
+}
+
+/// Every transfer, for `tradewind ledger verify`.
+pub async fn all_transfers(pool: &AnyPool) -> StoreResult<Vec<StoredTransfer>> {
+    sqlx::query(SELECT_TRANSFER).fetch_all(pool).await?.iter().map(transfer_from_any).collect()
+}
+
+/// A merchant's accounts (its balances), in id order.
+pub async fn merchant_accounts(pool: &AnyPool, merchant_id: &str) -> StoreResult<Vec<Account>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_ACCOUNT} WHERE merchant_id = $1 ORDER BY id")))
+        .bind(merchant_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(account_from_any)
+        .collect()
+}
+
+/// The transfers booked for one source object (their ids start with `{source}:`), in
+/// id order.
+pub async fn source_transfers(connection: &mut Connection, source_id: &str) -> StoreResult<Vec<StoredTransfer>> {
+    // A range on the primary key: ids of `source` sort between `source:` and `source;`.
+    sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_TRANSFER} WHERE id >= $1 AND id < $2 ORDER BY id")))
+        .bind(format!("{source_id}:"))
+        .bind(format!("{source_id};"))
+        .fetch_all(connection)
+        .await?
+        .iter()
+        .map(transfer_from_any)
+        .collect()
+}

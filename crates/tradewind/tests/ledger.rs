@@ -1,0 +1,286 @@
+//! Money that adds up: a payment's ledger postings, fee, balance transaction and
+//! settlement; refunds before and after settlement; manual capture holds; the forecast
+//! against a hand-computed calendar; concurrent refunds; `tradewind ledger verify`
+//! after each — on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{TestApp, card};
+use serde_json::{Value, json};
+use std::process::Command;
+use time::{Date, Duration, Month, OffsetDateTime, Time};
+
+on_both_backends!(
+    card_payment_books_its_fee_and_settles,
+    manual_capture_holds_then_posts_part,
+    forecast_follows_each_connectors_calendar,
+    concurrent_refunds_never_overdraw,
+    balance_routes_check_input_and_tenancy,
+);
+
+/// `tradewind ledger verify` on the app's database: passes, and says it checked rows.
+fn ledger_verifies(app: &TestApp) {
+    let directory = std::env::temp_dir().join(format!("tradewind_verify_{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_tradewind"))
+        .args(["ledger", "verify"])
+        .current_dir(&directory)
+        .env("DATABASE_URL", &app.database_url)
+        .env_remove("TRADEWIND_CONFIG")
+        .output()
+        .expect("run tradewind ledger verify");
+    let _ = std::fs::remove_dir_all(&directory);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "ledger verify failed: {stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains(", 0 violation(s)"), "{stdout}");
+}
+
+async fn balance(app: &TestApp) -> Value {
+    let (status, balance) = app.get("/v1/balance").await;
+    assert_eq!(status, 200, "{balance}");
+    balance
+}
+
+/// The amount of `bucket` in `currency`, 0 when the merchant has none.
+fn amount(balance: &Value, bucket: &str, currency: &str) -> i64 {
+    balance[bucket]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["currency"] == currency)
+        .map_or(0, |entry| entry["amount"].as_i64().unwrap())
+}
+
+async fn transactions_of(app: &TestApp, payment: &str) -> Vec<Value> {
+    let (status, list) = app.get(&format!("/v1/balance_transactions?payment_intent={payment}&limit=100")).await;
+    assert_eq!(status, 200, "{list}");
+    list["data"].as_array().unwrap().clone()
+}
+
+async fn now_of(app: &TestApp) -> i64 {
+    let (_, clock) = app.get("/v1/sandbox/clock").await;
+    clock["frozen_time"].as_i64().unwrap()
+}
+
+async fn refund(app: &TestApp, payment: &str, amount: i64) -> (u16, Value) {
+    app.post("/v1/refunds", json!({"payment_intent": payment, "amount": amount})).await
+}
+
+async fn card_payment_books_its_fee_and_settles(app: TestApp) {
+    let (status, paid) = app.pay(10_000, "usd", "US", card("4242424242424242")).await;
+    assert_eq!(status, 200, "{paid}");
+    let payment = paid["id"].as_str().unwrap();
+
+    // 2.9% + 0.30 of 100.00 = 3.20: the pending balance reads the net.
+    let [charge] = transactions_of(&app, payment).await.try_into().unwrap();
+    assert_eq!((charge["type"].as_str(), charge["amount"].as_i64()), (Some("charge"), Some(10_000)));
+    assert_eq!((charge["fee"].as_i64(), charge["net"].as_i64()), (Some(320), Some(9_680)));
+    assert_eq!(charge["status"], "pending");
+    assert_eq!(charge["fee_details"].as_array().unwrap().len(), 2, "{charge}");
+    let available_on = charge["available_on"].as_i64().unwrap();
+    assert!(available_on > charge["created"].as_i64().unwrap());
+    assert_eq!(available_on % 86_400, 0, "midnight UTC");
+    let before = balance(&app).await;
+    assert_eq!(amount(&before, "pending", "usd"), 9_680);
+    assert_eq!(amount(&before, "available", "usd"), 0);
+    assert_eq!(amount(&before, "fees_paid", "usd"), 320);
+
+    // A partial refund before settlement comes out of pending, with the fee's share back:
+    // 30.00 of 100.00 returns 0.96 of the 3.20.
+    let (status, first) = refund(&app, payment, 3_000).await;
+    assert_eq!(status, 200, "{first}");
+    let refund_row = transactions_of(&app, payment).await.into_iter().find(|row| row["type"] == "refund").unwrap();
+    assert_eq!((refund_row["amount"].as_i64(), refund_row["fee"].as_i64()), (Some(-3_000), Some(-96)));
+    assert_eq!((refund_row["net"].as_i64(), refund_row["status"].as_str()), (Some(-2_904), Some("pending")));
+    assert_eq!(amount(&balance(&app).await, "pending", "usd"), 9_680 - 2_904);
+    ledger_verifies(&app);
+
+    // On `available_on` the sweep settles what is left of the payment.
+    let now = now_of(&app).await;
+    let clock = app.advance_clock(available_on - now + 60).await;
+    assert_eq!(clock["funds_settled"], 1, "{clock}");
+    let settled = balance(&app).await;
+    assert_eq!((amount(&settled, "pending", "usd"), amount(&settled, "available", "usd")), (0, 6_776));
+    assert!(transactions_of(&app, payment).await.iter().all(|row| row["status"] == "available"));
+
+    // The rest, refunded after settlement, comes out of available; the whole fee is back.
+    let (status, _) = refund(&app, payment, 7_000).await;
+    assert_eq!(status, 200);
+    let after = balance(&app).await;
+    assert_eq!((amount(&after, "available", "usd"), amount(&after, "fees_paid", "usd")), (0, 0));
+    // Nothing left to refund, and nothing in the balance to refund it from.
+    let (status, _) = refund(&app, payment, 1).await;
+    assert_eq!(status, 400);
+    ledger_verifies(&app);
+}
+
+async fn manual_capture_holds_then_posts_part(app: TestApp) {
+    let create = |capture_method: &str| {
+        json!({
+            "amount": 5_000, "currency": "usd", "capture_method": capture_method, "confirm": true,
+            "customer": {"country": "US"}, "payment_method_data": card("4242424242424242"),
+        })
+    };
+    let (status, held) = app.post("/v1/payment_intents", create("manual")).await;
+    assert_eq!((status, held["status"].as_str()), (200, Some("requires_capture")), "{held}");
+    let id = held["id"].as_str().unwrap();
+    // A hold is not money yet: no posted balance, no balance transaction.
+    assert_eq!(amount(&balance(&app).await, "pending", "usd"), 0);
+    assert!(transactions_of(&app, id).await.is_empty());
+    let (status, captured) =
+        app.post(&format!("/v1/payment_intents/{id}/capture"), json!({"amount_to_capture": 3_000})).await;
+    assert_eq!((status, captured["status"].as_str()), (200, Some("succeeded")), "{captured}");
+    // 2.9% of 30.00 = 0.87, + 0.30.
+    let [charge] = transactions_of(&app, id).await.try_into().unwrap();
+    assert_eq!((charge["amount"].as_i64(), charge["fee"].as_i64()), (Some(3_000), Some(117)));
+    assert_eq!(amount(&balance(&app).await, "pending", "usd"), 2_883);
+
+    // A hold canceled is voided: nothing moves.
+    let (_, other) = app.post("/v1/payment_intents", create("manual")).await;
+    let other = other["id"].as_str().unwrap();
+    let (status, _) = app.post(&format!("/v1/payment_intents/{other}/cancel"), json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(amount(&balance(&app).await, "pending", "usd"), 2_883);
+    ledger_verifies(&app);
+}
+
+/// Easter Sunday of `year` (the anonymous Gregorian algorithm).
+fn easter(year: i32) -> Date {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    Date::from_calendar_date(year, Month::try_from(month as u8).unwrap(), day as u8).unwrap()
+}
+
+fn midnight(date: Date) -> i64 {
+    date.midnight().assume_utc().unix_timestamp()
+}
+
+async fn forecast_follows_each_connectors_calendar(app: TestApp) {
+    // Move the merchant's clock to noon on the Wednesday before the next Good Friday
+    // whose Easter ends before 1 May (so TARGET2's 1 May holiday stays out of range).
+    let now = now_of(&app).await;
+    let today = OffsetDateTime::from_unix_timestamp(now).unwrap().date();
+    let easter_sunday = (today.year()..today.year() + 12)
+        .map(easter)
+        .find(|easter| *easter - Duration::days(4) > today && easter.month() == Month::March)
+        .unwrap();
+    let wednesday = easter_sunday - Duration::days(4);
+    let noon = wednesday.with_time(Time::from_hms(12, 0, 0).unwrap()).assume_utc().unix_timestamp();
+    app.advance_clock(noon - now).await;
+
+    // Card, EUR, T+2: Thursday (1); Good Friday, the weekend and Easter Monday are
+    // closed (TARGET2); Tuesday (2).
+    let (status, card_paid) = app.pay(10_000, "eur", "DE", card("4242424242424242")).await;
+    assert_eq!(status, 200, "{card_paid}");
+    // Cash on delivery, AED, T+14 on weekends only: Wednesday + 20 calendar days.
+    let (status, cod) = app.pay(20_000, "aed", "AE", json!({"type": "cash_on_delivery", "cash_on_delivery": {}})).await;
+    assert_eq!(status, 200, "{cod}");
+    let (status, collected) =
+        app.post(&format!("/v1/sandbox/deliveries/{}/collect", cod["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(status, 200, "{collected}");
+    // SOFORT, EUR, T+7: approved now, confirmed two days later on Good Friday, which
+    // rolls to Easter Tuesday (day 0); then 7 business days: Easter + 11.
+    let (status, sofort) = app.pay(5_000, "eur", "DE", json!({"type": "sofort", "sofort": {"country": "DE"}})).await;
+    assert_eq!(status, 200, "{sofort}");
+    let redirect = sofort["next_action"]["redirect_to_url"]["url"].as_str().unwrap();
+    app.post_form(redirect, &[("choice", "approve")]).await;
+    let clock = app.advance_clock(2 * 86_400 + 60).await;
+    assert_eq!(clock["settled"], 1, "{clock}");
+
+    let expected = [
+        (card_paid["id"].as_str().unwrap(), easter_sunday + Duration::days(2)),
+        (cod["id"].as_str().unwrap(), wednesday + Duration::days(20)),
+        (sofort["id"].as_str().unwrap(), easter_sunday + Duration::days(11)),
+    ];
+    let mut nets = Vec::new();
+    for (payment, date) in expected {
+        let [charge] = transactions_of(&app, payment).await.try_into().unwrap();
+        assert_eq!(charge["available_on"].as_i64(), Some(midnight(date)), "{payment}: {charge}");
+        nets.push((charge["currency"].as_str().unwrap().to_owned(), date, charge["net"].as_i64().unwrap()));
+    }
+
+    let (status, forecast) = app.get("/v1/balance/forecast?days=30").await;
+    assert_eq!(status, 200, "{forecast}");
+    let days = forecast["days"].as_array().unwrap();
+    for (currency, date, net) in &nets {
+        let day = days
+            .iter()
+            .find(|day| day["currency"] == currency.as_str() && day["date"] == date.to_string())
+            .unwrap_or_else(|| panic!("no {currency} day {date} in {forecast}"));
+        assert_eq!(day["becomes_available"].as_i64(), Some(*net), "{day}");
+    }
+    // Nothing else becomes available, and the projection ends with all of it.
+    let total_eur: i64 = nets.iter().filter(|(currency, ..)| currency == "eur").map(|(.., net)| net).sum();
+    let arriving_eur: i64 =
+        days.iter().filter(|day| day["currency"] == "eur").map(|day| day["becomes_available"].as_i64().unwrap()).sum();
+    assert_eq!(arriving_eur, total_eur);
+    let last_eur = days.iter().rev().find(|day| day["currency"] == "eur").unwrap();
+    assert_eq!(last_eur["projected_available"].as_i64(), Some(total_eur));
+    ledger_verifies(&app);
+}
+
+async fn concurrent_refunds_never_overdraw(app: TestApp) {
+    let (_, paid) = app.pay(10_000, "usd", "US", card("4242424242424242")).await;
+    let payment = paid["id"].as_str().unwrap().to_owned();
+    let attempts: Vec<_> = (0..20)
+        .map(|_| {
+            let (app, payment) = (&app, payment.clone());
+            async move { refund(app, &payment, 1_000).await.0 }
+        })
+        .collect();
+    let statuses = futures::future::join_all(attempts).await;
+    assert_eq!(statuses.iter().filter(|status| **status == 200).count(), 10, "{statuses:?}");
+    assert!(statuses.iter().all(|status| [200, 400, 409].contains(status)), "{statuses:?}");
+    let after = balance(&app).await;
+    // Ten refunds of a tenth each return the whole fee: nothing pending, nothing below 0.
+    assert_eq!((amount(&after, "pending", "usd"), amount(&after, "fees_paid", "usd")), (0, 0));
+    ledger_verifies(&app);
+}
+
+async fn balance_routes_check_input_and_tenancy(app: TestApp) {
+    let (_, paid) = app.pay(2_000, "usd", "US", card("4242424242424242")).await;
+    let [charge] = transactions_of(&app, paid["id"].as_str().unwrap()).await.try_into().unwrap();
+    let charge_id = charge["id"].as_str().unwrap();
+    let (status, fetched) = app.get(&format!("/v1/balance_transactions/{charge_id}")).await;
+    assert_eq!((status, fetched["id"].as_str()), (200, Some(charge_id)));
+
+    for (path, param) in [
+        ("/v1/balance_transactions?status=settled", "status"),
+        ("/v1/balance_transactions?currency=xyz", "currency"),
+        ("/v1/balance_transactions?limit=0", "limit"),
+        ("/v1/balance_transactions?starting_after=pi_123", "starting_after"),
+        ("/v1/balance/forecast?days=0", "days"),
+        ("/v1/balance/forecast?days=400", "days"),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!((status, body["error"]["param"].as_str()), (400, Some(param)), "{path}: {body}");
+    }
+    let (status, body) = app.get("/v1/balance_transactions?colour=red").await;
+    assert_eq!(status, 400, "{body}");
+
+    let (other_key, other_publishable) = app.second_merchant().await;
+    let (status, _) = app.get_with_key(&other_key, &format!("/v1/balance_transactions/{charge_id}")).await;
+    assert_eq!(status, 404);
+    let (status, missing) = app.get(&format!("/v1/balance_transactions/{}", "txn_00000000000000000000000000")).await;
+    assert_eq!((status, missing["error"]["code"].as_str()), (404, Some("resource_missing")));
+    let (_, theirs) = app.get_with_key(&other_key, "/v1/balance").await;
+    assert_eq!(theirs["pending"], json!([]), "{theirs}");
+    let (_, their_list) = app.get_with_key(&other_key, "/v1/balance_transactions").await;
+    assert_eq!(their_list["data"], json!([]));
+    let (status, _) = app.get_with_key(&other_publishable, "/v1/balance").await;
+    assert_eq!(status, 403, "a publishable key cannot read balances");
+}
