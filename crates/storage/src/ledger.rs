@@ -25,8 +25,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use std::collections::HashMap;
 use tradewind_ledger::{
-    Account, AccountFlags, AccountId, Balances, LedgerView, PendingState, Plan, StoredTransfer, Transfer, TransferCode,
-    TransferId, TransferKind, check_plan, plan, prefetch,
+    Account, AccountFlags, AccountId, Balances, LedgerView, PendingState, Plan, PlannedTransfer, StoredTransfer,
+    Transfer, TransferCode, TransferId, TransferKind, check_plan, plan, prefetch,
 };
 use tradewind_money::Currency;
 
@@ -65,9 +65,16 @@ const SELECT_TRANSFER: &str = "SELECT id, debit_account_id, credit_account_id, a
     pending_id, pending_state, source_id FROM ledger_transfers";
 const INSERT_ACCOUNT: &str = "INSERT INTO ledger_accounts (id, merchant_id, kind, currency, flags, \
     negative_limit_minor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING";
-const INSERT_TRANSFER: &str = "INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, \
-    currency, code, kind, pending_id, pending_state, source_id, created_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+/// The head of a transfer insert, shared by the one-row statement (SQLite's writer) and
+/// the multi-row statements (the sqlx path).
+macro_rules! insert_transfer_head {
+    () => {
+        "INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, currency, code, kind, \
+         pending_id, pending_state, source_id, created_at) VALUES "
+    };
+}
+const INSERT_TRANSFER_HEAD: &str = insert_transfer_head!();
+const INSERT_TRANSFER: &str = concat!(insert_transfer_head!(), "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
 const UPDATE_BALANCES: &str = "UPDATE ledger_accounts SET debits_pending = $1, debits_posted = $2, \
     credits_pending = $3, credits_posted = $4 WHERE id = $5 AND debits_pending = $6 AND debits_posted = $7 \
     AND credits_pending = $8 AND credits_posted = $9 RETURNING id";
@@ -149,32 +156,46 @@ fn insert_account_values(account: &Account, now: i64) -> Vec<SqlValue> {
     ]
 }
 
-/// The statements that write `plan`, each with the count of rows it must return.
-fn plan_statements(plan: &Plan<'_>, now: i64) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
-    let mut statements = Vec::with_capacity(plan.transfers().len() + plan.accounts().len());
-    for planned in plan.transfers() {
-        let transfer = planned.transfer;
-        statements.push((
-            INSERT_TRANSFER,
-            vec![
-                SqlValue::Text(transfer.id.as_str().to_owned()),
-                SqlValue::Text(transfer.debit_account.as_str().to_owned()),
-                SqlValue::Text(transfer.credit_account.as_str().to_owned()),
-                SqlValue::Integer(transfer.amount_minor),
-                SqlValue::Text(transfer.currency.code().to_owned()),
-                SqlValue::Text(transfer.code.as_str().to_owned()),
-                SqlValue::Text(transfer.kind.as_str().to_owned()),
-                transfer.kind.pending_id().map_or(SqlValue::NullText, |id| SqlValue::Text(id.as_str().to_owned())),
-                planned.pending_state.map_or(SqlValue::NullText, |state| SqlValue::Text(state.as_str().to_owned())),
-                transfer
-                    .source
-                    .as_ref()
-                    .map_or(SqlValue::NullText, |source| SqlValue::Text(source.as_str().to_owned())),
-                SqlValue::Integer(now),
-            ],
-            0,
-        ));
+/// A new transfer's row, borrowed from the plan (no copies on the hot path).
+struct TransferColumns<'a> {
+    id: &'a str,
+    debit_account_id: &'a str,
+    credit_account_id: &'a str,
+    amount_minor: i64,
+    currency: &'a str,
+    code: &'static str,
+    kind: &'static str,
+    pending_id: Option<&'a str>,
+    pending_state: Option<&'static str>,
+    source_id: Option<&'a str>,
+}
+
+/// Columns of `INSERT_TRANSFER` and of each row of a multi-row insert.
+const TRANSFER_COLUMNS: usize = 11;
+/// Rows one multi-row insert carries on the sqlx path (11 parameters each, well under
+/// PostgreSQL's 65,535).
+const TRANSFER_ROWS_PER_INSERT: usize = 500;
+
+fn transfer_columns<'a>(planned: &PlannedTransfer<'a>) -> TransferColumns<'a> {
+    let transfer = planned.transfer;
+    TransferColumns {
+        id: transfer.id.as_str(),
+        debit_account_id: transfer.debit_account.as_str(),
+        credit_account_id: transfer.credit_account.as_str(),
+        amount_minor: transfer.amount_minor,
+        currency: transfer.currency.code(),
+        code: transfer.code.as_str(),
+        kind: transfer.kind.as_str(),
+        pending_id: transfer.kind.pending_id().map(TransferId::as_str),
+        pending_state: planned.pending_state.map(PendingState::as_str),
+        source_id: transfer.source.as_ref().map(|source| source.as_str()),
     }
+}
+
+/// The statements that write `plan` besides its new transfers (account balances and
+/// resolved holds), each with the count of rows it must return.
+fn plan_statements(plan: &Plan<'_>) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
+    let mut statements = Vec::with_capacity(plan.accounts().len() + plan.pending_changes().len());
     for change in plan.accounts() {
         let (after, before) = (change.after, change.before);
         statements.push((
@@ -286,7 +307,26 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
         }
     }
     let plan = checked_plan(&loaded, batch)?;
-    for (sql, values, rows_required) in plan_statements(&plan, now) {
+    let mut insert = connection.prepare_cached(INSERT_TRANSFER).map_err(sqlite_error)?;
+    for planned in plan.transfers() {
+        let row = transfer_columns(planned);
+        insert
+            .execute(rusqlite::params![
+                row.id,
+                row.debit_account_id,
+                row.credit_account_id,
+                row.amount_minor,
+                row.currency,
+                row.code,
+                row.kind,
+                row.pending_id,
+                row.pending_state,
+                row.source_id,
+                now,
+            ])
+            .map_err(sqlite_error)?;
+    }
+    for (sql, values, rows_required) in plan_statements(&plan) {
         if run_statement(connection, sql, &values)? < rows_required {
             return Err(concurrent_change());
         }
@@ -400,7 +440,35 @@ pub async fn post_in(
         }
     }
     let plan = checked_plan(&loaded, batch)?;
-    for (sql, values, rows_required) in plan_statements(&plan, now) {
+    for chunk in plan.transfers().chunks(TRANSFER_ROWS_PER_INSERT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|row| {
+                let first = row * TRANSFER_COLUMNS;
+                let placeholders: Vec<String> =
+                    (first + 1..=first + TRANSFER_COLUMNS).map(|number| format!("${number}")).collect();
+                format!("({})", placeholders.join(", "))
+            })
+            .collect();
+        let sql = format!("{INSERT_TRANSFER_HEAD}{}", rows.join(", "));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for planned in chunk {
+            let row = transfer_columns(planned);
+            query = query
+                .bind(row.id)
+                .bind(row.debit_account_id)
+                .bind(row.credit_account_id)
+                .bind(row.amount_minor)
+                .bind(row.currency)
+                .bind(row.code)
+                .bind(row.kind)
+                .bind(row.pending_id)
+                .bind(row.pending_state)
+                .bind(row.source_id)
+                .bind(now);
+        }
+        query.execute(&mut *connection).await?;
+    }
+    for (sql, values, rows_required) in plan_statements(&plan) {
         let rows = bind_values(sqlx::query(sql), &values).fetch_all(&mut *connection).await?;
         if (rows.len() as u64) < rows_required {
             return Err(concurrent_change());
