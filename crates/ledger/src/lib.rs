@@ -27,6 +27,8 @@ pub mod invariants;
 pub mod memory;
 pub mod plan;
 pub mod postings;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod transfer;
 pub mod view;
 

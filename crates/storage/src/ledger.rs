@@ -63,8 +63,17 @@ const SELECT_ACCOUNT: &str = "SELECT id, flags, negative_limit_minor, debits_pen
     credits_pending, credits_posted FROM ledger_accounts";
 const SELECT_TRANSFER: &str = "SELECT id, debit_account_id, credit_account_id, amount_minor, currency, code, kind, \
     pending_id, pending_state, source_id FROM ledger_transfers";
-const INSERT_ACCOUNT: &str = "INSERT INTO ledger_accounts (id, merchant_id, kind, currency, flags, \
-    negative_limit_minor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING";
+/// An account row's insert; opening on demand leaves an existing account alone, opening
+/// with settings updates its negative limit.
+macro_rules! insert_account {
+    () => {
+        "INSERT INTO ledger_accounts (id, merchant_id, kind, currency, flags, negative_limit_minor, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO "
+    };
+}
+const INSERT_ACCOUNT: &str = concat!(insert_account!(), "NOTHING");
+const UPSERT_ACCOUNT: &str =
+    concat!(insert_account!(), "UPDATE SET negative_limit_minor = excluded.negative_limit_minor");
 /// The head of a transfer insert, shared by the one-row statement (SQLite's writer) and
 /// the multi-row statements (the sqlx path).
 macro_rules! insert_transfer_head {
@@ -510,4 +519,13 @@ pub async fn source_transfers(connection: &mut Connection, source_id: &str) -> S
         .iter()
         .map(transfer_from_any)
         .collect()
+}
+
+/// Opens `account` with its flags and negative limit, or, when it exists, sets its
+/// negative limit (a merchant's configured overdraft).
+pub async fn open_account(store: &crate::Store, account: &Account, now: i64) -> StoreResult<()> {
+    let mut transaction = store.begin().await?;
+    let values = insert_account_values(account, now);
+    bind_values(sqlx::query(UPSERT_ACCOUNT), &values).execute(transaction.connection()).await?;
+    transaction.commit().await
 }

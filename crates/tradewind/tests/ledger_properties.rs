@@ -1,4 +1,10 @@
-//! The stored ledger against the reference: random sequences of transfer batches —
+//! The stored ledger against the reference, two ways:
+//!
+//! - payment flows: the model of `tradewind_ledger::testing` (random sequences of
+//!   payments, partial captures, refunds, disputes, settlements, reserve releases,
+//!   payouts and FX conversions through the posting recipes) runs on the reference, and
+//!   every batch it submits is posted to the store too;
+//! - raw batches: random sequences of transfer batches —
 //! single, pending, posted in part or in full, voided, replayed with the same or other
 //! content, across guarded and unguarded accounts and two currencies (exponents 2 and
 //! 0) — are posted both to the in-memory `MemoryLedger` and through the storage layer
@@ -12,6 +18,8 @@ mod common;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence, TestRunner};
+use std::sync::Arc;
+use tradewind_ledger::testing::{Mirror, World, op};
 use tradewind_ledger::{
     AccountId, AccountKind, ConnectorName, MemoryLedger, Transfer, TransferCode, TransferId, TransferKind, verify,
 };
@@ -24,6 +32,8 @@ use tradewind_storage::{Store, StoreError, ledger};
 const CASES: u32 = 32;
 const BATCHES_MAX: usize = 16;
 const TRANSFERS_PER_BATCH_MAX: usize = 3;
+/// Payment-flow steps per case.
+const FLOW_STEPS_MAX: usize = 30;
 
 /// One transfer to generate: indices into the account pool and the ids seen so far.
 #[derive(Debug, Clone)]
@@ -176,24 +186,82 @@ async fn run_case(url: &str, drafts: &[Vec<Draft>]) -> Result<(), String> {
                 if reference_error == stored_error => {}
             _ => return Err(format!("step {step}: reference {expected:?}, stored {stored:?}, batch {batch:?}")),
         }
-        let accounts = ledger::all_accounts(store.pool()).await.unwrap();
-        let transfers = ledger::all_transfers(store.pool()).await.unwrap();
-        let violations = verify(&accounts, &transfers);
-        if !violations.is_empty() {
-            return Err(format!("step {step}: the stored books do not verify: {violations:?}"));
-        }
-        for account in &accounts {
-            let reference_balances = reference.get(&account.id).map(|account| account.balances).unwrap_or_default();
-            if account.balances != reference_balances {
-                return Err(format!(
-                    "step {step}: {} stored {:?}, reference {reference_balances:?}",
-                    account.id, account.balances
-                ));
-            }
-        }
+        same_books(&store, &reference, step).await?;
     }
     store.close().await;
     Ok(())
+}
+
+/// The stored books verify, and every stored account reads what the reference's does.
+async fn same_books(store: &Store, reference: &MemoryLedger, step: usize) -> Result<(), String> {
+    let accounts = ledger::all_accounts(store.pool()).await.map_err(|error| error.to_string())?;
+    let transfers = ledger::all_transfers(store.pool()).await.map_err(|error| error.to_string())?;
+    let violations = verify(&accounts, &transfers);
+    if !violations.is_empty() {
+        return Err(format!("step {step}: the stored books do not verify: {violations:?}"));
+    }
+    for account in &accounts {
+        let expected = reference.get(&account.id).map(|account| account.balances).unwrap_or_default();
+        if account.balances != expected {
+            return Err(format!("step {step}: {} stored {:?}, reference {expected:?}", account.id, account.balances));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the payment-flow model on the reference with every batch mirrored to the store.
+fn run_flows(
+    runtime: &Arc<tokio::runtime::Runtime>,
+    url: &str,
+    ops: Vec<tradewind_ledger::testing::Op>,
+) -> Result<(), TestCaseError> {
+    let store = runtime.block_on(stored_store(url));
+    let mut world = World::new();
+    // The model's accounts opened with settings (an overdraft) exist in the store alike.
+    for account in world.ledger.accounts() {
+        runtime
+            .block_on(ledger::open_account(&store, account, 0))
+            .map_err(|error| TestCaseError::fail(error.to_string()))?;
+    }
+    let (mirror_store, mirror_runtime) = (store.clone(), runtime.clone());
+    let mut posted = 0_i64;
+    let mirror: Mirror = Box::new(move |batch, expected| {
+        posted += 1;
+        let stored = mirror_runtime.block_on(mirror_store.post_transfers(batch.to_vec(), posted));
+        match (expected, &stored) {
+            (Ok(executed), Ok(done)) if (executed.created, executed.existed) == (done.created, done.existed) => Ok(()),
+            (Err(reference_error), Err(StoreError::LedgerRejected(stored_error)))
+                if reference_error == stored_error =>
+            {
+                Ok(())
+            }
+            _ => Err(format!("reference {expected:?}, stored {stored:?}, batch {batch:?}")),
+        }
+    });
+    world.mirror = Some(mirror);
+    for (step, op) in ops.into_iter().enumerate() {
+        world.apply(op)?;
+        runtime.block_on(same_books(&store, &world.ledger, step)).map_err(TestCaseError::fail)?;
+    }
+    runtime.block_on(store.close());
+    Ok(())
+}
+
+fn check_flows(make_url: impl Fn() -> Option<String>) {
+    let runtime = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+    let config = ProptestConfig {
+        cases: CASES,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..ProptestConfig::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let outcome = runner.run(&prop::collection::vec(op(), 1..FLOW_STEPS_MAX), |ops| {
+        let Some(url) = make_url() else { return Ok(()) };
+        run_flows(&runtime, &url, ops)
+    });
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
 }
 
 fn check_backend(make_url: impl Fn() -> Option<String>) {
@@ -215,13 +283,8 @@ fn check_backend(make_url: impl Fn() -> Option<String>) {
 
 #[test]
 fn stored_ledger_matches_the_reference_on_sqlite() {
-    let directory = std::env::temp_dir().join(format!("tradewind_ledger_props_{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&directory).unwrap();
-    let counter = std::sync::atomic::AtomicUsize::new(0);
-    check_backend(|| {
-        let case = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Some(format!("sqlite://{}/case{case}.db", directory.display()))
-    });
+    let (directory, urls) = sqlite_urls();
+    check_backend(urls);
     let _ = std::fs::remove_dir_all(&directory);
 }
 
@@ -229,4 +292,29 @@ fn stored_ledger_matches_the_reference_on_sqlite() {
 fn stored_ledger_matches_the_reference_on_postgres() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     check_backend(|| runtime.block_on(common::postgres_schema_url()));
+}
+
+/// A fresh SQLite file per case, in one directory removed at the end.
+fn sqlite_urls() -> (std::path::PathBuf, impl Fn() -> Option<String>) {
+    let directory = std::env::temp_dir().join(format!("tradewind_ledger_props_{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    let base = directory.clone();
+    (directory, move || {
+        let case = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(format!("sqlite://{}/case{case}.db", base.display()))
+    })
+}
+
+#[test]
+fn stored_payment_flows_match_the_reference_on_sqlite() {
+    let (directory, urls) = sqlite_urls();
+    check_flows(urls);
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn stored_payment_flows_match_the_reference_on_postgres() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    check_flows(|| runtime.block_on(common::postgres_schema_url()));
 }

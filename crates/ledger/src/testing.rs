@@ -1,0 +1,552 @@
+//! Test support, behind the `testing` feature: the payment-flow model the property
+//! tests drive (random sequences of payments, partial captures, refunds, disputes,
+//! settlements, reserve releases, payouts and FX conversions, each submitted through
+//! the recipes to the in-memory reference ledger, every invariant checked after each
+//! step), and fixtures. A [`Mirror`] sees every batch the model submits with the
+//! reference's outcome, so the stored ledger (SQLite, PostgreSQL) is checked against
+//! the reference on the very same sequences.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::postings::{self, Capture, DisputeOpened, DisputeWon, FeeRefund, MerchantBalance, Refund, reserve_share};
+use crate::{
+    Account, AccountId, AccountKind, Balances, BatchError, ConnectorName, Executed, MemoryLedger, PostingError,
+    SourceId, Transfer, TransferCode, TransferError, TransferId, verify,
+};
+use proptest::prelude::*;
+use tradewind_money::{Currency, Money};
+use tradewind_payments::id::MerchantId;
+use tradewind_payments::intent::CaptureMethod;
+
+/// Sees each submitted batch and the reference's outcome; an `Err` fails the case.
+pub type Mirror = Box<dyn FnMut(&[Transfer], &Result<Executed, BatchError>) -> Result<(), String>>;
+
+/// Exponents 2, 0 and 3, so rounding differs per currency.
+pub const CURRENCIES: [&str; 3] = ["USD", "JPY", "KWD"];
+pub const MERCHANTS: usize = 2;
+/// Merchant 0 may overdraw `Available` this much; merchant 1 may not overdraw at all.
+pub const OVERDRAFT_MINOR: i64 = 5_000;
+
+#[derive(Debug, Clone)]
+pub enum Op {
+    Pay {
+        merchant: usize,
+        currency: usize,
+        amount_minor: i64,
+        fee_basis_points: i64,
+        manual: bool,
+        capture_permille: i64,
+        void: bool,
+    },
+    Refund {
+        payment: usize,
+        permille: i64,
+        proportional: bool,
+    },
+    Dispute {
+        payment: usize,
+        permille: i64,
+        fee_minor: i64,
+        outcome: u8,
+        fee_returned: bool,
+    },
+    Settle {
+        payment: usize,
+        reserve_basis_points: u32,
+    },
+    ReleaseReserve {
+        payment: usize,
+    },
+    Payout {
+        merchant: usize,
+        currency: usize,
+        permille: i64,
+        fails: bool,
+    },
+    Convert {
+        merchant: usize,
+        sold: usize,
+        bought: usize,
+        permille: i64,
+        rate_percent: i64,
+    },
+    ConnectorPays {
+        currency: usize,
+        permille: i64,
+    },
+    Replay {
+        batch: usize,
+    },
+}
+
+pub fn op() -> impl Strategy<Value = Op> {
+    let index = 0usize..64;
+    prop_oneof![
+        5 => (0..MERCHANTS, 0..CURRENCIES.len(), 1i64..2_000_000, 0i64..1_000, any::<bool>(), 1i64..=1_000, prop::bool::weighted(0.2))
+            .prop_map(|(merchant, currency, amount_minor, fee_basis_points, manual, capture_permille, void)| Op::Pay {
+                merchant, currency, amount_minor, fee_basis_points, manual, capture_permille, void
+            }),
+        2 => (index.clone(), 1i64..=1_000, any::<bool>()).prop_map(|(payment, permille, proportional)| Op::Refund { payment, permille, proportional }),
+        1 => (index.clone(), 1i64..=1_000, 0i64..3_000, 0u8..3, any::<bool>()).prop_map(|(payment, permille, fee_minor, outcome, fee_returned)| {
+            Op::Dispute { payment, permille, fee_minor, outcome, fee_returned }
+        }),
+        3 => (index.clone(), 0u32..3_000).prop_map(|(payment, reserve_basis_points)| Op::Settle { payment, reserve_basis_points }),
+        1 => index.clone().prop_map(|payment| Op::ReleaseReserve { payment }),
+        2 => (0..MERCHANTS, 0..CURRENCIES.len(), 1i64..=1_000, prop::bool::weighted(0.3))
+            .prop_map(|(merchant, currency, permille, fails)| Op::Payout { merchant, currency, permille, fails }),
+        2 => (0..MERCHANTS, 0..CURRENCIES.len(), 0..CURRENCIES.len(), 1i64..=1_000, 1i64..20_000)
+            .prop_map(|(merchant, sold, bought, permille, rate_percent)| Op::Convert { merchant, sold, bought, permille, rate_percent }),
+        1 => (0..CURRENCIES.len(), 1i64..=1_000).prop_map(|(currency, permille)| Op::ConnectorPays { currency, permille }),
+        1 => index.prop_map(|batch| Op::Replay { batch }),
+    ]
+}
+
+/// What the test remembers about a captured payment, to choose sensible follow-ups. The
+/// ledger stays the authority: a follow-up the model gets wrong is merely refused.
+#[derive(Debug)]
+pub struct Payment {
+    source: SourceId,
+    merchant: usize,
+    currency: Currency,
+    captured_minor: i64,
+    fee_minor: i64,
+    refunded_minor: i64,
+    /// This payment's share of the merchant's `Pending` balance.
+    pending_minor: i64,
+    settled: bool,
+    reserve_minor: i64,
+    reserve_released: bool,
+}
+
+pub struct World {
+    pub ledger: MemoryLedger,
+    merchants: Vec<MerchantId>,
+    payments: Vec<Payment>,
+    accepted: Vec<Vec<Transfer>>,
+    objects: usize,
+    /// Only batches built by the recipes keep the fee memo pair in step.
+    pub recipes_only: bool,
+    /// Called with every batch submitted to the reference and its outcome, so another
+    /// implementation (the stored ledger) can be checked against it step by step.
+    pub mirror: Option<Mirror>,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let merchants: Vec<MerchantId> = (0..MERCHANTS).map(|n| merchant(char::from(b'1' + n as u8))).collect();
+        let mut ledger = MemoryLedger::new();
+        for code in CURRENCIES {
+            let available = merchant_account(&merchants[0], AccountKind::Available, code);
+            ledger.open(Account::open(available).with_negative_limit(OVERDRAFT_MINOR));
+        }
+        World {
+            ledger,
+            merchants,
+            payments: Vec::new(),
+            accepted: Vec::new(),
+            objects: 0,
+            recipes_only: true,
+            mirror: None,
+        }
+    }
+
+    fn next_source(&mut self, prefix: &str) -> SourceId {
+        self.objects += 1;
+        source(&format!("{prefix}_{}", self.objects))
+    }
+
+    fn snapshot(&self) -> (usize, Vec<(AccountId, Balances)>) {
+        let mut balances: Vec<(AccountId, Balances)> =
+            self.ledger.accounts().map(|account| (account.id.clone(), account.balances)).collect();
+        balances.sort_by(|left, right| left.0.cmp(&right.0));
+        (self.ledger.transfers().count(), balances)
+    }
+
+    /// Submits one batch and checks every property; true if the ledger accepted it.
+    pub fn submit(&mut self, batch: Result<Vec<Transfer>, PostingError>) -> Result<bool, TestCaseError> {
+        let Ok(batch) = batch else { return Ok(false) };
+        self.ledger.open_accounts_for(&batch);
+        let before = self.snapshot();
+        let outcome = self.ledger.execute(&batch);
+        if let Some(mirror) = &mut self.mirror {
+            mirror(&batch, &outcome).map_err(TestCaseError::fail)?;
+        }
+        let accepted = match outcome {
+            Ok(done) => {
+                prop_assert_eq!(done.created + done.existed, batch.len());
+                let replay = self.ledger.execute(&batch).unwrap();
+                prop_assert_eq!((replay.created, replay.existed), (0, batch.len()));
+                self.accepted.push(batch);
+                true
+            }
+            Err(_) => {
+                prop_assert_eq!(self.snapshot(), before, "a refused batch changed the ledger");
+                false
+            }
+        };
+        self.check_books()?;
+        Ok(accepted)
+    }
+
+    fn check_books(&self) -> Result<(), TestCaseError> {
+        let violations = verify(self.ledger.accounts(), self.ledger.transfers());
+        prop_assert!(violations.is_empty(), "{:#?}", violations);
+        if !self.recipes_only {
+            return Ok(());
+        }
+        // The fee memo pair: revenue, the control account and the merchants' fees agree.
+        for code in CURRENCIES {
+            let revenue = balance(&self.ledger, &platform_account(AccountKind::PlatformFeeRevenue, code));
+            let control = balance(&self.ledger, &platform_account(AccountKind::FeesPaidControl, code));
+            let fees: i64 = self
+                .merchants
+                .iter()
+                .map(|merchant| balance(&self.ledger, &merchant_account(merchant, AccountKind::FeesPaid, code)))
+                .sum();
+            prop_assert_eq!((revenue, control), (fees, fees));
+        }
+        Ok(())
+    }
+
+    fn available(&self, merchant: usize, currency: Currency) -> i64 {
+        let id = AccountId::merchant(&self.merchants[merchant], AccountKind::Available, currency).unwrap();
+        balance(&self.ledger, &id)
+    }
+
+    pub fn apply(&mut self, op: Op) -> Result<(), TestCaseError> {
+        match op {
+            Op::Pay { merchant, currency, amount_minor, fee_basis_points, manual, capture_permille, void } => {
+                self.pay(merchant, currency, amount_minor, fee_basis_points, manual, capture_permille, void)
+            }
+            Op::Refund { payment, permille, proportional } => self.refund(payment, permille, proportional),
+            Op::Dispute { payment, permille, fee_minor, outcome, fee_returned } => {
+                self.dispute(payment, permille, fee_minor, outcome, fee_returned)
+            }
+            Op::Settle { payment, reserve_basis_points } => self.settle(payment, reserve_basis_points),
+            Op::ReleaseReserve { payment } => self.release_reserve(payment),
+            Op::Payout { merchant, currency, permille, fails } => self.payout(merchant, currency, permille, fails),
+            Op::Convert { merchant, sold, bought, permille, rate_percent } => {
+                self.convert(merchant, sold, bought, permille, rate_percent)
+            }
+            Op::ConnectorPays { currency, permille } => {
+                let currency = Currency::parse(CURRENCIES[currency]).unwrap();
+                let owed = balance(&self.ledger, &clearing(currency.code()));
+                if owed > 0 {
+                    let settlement = self.next_source("st");
+                    let amount = Money::new(share(owed, permille), currency);
+                    self.submit(postings::connector_settlement(&settlement, &connector(), amount))?;
+                }
+                Ok(())
+            }
+            Op::Replay { batch } => {
+                if !self.accepted.is_empty() {
+                    let batch = self.accepted[batch % self.accepted.len()].clone();
+                    let replay = self.ledger.execute(&batch);
+                    if let Some(mirror) = &mut self.mirror {
+                        mirror(&batch, &replay).map_err(TestCaseError::fail)?;
+                    }
+                    let replay = replay.unwrap();
+                    prop_assert_eq!((replay.created, replay.existed), (0, batch.len()));
+                    self.check_books()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn pay(
+        &mut self,
+        merchant: usize,
+        currency: usize,
+        amount_minor: i64,
+        fee_basis_points: i64,
+        manual: bool,
+        capture_permille: i64,
+        void: bool,
+    ) -> Result<(), TestCaseError> {
+        let currency = Currency::parse(CURRENCIES[currency]).unwrap();
+        let payment = self.next_source("pi");
+        let merchant_id = self.merchants[merchant].clone();
+        let mut captured_minor = amount_minor;
+        let method = if manual { CaptureMethod::Manual } else { CaptureMethod::Automatic };
+        if manual {
+            let authorized = Money::new(amount_minor, currency);
+            prop_assert!(self.submit(postings::authorization_hold(
+                &payment,
+                &merchant_id,
+                &connector(),
+                authorized
+            ))?);
+            if void {
+                prop_assert!(self.submit(postings::authorization_void(
+                    &payment,
+                    &merchant_id,
+                    &connector(),
+                    authorized
+                ))?);
+                return Ok(());
+            }
+            captured_minor = share(amount_minor, capture_permille);
+        }
+        let fee_minor = captured_minor * fee_basis_points / 10_000;
+        let capture = Capture {
+            payment: &payment,
+            merchant: &merchant_id,
+            connector: &connector(),
+            amount: Money::new(captured_minor, currency),
+            fee: Money::new(fee_minor, currency),
+            method,
+        };
+        prop_assert!(self.submit(postings::capture(&capture))?, "a capture with its fee must always be accepted");
+        self.payments.push(Payment {
+            source: payment,
+            merchant,
+            currency,
+            captured_minor,
+            fee_minor,
+            refunded_minor: 0,
+            pending_minor: captured_minor - fee_minor,
+            settled: false,
+            reserve_minor: 0,
+            reserve_released: false,
+        });
+        Ok(())
+    }
+
+    fn refund(&mut self, payment: usize, permille: i64, proportional: bool) -> Result<(), TestCaseError> {
+        let Some(index) = self.pick(payment) else { return Ok(()) };
+        let paid = &self.payments[index];
+        let remaining = paid.captured_minor - paid.refunded_minor;
+        if remaining <= 0 {
+            return Ok(());
+        }
+        let amount_minor = share(remaining, permille);
+        let fee_refund = if proportional {
+            FeeRefund::Proportional {
+                fee_minor: paid.fee_minor,
+                captured_minor: paid.captured_minor,
+                refunded_before_minor: paid.refunded_minor,
+            }
+        } else {
+            FeeRefund::None
+        };
+        let fee_returned = fee_refund.amount_minor(amount_minor).unwrap();
+        let from = if paid.settled { MerchantBalance::Available } else { MerchantBalance::Pending };
+        let refund = self.next_source("re");
+        let merchant = self.merchants[self.payments[index].merchant].clone();
+        let batch = postings::refund(&Refund {
+            refund: &refund,
+            merchant: &merchant,
+            connector: &connector(),
+            amount: Money::new(amount_minor, self.payments[index].currency),
+            from,
+            fee_refund,
+        });
+        if self.submit(batch)? {
+            let paid = &mut self.payments[index];
+            paid.refunded_minor += amount_minor;
+            if !paid.settled {
+                paid.pending_minor -= amount_minor - fee_returned;
+            }
+        }
+        Ok(())
+    }
+
+    fn dispute(
+        &mut self,
+        payment: usize,
+        permille: i64,
+        fee_minor: i64,
+        outcome: u8,
+        fee_returned: bool,
+    ) -> Result<(), TestCaseError> {
+        let Some(index) = self.pick(payment) else { return Ok(()) };
+        let paid = &self.payments[index];
+        let remaining = paid.captured_minor - paid.refunded_minor;
+        if remaining <= 0 {
+            return Ok(());
+        }
+        let (currency, settled) = (paid.currency, paid.settled);
+        let merchant = self.merchants[paid.merchant].clone();
+        let amount = Money::new(share(remaining, permille), currency);
+        let fee = Money::new(fee_minor, currency);
+        let dispute = self.next_source("dp");
+        let from = if settled { MerchantBalance::Available } else { MerchantBalance::Pending };
+        let opened = DisputeOpened { dispute: &dispute, merchant: &merchant, amount, fee, from };
+        if !self.submit(postings::dispute_opened(&opened))? {
+            return Ok(());
+        }
+        let paid = &mut self.payments[index];
+        paid.refunded_minor += amount.minor();
+        if !settled {
+            paid.pending_minor -= amount.minor() + fee_minor;
+        }
+        let decided = match outcome {
+            0 => {
+                postings::dispute_won(&DisputeWon { dispute: &dispute, merchant: &merchant, amount, fee, fee_returned })
+            }
+            1 => postings::dispute_lost(&dispute, &merchant, &connector(), amount),
+            _ => return Ok(()),
+        };
+        prop_assert!(self.submit(decided)?, "deciding an open dispute must always be accepted");
+        Ok(())
+    }
+
+    fn settle(&mut self, payment: usize, reserve_basis_points: u32) -> Result<(), TestCaseError> {
+        let Some(index) = self.pick(payment) else { return Ok(()) };
+        let paid = &self.payments[index];
+        if paid.settled || paid.pending_minor <= 0 {
+            return Ok(());
+        }
+        let amount = Money::new(paid.pending_minor, paid.currency);
+        let merchant = self.merchants[paid.merchant].clone();
+        let batch = postings::settlement(&paid.source.clone(), &merchant, amount, reserve_basis_points);
+        if self.submit(batch)? {
+            let paid = &mut self.payments[index];
+            paid.settled = true;
+            paid.reserve_minor = reserve_share(amount, reserve_basis_points).unwrap().minor();
+        }
+        Ok(())
+    }
+
+    fn release_reserve(&mut self, payment: usize) -> Result<(), TestCaseError> {
+        let Some(index) = self.pick(payment) else { return Ok(()) };
+        let paid = &self.payments[index];
+        if !paid.settled || paid.reserve_minor <= 0 || paid.reserve_released {
+            return Ok(());
+        }
+        let merchant = self.merchants[paid.merchant].clone();
+        let amount = Money::new(paid.reserve_minor, paid.currency);
+        let batch = postings::reserve_release(&paid.source.clone(), &merchant, amount);
+        prop_assert!(self.submit(batch)?, "a reserve is always there to release");
+        self.payments[index].reserve_released = true;
+        Ok(())
+    }
+
+    fn payout(&mut self, merchant: usize, currency: usize, permille: i64, fails: bool) -> Result<(), TestCaseError> {
+        let currency = Currency::parse(CURRENCIES[currency]).unwrap();
+        let available = self.available(merchant, currency);
+        if available <= 0 {
+            return Ok(());
+        }
+        let amount = Money::new(share(available, permille), currency);
+        let payout = self.next_source("po");
+        let merchant_id = self.merchants[merchant].clone();
+        prop_assert!(self.submit(postings::payout_created(&payout, &merchant_id, amount))?);
+        let finished = if fails {
+            postings::payout_failed(&payout, &merchant_id, amount)
+        } else {
+            postings::payout_paid(&payout, &merchant_id, amount)
+        };
+        prop_assert!(self.submit(finished)?, "money in transit can always finish its trip");
+        Ok(())
+    }
+
+    fn convert(
+        &mut self,
+        merchant: usize,
+        sold: usize,
+        bought: usize,
+        permille: i64,
+        rate_percent: i64,
+    ) -> Result<(), TestCaseError> {
+        let sold = Currency::parse(CURRENCIES[sold]).unwrap();
+        let bought = Currency::parse(CURRENCIES[bought]).unwrap();
+        let available = self.available(merchant, sold);
+        if available <= 0 {
+            return Ok(());
+        }
+        let sold_minor = share(available, permille);
+        let bought_minor = (sold_minor * rate_percent / 100).max(1);
+        let conversion = self.next_source("conv");
+        let merchant_id = self.merchants[merchant].clone();
+        let batch = postings::fx_conversion(
+            &conversion,
+            &merchant_id,
+            Money::new(sold_minor, sold),
+            Money::new(bought_minor, bought),
+        );
+        let same_currency = sold == bought;
+        prop_assert_eq!(self.submit(batch)?, !same_currency);
+        Ok(())
+    }
+
+    fn pick(&self, payment: usize) -> Option<usize> {
+        (!self.payments.is_empty()).then(|| payment % self.payments.len())
+    }
+}
+
+/// `permille` thousandths of `amount`, at least one minor unit.
+pub fn share(amount_minor: i64, permille: i64) -> i64 {
+    (amount_minor * permille / 1_000).max(1)
+}
+
+/// A raw transfer over a small set of accounts, for fuzzing the validator directly.
+
+/// Fixtures.
+pub mod fixtures {
+    use super::*;
+
+    pub fn currency(code: &str) -> Currency {
+        Currency::parse(code).unwrap()
+    }
+
+    pub fn usd(minor: i64) -> Money {
+        Money::new(minor, currency("USD"))
+    }
+
+    /// A valid merchant id whose last character is `suffix` (from the Crockford alphabet).
+    pub fn merchant(suffix: char) -> MerchantId {
+        MerchantId::parse(&format!("acct_{}{suffix}", "0".repeat(25))).unwrap()
+    }
+
+    pub fn connector() -> ConnectorName {
+        ConnectorName::parse("sandbox_card").unwrap()
+    }
+
+    pub fn source(text: &str) -> SourceId {
+        SourceId::parse(text).unwrap()
+    }
+
+    pub fn transfer_id(text: &str) -> TransferId {
+        TransferId::parse(text).unwrap()
+    }
+
+    pub fn merchant_account(merchant: &MerchantId, kind: AccountKind, code: &str) -> AccountId {
+        AccountId::merchant(merchant, kind, currency(code)).unwrap()
+    }
+
+    pub fn platform_account(kind: AccountKind, code: &str) -> AccountId {
+        AccountId::platform(kind, currency(code)).unwrap()
+    }
+
+    pub fn clearing(code: &str) -> AccountId {
+        AccountId::connector(&connector(), AccountKind::ConnectorClearing, currency(code)).unwrap()
+    }
+
+    pub fn single(id: &str, debit: &AccountId, credit: &AccountId, amount_minor: i64) -> Transfer {
+        Transfer::single(transfer_id(id), debit.clone(), credit.clone(), amount_minor, TransferCode::Adjustment)
+    }
+
+    /// Opens the batch's accounts and executes it, failing the test on refusal.
+    pub fn run(ledger: &mut MemoryLedger, batch: &[Transfer]) {
+        ledger.open_accounts_for(batch);
+        ledger.execute(batch).unwrap();
+    }
+
+    /// The rule a refused batch broke, and the index of the transfer that broke it.
+    pub fn refusal(result: Result<impl std::fmt::Debug, BatchError>) -> (usize, TransferError) {
+        match result {
+            Err(BatchError::Rejected { index, rule, .. }) => (index, rule),
+            other => panic!("expected a refused transfer, got {other:?}"),
+        }
+    }
+
+    /// The posted balance of an account read on its normal side (zero if never opened).
+    pub fn balance(ledger: &MemoryLedger, id: &AccountId) -> i64 {
+        ledger.get(id).map_or(0, |account| account.balance_minor())
+    }
+}
+
+pub use fixtures::*;
