@@ -131,6 +131,12 @@ pub struct World {
     pub mirror: Option<Mirror>,
 }
 
+impl Default for World {
+    fn default() -> Self {
+        World::new()
+    }
+}
+
 impl World {
     pub fn new() -> Self {
         let merchants: Vec<MerchantId> = (0..MERCHANTS).map(|n| merchant(char::from(b'1' + n as u8))).collect();
@@ -481,8 +487,6 @@ impl World {
 pub fn share(amount_minor: i64, permille: i64) -> i64 {
     (amount_minor * permille / 1_000).max(1)
 }
-
-/// A raw transfer over a small set of accounts, for fuzzing the validator directly.
 
 /// Fixtures.
 pub mod fixtures {

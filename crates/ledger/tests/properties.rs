@@ -11,6 +11,7 @@ use proptest::test_runner::FileFailurePersistence;
 use tradewind_ledger::testing::*;
 use tradewind_ledger::{Account, AccountId, AccountKind, MemoryLedger, Transfer, TransferKind};
 
+/// A raw transfer over a small set of accounts, for fuzzing the validator directly.
 #[derive(Debug, Clone)]
 struct RawTransfer {
     debit: usize,

@@ -4,13 +4,14 @@
 //!   payments, partial captures, refunds, disputes, settlements, reserve releases,
 //!   payouts and FX conversions through the posting recipes) runs on the reference, and
 //!   every batch it submits is posted to the store too;
-//! - raw batches: random sequences of transfer batches —
-//! single, pending, posted in part or in full, voided, replayed with the same or other
-//! content, across guarded and unguarded accounts and two currencies (exponents 2 and
-//! 0) — are posted both to the in-memory `MemoryLedger` and through the storage layer
-//! (SQLite's writer thread; PostgreSQL through sqlx). After every batch: the same batch
-//! is accepted or refused by the same rule on both, every stored balance equals the
-//! reference's, and `verify` finds nothing wrong with the stored books.
+//! - raw batches: random sequences of transfer batches (single, pending, posted in part
+//!   or in full, voided, replayed with the same or other content, across guarded and
+//!   unguarded accounts and two currencies of exponents 2 and 0) are posted both to the
+//!   in-memory `MemoryLedger` and through the storage layer.
+//!
+//! Both run on SQLite (the writer thread) and PostgreSQL (sqlx). After every batch: the
+//! same batch is accepted or refused by the same rule on both, every stored balance
+//! equals the reference's, and `verify` finds nothing wrong with the stored books.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
