@@ -325,6 +325,22 @@ async fn scheduled_payouts_follow_the_schedule_and_minimum(app: TestApp) {
     assert_eq!(created_on.len(), 1, "{created_on:?}");
     assert_eq!(created_on[0].1, anchor);
     assert_eq!(usd(&balance(&app).await, "available"), 0);
+
+    // Monthly, on the day of the month two days after the funds settle.
+    settled_payment(&app).await;
+    let today = OffsetDateTime::from_unix_timestamp(now_of(&app).await).unwrap().date();
+    let anchor_day = (today + Duration::days(2)).day();
+    settings(&app, json!({"payout_schedule": "monthly", "monthly_anchor": anchor_day})).await;
+    let before = automatic_payouts(&app).await.len();
+    let mut paid_on = Vec::new();
+    for _ in 0..5 {
+        app.advance_clock(DAY).await;
+        if automatic_payouts(&app).await.len() > before + paid_on.len() {
+            paid_on.push(OffsetDateTime::from_unix_timestamp(now_of(&app).await).unwrap().day());
+        }
+    }
+    assert_eq!(paid_on, [anchor_day]);
+    assert_eq!(usd(&balance(&app).await, "available"), 0);
     ledger_verifies(&app);
 }
 
