@@ -1,6 +1,7 @@
 //! HTTP routes, one file per resource. Handlers parse and authorise, call `flows`,
 //! and write what the flow decided in one transaction.
 
+pub mod account_settings;
 pub mod balance;
 pub mod checkout;
 pub mod docs;
@@ -10,6 +11,7 @@ pub mod merchants;
 pub mod operations;
 pub mod payment_intents;
 pub mod payment_methods;
+pub mod payouts;
 pub mod refunds;
 pub mod sandbox;
 pub mod sandbox_pages;

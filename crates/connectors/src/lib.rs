@@ -17,6 +17,7 @@
 //!   method, and the payload a buyer scans.
 //! - [`sofort`]: SOFORT's days in `processing` and the test accounts that fail.
 //! - [`paypal`]: PayPal-shaped order ids.
+//! - [`payout`]: the sandbox payout bank and its failing test accounts.
 //!
 //! Architecture invariant: this crate knows no HTTP, no database and no clock.
 
@@ -25,6 +26,7 @@ pub mod boleto;
 pub mod card;
 pub mod emv;
 pub mod iban;
+pub mod payout;
 pub mod paypal;
 mod permutation;
 pub mod qr;

@@ -12,6 +12,7 @@
 //! - [`calendar`]: business-day calendars per currency, `add_business_days` and the
 //!   T+N `available_on` date.
 //! - [`forecast`]: the day-by-day projection of the available balance.
+//! - [`payout_schedule`]: a merchant's automatic payout schedule and its payout days.
 //! - [`reconciliation`]: the settlement report CSV, line fingerprints, and matching
 //!   against the platform's expectations.
 //!
@@ -25,4 +26,5 @@ pub mod ecb;
 pub mod fees;
 pub mod forecast;
 pub mod fx;
+pub mod payout_schedule;
 pub mod reconciliation;

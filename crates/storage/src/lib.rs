@@ -32,7 +32,9 @@ pub mod idempotency;
 pub mod ledger;
 pub mod merchants;
 pub mod payment_intents;
+pub mod payouts;
 pub mod refunds;
+pub mod reserves;
 mod writer;
 
 use batch::{Arguments, Batch};

@@ -12,7 +12,9 @@
 //! | authorisation canceled (`requires_capture` → `canceled`) | hold voided | — |
 //! | refund created | fee share returned, refund | `refund`: −amount, −fee returned |
 //! | refund failed after it was booked | reversals of the refund's transfers | `refund_failure` |
-//! | settlement (sweep, on `available_on`) | pending → available (less the rolling reserve) | rows marked `available` |
+//! | settlement (sweep, on `available_on`) | pending → available (less the rolling reserve) | rows marked `available`; `reserve_hold`, `reserve_release` (pending) |
+//! | reserve released (sweep, on its date) | reserve → available | `reserve_release` marked `available` |
+//! | payout created / paid / failed or canceled | see `flows::payout` | `payout` / — / `payout_failure` or `payout_cancel` |
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -316,12 +318,27 @@ pub async fn refund_effects(
     Ok(Effects { transfers, balance_transactions: vec![row] })
 }
 
+/// The merchant's rolling reserve, as a settlement applies it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RollingReserve {
+    /// The share of the settlement held, 0 to 10000.
+    pub basis_points: u32,
+    /// Days from the settlement date to the release.
+    pub days: u32,
+}
+
+const DAY_SECONDS: i64 = 86_400;
+
 /// The effects of a payment's due pending funds settling: their net total moves from
-/// the merchant's pending balance to its available balance.
+/// the merchant's pending balance to its available balance, less the rolling reserve,
+/// which moves to the reserve with a `reserve_hold` balance transaction (available,
+/// negative) and a `reserve_release` one (pending until the release date).
 pub fn settlement_effects(
     merchant_id: &str,
     payment_intent_id: &str,
     due: &[BalanceTransactionRow],
+    reserve: RollingReserve,
+    now: i64,
 ) -> ApiResult<Effects> {
     let Some(first) = due.first() else { return Ok(Effects::default()) };
     let currency = currency_of(&first.currency)?;
@@ -333,8 +350,37 @@ pub fn settlement_effects(
     }
     let merchant = MerchantId::parse(merchant_id).map_err(internal)?;
     let payment = source_of(payment_intent_id)?;
-    let transfers = postings::settlement(&payment, &merchant, Money::new(net, currency), 0).map_err(internal)?;
-    Ok(Effects { transfers, balance_transactions: Vec::new() })
+    let amount = Money::new(net, currency);
+    let transfers = postings::settlement(&payment, &merchant, amount, reserve.basis_points).map_err(internal)?;
+    let held = postings::reserve_share(amount, reserve.basis_points).map_err(internal)?.minor();
+    let mut balance_transactions = Vec::new();
+    if held > 0 {
+        let settled_on = due.iter().map(|row| row.available_on).max().unwrap_or(now);
+        let release_on = settled_on.saturating_add(i64::from(reserve.days) * DAY_SECONDS);
+        let reserve_row = |kind: &str, amount: i64, status: &str, available_on: i64| BalanceTransactionRow {
+            id: BalanceTransactionId::generate().to_string(),
+            merchant_id: merchant_id.to_owned(),
+            r#type: kind.to_owned(),
+            reporting_category: "risk_reserved_funds".to_owned(),
+            amount,
+            fee: 0,
+            net: amount,
+            currency: first.currency.clone(),
+            fee_details: "[]".to_owned(),
+            source_id: payment_intent_id.to_owned(),
+            // Left out so the settlement sweep, which settles a payment's pending rows,
+            // leaves the release to the reserve sweep.
+            payment_intent_id: None,
+            connector: None,
+            description: Some("Rolling reserve".to_owned()),
+            status: status.to_owned(),
+            available_on,
+            created_at: now,
+        };
+        balance_transactions.push(reserve_row("reserve_hold", -held, "available", now));
+        balance_transactions.push(reserve_row("reserve_release", held, "pending", release_on));
+    }
+    Ok(Effects { transfers, balance_transactions })
 }
 
 /// The effects of a refund failing after it was booked: its transfers reversed, and a

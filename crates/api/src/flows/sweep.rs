@@ -1,11 +1,12 @@
 //! Due work: unpaid attempts that expire, delayed provider outcomes (SOFORT after
-//! days, Boleto the next business day) and refunds that settle later. One step,
+//! days, Boleto the next business day), refunds that settle later, rolling reserves
+//! released and payouts (scheduled, and moving through their statuses). One step,
 //! [`run_due`], does all that is due for one merchant at its clock; the background
 //! worker calls it for every merchant, and advancing a sandbox clock calls it at once,
 //! so tests drive time without sleeping.
 
 use crate::error::ApiResult;
-use crate::flows::{events, money, outcome};
+use crate::flows::{events, money, outcome, payout, reserve};
 use crate::state::AppState;
 use crate::wire::refund::RefundObject;
 use tradewind_connectors::wallet;
@@ -23,10 +24,15 @@ pub struct SweepReport {
     pub refunds_settled: u64,
     /// Payments whose funds became available.
     pub funds_settled: u64,
+    /// Rolling reserves released, and payouts created or moved on.
+    pub reserves_released: u64,
+    pub payouts: u64,
 }
 
 pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult<SweepReport> {
-    let mut report = SweepReport::default();
+    // Reserves first: their due releases must not crowd the settlement batches below.
+    let reserves_released = reserve::release_due(state, merchant_id, now).await?;
+    let mut report = SweepReport { reserves_released, ..SweepReport::default() };
     for _ in 0..BATCHES_MAX {
         let due = payment_intents::due(state.store.pool(), merchant_id, now, BATCH_SIZE).await?;
         if due.is_empty() {
@@ -64,6 +70,7 @@ pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult
             break;
         }
     }
+    report.payouts = payout::run_due(state, merchant_id, now).await?;
     Ok(report)
 }
 
@@ -136,7 +143,8 @@ async fn settle_funds(state: &AppState, merchant_id: &str, payment_intent_id: &s
     for row in &due {
         balance_transactions::make_available(transaction.connection(), &row.id).await?;
     }
-    money::settlement_effects(merchant_id, payment_intent_id, &due)?
+    let reserve = reserve::rolling_reserve(state, merchant_id).await?;
+    money::settlement_effects(merchant_id, payment_intent_id, &due, reserve, now)?
         .write_in(&state.store, transaction.connection(), now)
         .await?;
     transaction.commit().await?;

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use tradewind_ledger::AccountKind;
 use tradewind_money::Money;
 use tradewind_payments::id::BalanceTransactionId;
-use tradewind_settlement::forecast::{ForecastInput, MAX_FORECAST_DAYS, PendingItem, forecast as project};
+use tradewind_settlement::forecast::{ForecastInput, MAX_FORECAST_DAYS, forecast as project};
 use tradewind_storage::{balance_transactions, ledger};
 use utoipa::{IntoParams, ToSchema};
 
@@ -143,7 +143,8 @@ pub struct ForecastObject {
 }
 
 /// When the merchant's money arrives: per day and currency, what becomes available,
-/// from its pending balance transactions and each connector's settlement calendar.
+/// from its pending balance transactions and each connector's settlement calendar,
+/// what its rolling reserve releases, and what its payout schedule pays out.
 #[utoipa::path(get, path = "/v1/balance/forecast", params(ForecastQuery),
     responses((status = 200, body = ForecastObject)), security(("bearer" = [])), tag = "Balance")]
 pub async fn forecast(
@@ -169,15 +170,17 @@ pub async fn forecast(
         .filter(|account| account.kind() == AccountKind::Available)
         .map(|account| Money::new(account.balance_minor(), account.currency()))
         .collect();
-    let mut pending = Vec::new();
-    for row in balance_transactions::pending(state.store.pool(), merchant).await? {
-        let currency = validate::currency("currency", &row.currency)?;
-        let available_on =
-            OffsetDateTime::from_unix_timestamp(row.available_on).map_err(|error| ApiError::internal(&error))?.date();
-        pending.push(PendingItem { amount: Money::new(row.net, currency), available_on });
-    }
-    let input =
-        ForecastInput { start, days, available_now: &available_now, pending: &pending, reserves: &[], payouts: &[] };
+    // Reserves split from pending funds and held until their release, and the payouts
+    // the schedule will make.
+    let flows = crate::flows::payout_forecast::flows(&state, merchant, start, days, &available_now, now).await?;
+    let input = ForecastInput {
+        start,
+        days,
+        available_now: &available_now,
+        pending: &flows.pending,
+        reserves: &flows.reserves,
+        payouts: &flows.payouts,
+    };
     let projected = project(&input).map_err(|error| ApiError::internal(&error))?;
     let days = projected
         .days

@@ -37,6 +37,9 @@ impl Modify for BearerAuth {
         events::list,
         fx::retrieve_rate, fx::create_rate, fx::create_quote, fx::retrieve_quote,
         merchants::retrieve, merchants::roll,
+        crate::routes::payouts::create, crate::routes::payouts::retrieve, crate::routes::payouts::list,
+        crate::routes::payouts::cancel, crate::routes::account_settings::retrieve,
+        crate::routes::account_settings::update, crate::routes::account_settings::list_reserves,
         sandbox::clock, sandbox::advance, sandbox::fund_transfer, sandbox::collect, sandbox::refuse, sandbox::pay_boleto,
     ),
     modifiers(&BearerAuth)
@@ -85,7 +88,7 @@ function fields(doc, schema){
 fetch("/openapi.json").then(r => r.json()).then(doc => {
   document.getElementById("intro").innerHTML = esc(doc.info.description);
   const nav = document.getElementById("nav"), main = document.getElementById("main");
-  const order = ["Payment intents", "Payment methods", "Refunds", "Balance", "Checkout", "Events", "FX", "Account", "Sandbox"];
+  const order = ["Payment intents", "Payment methods", "Refunds", "Balance", "Payouts", "Checkout", "Events", "FX", "Account", "Sandbox"];
   const groups = new Map(order.map(tag => [tag, []]));
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [verb, op] of Object.entries(item)) {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 14] = [
+pub const TABLES: [&str; 16] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -25,6 +25,8 @@ pub const TABLES: [&str; 14] = [
     "balance_transactions",
     "fx_rates",
     "fx_quotes",
+    "payout_settings",
+    "payouts",
 ];
 
 /// Ids that are well formed but name nothing.
@@ -33,6 +35,7 @@ pub const MISSING_REFUND: &str = "re_00000000000000000000000000";
 pub const MISSING_SESSION: &str = "cs_00000000000000000000000000";
 pub const MISSING_LINK: &str = "plink_00000000000000000000000000";
 pub const MISSING_ATTEMPT: &str = "pa_00000000000000000000000000";
+pub const MISSING_PAYOUT: &str = "po_00000000000000000000000000";
 
 /// A status and the decoded body (JSON, or the text as a JSON string).
 pub type Answer = (u16, Value);
@@ -265,6 +268,8 @@ impl World {
             ("/v1/sandbox/bank_transfers".to_owned(), json!({"reference": self.transfer_reference, "amount": 100})),
             ("/v1/fx_rates".to_owned(), json!({"base": "usd", "quote": "sgd", "rate": "1.3412"})),
             ("/v1/fx_quotes".to_owned(), json!({"from_currency": "eur", "to_currency": "usd", "amount": 1000})),
+            ("/v1/payouts".to_owned(), json!({"amount": 100, "currency": "usd"})),
+            ("/v1/account/settings".to_owned(), json!({"reserve_basis_points": 500, "reserve_days": 7})),
         ]
     }
 
@@ -274,6 +279,7 @@ impl World {
             format!("/v1/sandbox/deliveries/{}/collect", self.delivery),
             format!("/v1/sandbox/deliveries/{}/refuse", self.delivery),
             format!("/v1/sandbox/boletos/{}/pay", self.boleto),
+            format!("/v1/payouts/{MISSING_PAYOUT}/cancel"),
         ]
     }
 }
