@@ -33,6 +33,9 @@ fn card(number: &str) -> Value {
     json!({"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
 }
 
+/// Days the demo merchant's sandbox clock is moved on while seeding.
+const DEMO_DAYS_ADVANCED: i64 = 7;
+
 pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     let now = state.clock.now();
     let merchant = tradewind_api::keys::create_merchant(&state.store, DEMO_MERCHANT_NAME, now)
@@ -58,6 +61,35 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
             key,
             "/v1/refunds",
             json!({"payment_intent": id, "amount": 1000, "reason": "requested_by_customer"}),
+        )
+        .await?;
+    }
+    // Money: a payment the buyer's bank will dispute (the "fraudulent" test card), then
+    // a week on the demo's sandbox clock, so the first payments settle (T+2) and the
+    // dispute opens; then payments still pending, so the balance, its transactions and
+    // the forecast all have something to show.
+    post(
+        &router,
+        key,
+        "/v1/payment_intents",
+        json!({
+            "amount": 7900, "currency": "usd", "description": "Eye cream (will be disputed)",
+            "customer": {"country": "US"}, "confirm": true, "payment_method_data": card("4000000000000259")
+        }),
+    )
+    .await?;
+    post(&router, key, "/v1/sandbox/clock/advance", json!({"seconds": DEMO_DAYS_ADVANCED * 86_400})).await?;
+    for (amount, currency, country, description) in
+        [(8900, "usd", "US", "Night cream"), (6500, "eur", "DE", "Travel set"), (120_000, "jpy", "JP", "Sheet masks")]
+    {
+        post(
+            &router,
+            key,
+            "/v1/payment_intents",
+            json!({
+                "amount": amount, "currency": currency, "description": description,
+                "customer": {"country": country}, "confirm": true, "payment_method_data": card("4242424242424242")
+            }),
         )
         .await?;
     }

@@ -159,6 +159,11 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "\nAPI reference   {base}/docs\nOpenAPI         {base}/openapi.json\nMetrics         {base}/metrics\n"
             );
+            println!("Money (the demo's sandbox clock is a week ahead, so the first payments have settled):");
+            for path in ["/v1/balance", "/v1/balance_transactions", "/v1/balance/forecast?days=30", "/v1/disputes"] {
+                println!("  curl -s '{base}{path}' -H 'Authorization: Bearer {}'", demo.secret_key);
+            }
+            println!();
             println!("Try it:\n  curl -s {base}/v1/payment_intents -H 'Authorization: Bearer {}' \\", demo.secret_key);
             println!("    -H 'Content-Type: application/json' \\");
             println!(

@@ -1,0 +1,67 @@
+//! The demo's seed: its merchant ends with settled and pending money, balance
+//! transactions of several kinds, a forecast with days to come, and books that verify.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::Value;
+use std::sync::Arc;
+use tradewind::config::Config;
+use tradewind::startup::Application;
+use tradewind_api::SystemClock;
+
+async fn get(client: &reqwest::Client, base: &str, key: &str, path: &str) -> Value {
+    let response = client.get(format!("{base}{path}")).bearer_auth(key).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_shows_balances_transactions_and_a_forecast() {
+    let directory = std::env::temp_dir().join(format!("tradewind_demo_{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let config = Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: format!("sqlite://{}/demo.db", directory.display()),
+        public_url: None,
+        fingerprint_key: b"demo test fingerprint key 32 byt".to_vec(),
+        fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
+    };
+    let application = Application::build(&config, Arc::new(SystemClock)).await.unwrap();
+    let demo = tradewind::demo::seed(&application.state).await.unwrap();
+    let base = application.base_url.clone();
+    let store = application.state.store.clone();
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(application.run(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let key = demo.secret_key.as_str();
+
+    let balance = get(&client, &base, key, "/v1/balance").await;
+    let usd = |bucket: &str| {
+        balance[bucket]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["currency"] == "usd")
+            .map(|entry| entry["amount"].as_i64().unwrap())
+    };
+    assert!(usd("available").unwrap_or(0) > 0, "settled money: {balance}");
+    assert!(usd("pending").unwrap_or(0) > 0, "money on its way: {balance}");
+    let transactions = get(&client, &base, key, "/v1/balance_transactions?limit=100").await;
+    let kinds: std::collections::BTreeSet<&str> =
+        transactions["data"].as_array().unwrap().iter().map(|row| row["type"].as_str().unwrap()).collect();
+    assert!(kinds.contains("charge") && kinds.contains("refund"), "{kinds:?}");
+    let forecast = get(&client, &base, key, "/v1/balance/forecast?days=30").await;
+    assert!(
+        forecast["days"].as_array().unwrap().iter().any(|day| day["becomes_available"].as_i64().unwrap() > 0),
+        "{forecast}"
+    );
+    let verification = tradewind::ledger_check::verify_ledger(&store).await.unwrap();
+    assert!(verification.violations.is_empty(), "{:?}", verification.violations);
+    assert!(verification.transfers > 0);
+
+    let _ = shutdown.send(());
+    server.await.unwrap().unwrap();
+    let _ = std::fs::remove_dir_all(&directory);
+}
