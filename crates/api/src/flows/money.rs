@@ -19,6 +19,8 @@
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
 use tradewind_ledger::postings::{self, Capture, FeeRefund, MerchantBalance, Refund};
 use tradewind_ledger::{AccountId, AccountKind, ConnectorName, SourceId, Transfer, TransferId, reversal_of};
 use tradewind_money::{Currency, Money};
@@ -143,12 +145,37 @@ pub async fn fee_schedule(
 /// of `currency`'s calendar (weekends only where no holiday calendar is built in).
 pub fn available_on(captured_at: i64, delay: u32, currency: Currency) -> ApiResult<i64> {
     let year = time::OffsetDateTime::from_unix_timestamp(captured_at).map_err(internal)?.year();
-    // Two years cover any delay the table holds (at most a few weeks).
-    let calendar = Calendar::for_currency(currency, year..=year + 1)
-        .or_else(|_| Calendar::weekends_only(year..=year + 1))
-        .map_err(internal)?;
+    let calendar = calendar_for(currency, year)?;
     let date = calendar::available_on(captured_at, delay, &calendar, Cutoff::EndOfDay).map_err(internal)?;
     Ok(date.midnight().assume_utc().unix_timestamp())
+}
+
+/// Calendars kept once built: every capture asks for one, and building one works out a
+/// year's holidays. Bounded by currencies × the years payments are captured in.
+static CALENDARS: std::sync::LazyLock<std::sync::Mutex<HashMap<(Currency, i32), Arc<Calendar>>>> =
+    std::sync::LazyLock::new(Default::default);
+/// Calendars the cache holds at most; past that it starts over.
+const CALENDARS_CACHED_MAX: usize = 1_024;
+
+/// `currency`'s calendar for `year` and the next (two years cover any delay the table
+/// holds); weekends only where no holiday calendar is built in.
+fn calendar_for(currency: Currency, year: i32) -> ApiResult<Arc<Calendar>> {
+    let key = (currency, year);
+    if let Some(calendar) = CALENDARS.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
+        return Ok(calendar);
+    }
+    let calendar = Arc::new(
+        Calendar::for_currency(currency, year..=year + 1)
+            .or_else(|_| Calendar::weekends_only(year..=year + 1))
+            .map_err(internal)?,
+    );
+    if let Ok(mut cache) = CALENDARS.lock() {
+        if cache.len() >= CALENDARS_CACHED_MAX {
+            cache.clear();
+        }
+        cache.insert(key, calendar.clone());
+    }
+    Ok(calendar)
 }
 
 fn fee_details(breakdown: &FeeBreakdown) -> String {
