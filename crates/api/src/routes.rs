@@ -3,6 +3,7 @@
 
 pub mod balance;
 pub mod checkout;
+pub mod disputes;
 pub mod docs;
 pub mod events;
 pub mod fx;

@@ -93,6 +93,8 @@ define_id!(/// A balance transaction: one money movement as the merchant sees it
     BalanceTransactionId, "txn", "balance transaction");
 define_id!(/// An exchange rate locked for a while (an FX quote).
     FxQuoteId, "fxq", "FX quote");
+define_id!(/// A dispute of a payment by the buyer's bank.
+    DisputeId, "dp", "dispute");
 
 #[cfg(test)]
 mod tests {
