@@ -4,6 +4,8 @@
 //! in one transaction.
 
 pub mod confirm;
+pub mod dispute;
+pub mod dispute_money;
 pub mod events;
 pub mod fx;
 pub mod money;

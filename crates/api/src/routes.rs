@@ -4,6 +4,7 @@
 pub mod account_settings;
 pub mod balance;
 pub mod checkout;
+pub mod disputes;
 pub mod docs;
 pub mod events;
 pub mod fx;

@@ -3,6 +3,7 @@
 
 pub mod balance;
 pub mod checkout;
+pub mod dispute;
 pub mod fx;
 pub mod list;
 pub mod payment_intent;

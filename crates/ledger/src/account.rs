@@ -6,6 +6,7 @@
 //! | --- | --- | --- |
 //! | merchant × currency | `Pending`, `Available`, `Reserve`, `PayoutsInTransit`, `Disputed` | credit: money the platform owes the merchant |
 //! | merchant × currency | `FeesPaid` | debit: the merchant's cumulative fees, a statistic mirrored by `FeesPaidControl` |
+//! | merchant × currency | `NegativeBalance` | debit: what the merchant owes the platform (a dispute its balances could not cover) |
 //! | connector × currency | `ConnectorClearing` | debit: money the provider owes the platform |
 //! | platform × currency | `PlatformFeeRevenue` | credit: fees the platform earned |
 //! | platform × currency | `FeesPaidControl` | credit: the mirror of every merchant's `FeesPaid` |
@@ -53,6 +54,9 @@ pub enum AccountKind {
     FeesPaid,
     /// Money held while a dispute is open.
     Disputed,
+    /// What the merchant owes the platform: the part of a provider's debit (a dispute and
+    /// its fee) that its balances could not cover. Stripe shows it as a negative balance.
+    NegativeBalance,
     /// What a provider owes the platform for captures, net of refunds and lost disputes.
     ConnectorClearing,
     /// Fees the platform earned, net of fees it returned.
@@ -66,13 +70,14 @@ pub enum AccountKind {
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 11] = [
+    pub const ALL: [AccountKind; 12] = [
         AccountKind::Pending,
         AccountKind::Available,
         AccountKind::Reserve,
         AccountKind::PayoutsInTransit,
         AccountKind::FeesPaid,
         AccountKind::Disputed,
+        AccountKind::NegativeBalance,
         AccountKind::ConnectorClearing,
         AccountKind::PlatformFeeRevenue,
         AccountKind::FeesPaidControl,
@@ -89,6 +94,7 @@ impl AccountKind {
             AccountKind::PayoutsInTransit => "payouts_in_transit",
             AccountKind::FeesPaid => "fees_paid",
             AccountKind::Disputed => "disputed",
+            AccountKind::NegativeBalance => "negative_balance",
             AccountKind::ConnectorClearing => "clearing",
             AccountKind::PlatformFeeRevenue => "fee_revenue",
             AccountKind::FeesPaidControl => "fees_paid_control",
@@ -108,7 +114,8 @@ impl AccountKind {
             | AccountKind::Reserve
             | AccountKind::PayoutsInTransit
             | AccountKind::FeesPaid
-            | AccountKind::Disputed => AccountScope::Merchant,
+            | AccountKind::Disputed
+            | AccountKind::NegativeBalance => AccountScope::Merchant,
             AccountKind::ConnectorClearing => AccountScope::Connector,
             AccountKind::PlatformFeeRevenue
             | AccountKind::FeesPaidControl
@@ -127,7 +134,10 @@ impl AccountKind {
             | AccountKind::PlatformFeeRevenue
             | AccountKind::FeesPaidControl
             | AccountKind::FxPosition => NormalSide::Credit,
-            AccountKind::FeesPaid | AccountKind::ConnectorClearing | AccountKind::PlatformBank => NormalSide::Debit,
+            AccountKind::FeesPaid
+            | AccountKind::NegativeBalance
+            | AccountKind::ConnectorClearing
+            | AccountKind::PlatformBank => NormalSide::Debit,
         }
     }
 
@@ -142,7 +152,8 @@ impl AccountKind {
             | AccountKind::Reserve
             | AccountKind::PayoutsInTransit
             | AccountKind::Disputed => AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS,
-            AccountKind::FeesPaid => AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS,
+            // Nothing can be repaid beyond what is owed, nor fees returned beyond those paid.
+            AccountKind::FeesPaid | AccountKind::NegativeBalance => AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS,
             AccountKind::ConnectorClearing
             | AccountKind::PlatformFeeRevenue
             | AccountKind::FeesPaidControl

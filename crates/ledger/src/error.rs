@@ -149,4 +149,6 @@ pub enum PostingError {
     RefundExceedsCaptured { captured_minor: i64, refunded_minor: i64, requested_minor: i64 },
     #[error("The posting's arithmetic overflows 64-bit minor units.")]
     AmountOverflow,
+    #[error("The funding ({funded_minor}) must equal the amount plus the fee ({required_minor}), none of it negative.")]
+    FundingMismatch { funded_minor: i64, required_minor: i64 },
 }

@@ -50,6 +50,9 @@
 //! | [`dispute_won`] | `dispute:won` | disputed → available | dispute_won |
 //! |  | `dispute:won:fee`, `…:memo` | fee revenue → available; memo back (if returned) | dispute_fee_returned |
 //! | [`dispute_lost`] | `dispute:lost` | disputed → clearing | dispute_lost |
+//! | [`dispute_withdrawn`] | `dispute:{source}` | pending, available, negative balance → disputed (in that order) | dispute |
+//! |  | `dispute:fee:{source}`, `dispute:fee:memo` | the same sources → fee revenue; memo | dispute_fee |
+//! | [`negative_balance_repaid`] | `negative_balance:repaid` | available → negative balance | negative_balance_repaid |
 //! | [`settlement`] | `settlement` | pending → available (amount less reserve) | settlement |
 //! |  | `settlement:reserve` | pending → reserve | reserve_hold |
 //! | [`reserve_release`] | `reserve:release` | reserve → available | reserve_release |
@@ -71,6 +74,10 @@
 use tradewind_money::{Currency, Money};
 use tradewind_payments::id::MerchantId;
 use tradewind_payments::intent::CaptureMethod;
+
+mod dispute_funding;
+
+pub use dispute_funding::{DisputeFunding, DisputeWithdrawal, dispute_withdrawn, negative_balance_repaid};
 
 use crate::{
     AccountId, AccountKind, ConnectorName, PostingError, SourceId, Transfer, TransferCode, TransferId, TransferKind,

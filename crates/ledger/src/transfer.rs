@@ -104,6 +104,8 @@ pub enum TransferCode {
     DisputeWon,
     DisputeFeeReturned,
     DisputeLost,
+    /// A merchant pays back what it owed the platform (its negative balance).
+    NegativeBalanceRepaid,
     Settlement,
     ReserveHold,
     ReserveRelease,
@@ -117,7 +119,7 @@ pub enum TransferCode {
 }
 
 impl TransferCode {
-    pub const ALL: [TransferCode; 21] = [
+    pub const ALL: [TransferCode; 22] = [
         TransferCode::Authorization,
         TransferCode::AuthorizationVoid,
         TransferCode::Capture,
@@ -129,6 +131,7 @@ impl TransferCode {
         TransferCode::DisputeWon,
         TransferCode::DisputeFeeReturned,
         TransferCode::DisputeLost,
+        TransferCode::NegativeBalanceRepaid,
         TransferCode::Settlement,
         TransferCode::ReserveHold,
         TransferCode::ReserveRelease,
@@ -154,6 +157,7 @@ impl TransferCode {
             TransferCode::DisputeWon => "dispute_won",
             TransferCode::DisputeFeeReturned => "dispute_fee_returned",
             TransferCode::DisputeLost => "dispute_lost",
+            TransferCode::NegativeBalanceRepaid => "negative_balance_repaid",
             TransferCode::Settlement => "settlement",
             TransferCode::ReserveHold => "reserve_hold",
             TransferCode::ReserveRelease => "reserve_release",

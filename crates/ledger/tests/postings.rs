@@ -7,7 +7,8 @@ mod common;
 
 use common::*;
 use tradewind_ledger::postings::{
-    self, Capture, DisputeOpened, DisputeWon, FeeRefund, MerchantBalance, Refund, reserve_share,
+    self, Capture, DisputeFunding, DisputeOpened, DisputeWithdrawal, DisputeWon, FeeRefund, MerchantBalance, Refund,
+    reserve_share,
 };
 use tradewind_ledger::{
     AccountKind, LedgerView, MemoryLedger, PendingState, PostingError, Transfer, TransferError, verify,
@@ -226,6 +227,67 @@ fn a_won_dispute_returns_the_amount_and_optionally_the_fee() {
         assert_eq!(books.merchant_reads(AccountKind::FeesPaid), 320 + fee_kept);
         assert_eq!(books.platform_reads(AccountKind::PlatformFeeRevenue), 320 + fee_kept);
     }
+}
+
+#[test]
+fn a_dispute_larger_than_the_pending_funds_is_owed_and_repaid_when_won() {
+    let mut books = Books::new();
+    books.capture("pi_0", 2_000, 0, CaptureMethod::Automatic);
+    books.settle("pi_0", 1_000, 0);
+    books.capture("pi_1", 10_000, 320, CaptureMethod::Automatic);
+    let dispute = source("dp_1");
+    let merchant = books.merchant.clone();
+    // 115.00 needed: 96.80 of the payment's pending funds, 10.00 available, 8.20 owed.
+    let funding = DisputeFunding::plan(11_500, 9_680, 1_000).unwrap();
+    let withdrawal =
+        DisputeWithdrawal { dispute: &dispute, merchant: &merchant, amount: usd(10_000), fee: usd(1_500), funding };
+    books.post(postings::dispute_withdrawn(&withdrawal).unwrap());
+    // The other payment's pending funds (10.00 of pi_0) are untouched.
+    assert_eq!(books.merchant_reads(AccountKind::Pending), 1_000);
+    assert_eq!(books.merchant_reads(AccountKind::Available), 0);
+    assert_eq!(books.merchant_reads(AccountKind::Disputed), 10_000);
+    assert_eq!(books.merchant_reads(AccountKind::NegativeBalance), 820);
+    assert_eq!(books.merchant_reads(AccountKind::FeesPaid), 320 + 1_500);
+    assert_eq!(books.platform_reads(AccountKind::PlatformFeeRevenue), 320 + 1_500);
+
+    let won =
+        DisputeWon { dispute: &dispute, merchant: &merchant, amount: usd(10_000), fee: usd(1_500), fee_returned: true };
+    books.post(postings::dispute_won(&won).unwrap());
+    books.post(postings::negative_balance_repaid(&dispute, &merchant, usd(820)).unwrap());
+    assert_eq!(books.merchant_reads(AccountKind::NegativeBalance), 0);
+    // The 10.00 settled earlier was taken; 100.00 and the 15.00 fee came back, less the
+    // 8.20 repaid.
+    assert_eq!(books.merchant_reads(AccountKind::Available), 10_000 + 1_500 - 820);
+    assert_eq!(books.merchant_reads(AccountKind::Disputed), 0);
+    assert_eq!(books.merchant_reads(AccountKind::FeesPaid), 320);
+}
+
+#[test]
+fn a_dispute_withdrawal_must_be_funded_exactly_and_repaid_at_most_in_full() {
+    let mut books = Books::new();
+    let dispute = source("dp_1");
+    let merchant = books.merchant.clone();
+    let short = DisputeFunding { pending_minor: 0, available_minor: 0, negative_balance_minor: 11_499 };
+    let withdrawal = DisputeWithdrawal {
+        dispute: &dispute,
+        merchant: &merchant,
+        amount: usd(10_000),
+        fee: usd(1_500),
+        funding: short,
+    };
+    assert_eq!(
+        postings::dispute_withdrawn(&withdrawal).unwrap_err(),
+        PostingError::FundingMismatch { funded_minor: 11_499, required_minor: 11_500 }
+    );
+    let crooked = DisputeFunding { pending_minor: -1, available_minor: 0, negative_balance_minor: 11_501 };
+    assert!(postings::dispute_withdrawn(&DisputeWithdrawal { funding: crooked, ..withdrawal }).is_err());
+    let owed = DisputeFunding { pending_minor: 0, available_minor: 0, negative_balance_minor: 11_500 };
+    books.post(postings::dispute_withdrawn(&DisputeWithdrawal { funding: owed, ..withdrawal }).unwrap());
+    assert_eq!(books.merchant_reads(AccountKind::NegativeBalance), 11_500);
+    // Repaying more than the available balance holds is refused like any overdraft.
+    let repay = postings::negative_balance_repaid(&dispute, &merchant, usd(1)).unwrap();
+    books.ledger.open_accounts_for(&repay);
+    assert!(matches!(refusal(books.ledger.execute(&repay)).1, TransferError::ExceedsCredits { .. }));
 }
 
 #[test]

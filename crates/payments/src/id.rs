@@ -95,6 +95,8 @@ define_id!(/// An exchange rate locked for a while (an FX quote).
     FxQuoteId, "fxq", "FX quote");
 define_id!(/// A payout to a merchant's bank account.
     PayoutId, "po", "payout");
+define_id!(/// A dispute of a payment by the buyer's bank.
+    DisputeId, "dp", "dispute");
 
 #[cfg(test)]
 mod tests {

@@ -9,10 +9,12 @@
 //! - [`tax_id`]: Brazilian CPF/CNPJ checksums.
 //! - [`intent`]: payment intent statuses, next actions and the transition rules.
 //! - [`refund`]: refund statuses and the "never more than captured" rule.
+//! - [`dispute`]: dispute statuses, reasons and their transitions.
 //! - [`customer`]: buyer details and bounded metadata.
 
 pub mod card;
 pub mod customer;
+pub mod dispute;
 pub mod id;
 pub mod intent;
 pub mod method;

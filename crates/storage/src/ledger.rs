@@ -507,6 +507,19 @@ pub async fn merchant_accounts(pool: &AnyPool, merchant_id: &str) -> StoreResult
         .collect()
 }
 
+/// One account's posted balance on its normal side, read inside a transaction; zero for
+/// an account never opened.
+pub async fn balance_in(connection: &mut Connection, id: &AccountId) -> StoreResult<i64> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_ACCOUNT} WHERE id = $1")))
+        .bind(id.as_str())
+        .fetch_optional(connection)
+        .await?;
+    match row {
+        Some(row) => Ok(account_from_any(&row)?.balance_minor()),
+        None => Ok(0),
+    }
+}
+
 /// The transfers booked for one source object (their ids start with `{source}:`), in
 /// id order.
 pub async fn source_transfers(connection: &mut Connection, source_id: &str) -> StoreResult<Vec<StoredTransfer>> {

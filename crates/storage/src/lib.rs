@@ -10,7 +10,7 @@
 //!   commit).
 //! - One module per table: [`merchants`], [`api_keys`], [`payment_intents`],
 //!   [`attempts`], [`refunds`], [`checkout`], [`idempotency`], [`events`],
-//!   [`fx_rates`], [`fx_quotes`].
+//!   [`fx_rates`], [`fx_quotes`], [`disputes`].
 //! - [`batch`]: writes sent together, so a hot write path costs one trip to SQLite's
 //!   worker thread instead of one per statement ([`Store::write`],
 //!   [`Store::write_if_returned`]).
@@ -24,6 +24,7 @@ pub mod attempts;
 pub mod balance_transactions;
 pub mod batch;
 pub mod checkout;
+pub mod disputes;
 pub mod events;
 pub mod fx_quotes;
 pub mod fx_rates;

@@ -86,6 +86,15 @@ fn probes(world: &World) -> Vec<Probe> {
         probe(Method::POST, "/v1/payment_intents/{}/cancel", &world.open, MISSING_INTENT, Some(json!({}))),
         probe(Method::GET, "/v1/payment_intents/{}/attempts", &world.three_ds, MISSING_INTENT, None),
         probe(Method::GET, "/v1/refunds/{}", &world.refund, MISSING_REFUND, None),
+        probe(Method::GET, "/v1/disputes/{}", &world.dispute, MISSING_DISPUTE, None),
+        probe(
+            Method::POST,
+            "/v1/disputes/{}",
+            &world.dispute,
+            MISSING_DISPUTE,
+            Some(json!({"evidence": {"uncategorized_text": "winning_evidence"}})),
+        ),
+        probe(Method::POST, "/v1/disputes/{}/close", &world.dispute, MISSING_DISPUTE, Some(json!({}))),
         probe(Method::GET, "/v1/checkout_sessions/{}", &world.session, MISSING_SESSION, None),
         probe(Method::GET, "/v1/payment_links/{}", &world.link, MISSING_LINK, None),
         probe(Method::POST, "/v1/payment_links/{}", &world.link, MISSING_LINK, Some(json!({"active": false}))),
@@ -179,6 +188,9 @@ async fn lists_filters_and_idempotency_keys_are_per_merchant(app: TestApp) {
         "/v1/payment_links?starting_after=plink_zzzzzzzzzzzzzzzzzzzzzzzzzz".to_owned(),
         "/v1/payment_intents?status=requires_action".to_owned(),
         "/v1/payment_intents?payment_method_type=card".to_owned(),
+        "/v1/disputes?limit=100".to_owned(),
+        format!("/v1/disputes?payment_intent={}", world.disputed),
+        "/v1/disputes?status=needs_response".to_owned(),
     ];
     for path in &paths {
         let (status, body) = other(path.clone()).await;
@@ -336,6 +348,8 @@ async fn requests_without_a_valid_key_are_unauthenticated(app: TestApp) {
         "/v1/payment_methods?currency=usd".to_owned(),
         "/v1/refunds".to_owned(),
         format!("/v1/refunds/{}", world.refund),
+        "/v1/disputes".to_owned(),
+        format!("/v1/disputes/{}", world.dispute),
         format!("/v1/checkout_sessions/{}", world.session),
         "/v1/payment_links".to_owned(),
         format!("/v1/payment_links/{}", world.link),

@@ -152,8 +152,8 @@ pub fn available_on(captured_at: i64, delay: u32, currency: Currency) -> ApiResu
 
 /// Calendars kept once built: every capture asks for one, and building one works out a
 /// year's holidays. Bounded by currencies × the years payments are captured in.
-static CALENDARS: std::sync::LazyLock<std::sync::Mutex<HashMap<(Currency, i32), Arc<Calendar>>>> =
-    std::sync::LazyLock::new(Default::default);
+static CALENDARS: std::sync::LazyLock<std::sync::Mutex<CalendarCache>> = std::sync::LazyLock::new(Default::default);
+type CalendarCache = HashMap<(Currency, i32), Arc<Calendar>>;
 /// Calendars the cache holds at most; past that it starts over.
 const CALENDARS_CACHED_MAX: usize = 1_024;
 

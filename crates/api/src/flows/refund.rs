@@ -165,6 +165,8 @@ pub async fn create(state: &AppState, auth: &Authenticated, request: CreateRefun
                 .unwrap_or(RefundError::ExceedsRemaining { requested_minor: amount, remaining_minor: 0 }),
         ));
     }
+    // A chargeback holds the money: checked after the reservation (see `flows::dispute`).
+    crate::flows::dispute::check_refundable(transaction.connection(), &intent).await?;
     refunds::insert(transaction.connection(), &row).await?;
     // Book it: what was refunded before is read after the reservation, which holds the
     // intent's row, so concurrent refunds each see the others' amounts.

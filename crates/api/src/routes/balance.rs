@@ -44,6 +44,14 @@ pub async fn retrieve(State(state): State<AppState>, SecretAuth(auth): SecretAut
         };
         by_kind.entry(bucket).or_default().insert(account.currency().lowercase_code(), account.balance_minor());
     }
+    // What the merchant owes (a dispute its balances could not cover) shows as a negative
+    // available balance, as Stripe shows it.
+    for account in accounts.iter().filter(|account| account.kind() == AccountKind::NegativeBalance) {
+        let owed = account.balance_minor();
+        if owed != 0 {
+            *by_kind.entry("available").or_default().entry(account.currency().lowercase_code()).or_insert(0) -= owed;
+        }
+    }
     let get = |bucket: &str| by_kind.get(bucket).map(amounts).unwrap_or_default();
     Ok(Json(BalanceObject {
         object: "balance",

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, and a readable
 //! API reference page rendered from it in the browser (no asset downloaded).
 
+use crate::routes::disputes;
 use crate::routes::{balance, checkout, events, fx, merchants, payment_intents, payment_methods, refunds, sandbox};
 use axum::Json;
 use axum::response::Html;
@@ -31,6 +32,7 @@ impl Modify for BearerAuth {
         payment_intents::capture, payment_intents::cancel, payment_intents::list, payment_intents::list_attempts,
         payment_methods::list,
         refunds::create, refunds::retrieve, refunds::list,
+        disputes::retrieve, disputes::update, disputes::close, disputes::list,
         balance::retrieve, balance::forecast, balance::list_transactions, balance::retrieve_transaction,
         checkout::create, checkout::retrieve, checkout::create_link, checkout::retrieve_link, checkout::update_link,
         checkout::list_links,
@@ -88,7 +90,7 @@ function fields(doc, schema){
 fetch("/openapi.json").then(r => r.json()).then(doc => {
   document.getElementById("intro").innerHTML = esc(doc.info.description);
   const nav = document.getElementById("nav"), main = document.getElementById("main");
-  const order = ["Payment intents", "Payment methods", "Refunds", "Balance", "Payouts", "Checkout", "Events", "FX", "Account", "Sandbox"];
+  const order = ["Payment intents", "Payment methods", "Refunds", "Disputes", "Balance", "Payouts", "Checkout", "Events", "FX", "Account", "Sandbox"];
   const groups = new Map(order.map(tag => [tag, []]));
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [verb, op] of Object.entries(item)) {

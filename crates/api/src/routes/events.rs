@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 pub struct ListEvents {
     pub limit: Option<i64>,
     pub starting_after: Option<String>,
-    /// Only events about this object (a payment intent or refund id).
+    /// Only events about this object (a payment intent, refund or dispute id).
     pub object_id: Option<String>,
 }
 
@@ -51,11 +51,12 @@ pub async fn list(
     if let Some(object_id) = &query.object_id
         && tradewind_payments::id::PaymentIntentId::parse(object_id).is_err()
         && tradewind_payments::id::RefundId::parse(object_id).is_err()
+        && tradewind_payments::id::DisputeId::parse(object_id).is_err()
     {
         return Err(ApiError::invalid(
             "object_id",
             "parameter_invalid",
-            "`object_id` must be a payment intent or refund id.",
+            "`object_id` must be a payment intent, refund or dispute id.",
         ));
     }
     let rows = tradewind_storage::events::list(

@@ -34,7 +34,7 @@ pub struct BalanceObject {
 pub struct ListBalanceTransactions {
     pub limit: Option<i64>,
     pub starting_after: Option<String>,
-    /// charge, refund, refund_failure…
+    /// charge, refund, refund_failure, dispute, adjustment…
     pub r#type: Option<String>,
     /// Three-letter ISO code, any case.
     pub currency: Option<String>,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 17] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -27,6 +27,7 @@ pub const TABLES: [&str; 16] = [
     "fx_quotes",
     "payout_settings",
     "payouts",
+    "disputes",
 ];
 
 /// Ids that are well formed but name nothing.
@@ -36,6 +37,7 @@ pub const MISSING_SESSION: &str = "cs_00000000000000000000000000";
 pub const MISSING_LINK: &str = "plink_00000000000000000000000000";
 pub const MISSING_ATTEMPT: &str = "pa_00000000000000000000000000";
 pub const MISSING_PAYOUT: &str = "po_00000000000000000000000000";
+pub const MISSING_DISPUTE: &str = "dp_00000000000000000000000000";
 
 /// A status and the decoded body (JSON, or the text as a JSON string).
 pub type Answer = (u16, Value);
@@ -126,6 +128,7 @@ pub async fn visible_state(app: &TestApp, world: &World) -> Value {
         "/v1/account",
         "/v1/balance",
         "/v1/balance_transactions?limit=100",
+        "/v1/disputes?limit=100",
     ] {
         let (status, body) = app.get(path).await;
         assert_eq!(status, 200, "{path}: {body}");
@@ -169,6 +172,10 @@ pub struct World {
     pub link: String,
     pub session: String,
     pub session_intent: String,
+    /// A card payment disputed as fraudulent (`4000000000000259`), and its dispute in
+    /// `needs_response`.
+    pub disputed: String,
+    pub dispute: String,
 }
 
 async fn created(answer: Answer, status: &str) -> Value {
@@ -211,6 +218,13 @@ impl World {
         assert_eq!(status, 200, "{link}");
         let (status, session) = app.post("/v1/checkout_sessions", json!({"amount": 2500, "currency": "usd"})).await;
         assert_eq!(status, 200, "{session}");
+        // The sweep opens the dispute; advancing the clock runs it now, so the fixture
+        // is complete before any test takes its snapshot.
+        let disputed = created(app.pay(4000, "usd", "US", card("4000000000000259")).await, "succeeded").await;
+        app.advance_clock(1).await;
+        let (status, disputes) =
+            app.get(&format!("/v1/disputes?payment_intent={}", disputed["id"].as_str().unwrap())).await;
+        assert_eq!(status, 200, "{disputes}");
         World {
             open: text(&open["id"]),
             open_client_secret: text(&open["client_secret"]),
@@ -229,6 +243,8 @@ impl World {
             link: text(&link["id"]),
             session: text(&session["id"]),
             session_intent: text(&session["payment_intent"]),
+            disputed: text(&disputed["id"]),
+            dispute: text(&disputes["data"][0]["id"]),
         }
     }
 
@@ -244,6 +260,7 @@ impl World {
             &self.three_ds,
             &self.paypal,
             &self.session_intent,
+            &self.disputed,
         ]
     }
 
@@ -270,6 +287,10 @@ impl World {
             ("/v1/fx_quotes".to_owned(), json!({"from_currency": "eur", "to_currency": "usd", "amount": 1000})),
             ("/v1/payouts".to_owned(), json!({"amount": 100, "currency": "usd"})),
             ("/v1/account/settings".to_owned(), json!({"reserve_basis_points": 500, "reserve_days": 7})),
+            (
+                format!("/v1/disputes/{}", self.dispute),
+                json!({"evidence": {"customer_name": "Ana Souza"}, "submit": false}),
+            ),
         ]
     }
 
@@ -280,6 +301,7 @@ impl World {
             format!("/v1/sandbox/deliveries/{}/refuse", self.delivery),
             format!("/v1/sandbox/boletos/{}/pay", self.boleto),
             format!("/v1/payouts/{MISSING_PAYOUT}/cancel"),
+            format!("/v1/disputes/{}/close", self.dispute),
         ]
     }
 }
