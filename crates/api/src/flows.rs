@@ -8,6 +8,7 @@ pub mod events;
 pub mod fx;
 pub mod money;
 pub mod outcome;
+pub mod reconciliation;
 pub mod refund;
 pub mod sandbox;
 pub mod sweep;

@@ -10,6 +10,7 @@ pub mod merchants;
 pub mod operations;
 pub mod payment_intents;
 pub mod payment_methods;
+pub mod reconciliation;
 pub mod refunds;
 pub mod sandbox;
 pub mod sandbox_pages;

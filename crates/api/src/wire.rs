@@ -7,6 +7,7 @@ pub mod fx;
 pub mod list;
 pub mod payment_intent;
 pub mod payment_method_data;
+pub mod reconciliation;
 pub mod refund;
 
 /// Stored JSON text back to a value; a corrupt column shows as `null` and is logged.

@@ -93,6 +93,8 @@ define_id!(/// A balance transaction: one money movement as the merchant sees it
     BalanceTransactionId, "txn", "balance transaction");
 define_id!(/// An exchange rate locked for a while (an FX quote).
     FxQuoteId, "fxq", "FX quote");
+define_id!(/// An imported provider settlement report and its reconciliation.
+    ReconciliationReportId, "recon", "reconciliation report");
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, and a readable
 //! API reference page rendered from it in the browser (no asset downloaded).
 
+use crate::routes::reconciliation;
 use crate::routes::{balance, checkout, events, fx, merchants, payment_intents, payment_methods, refunds, sandbox};
 use axum::Json;
 use axum::response::Html;
@@ -38,6 +39,8 @@ impl Modify for BearerAuth {
         fx::retrieve_rate, fx::create_rate, fx::create_quote, fx::retrieve_quote,
         merchants::retrieve, merchants::roll,
         sandbox::clock, sandbox::advance, sandbox::fund_transfer, sandbox::collect, sandbox::refuse, sandbox::pay_boleto,
+        reconciliation::import, reconciliation::list, reconciliation::retrieve, reconciliation::list_results,
+        reconciliation::sandbox_report,
     ),
     modifiers(&BearerAuth)
 )]
@@ -85,7 +88,7 @@ function fields(doc, schema){
 fetch("/openapi.json").then(r => r.json()).then(doc => {
   document.getElementById("intro").innerHTML = esc(doc.info.description);
   const nav = document.getElementById("nav"), main = document.getElementById("main");
-  const order = ["Payment intents", "Payment methods", "Refunds", "Balance", "Checkout", "Events", "FX", "Account", "Sandbox"];
+  const order = ["Payment intents", "Payment methods", "Refunds", "Balance", "Checkout", "Events", "FX", "Reconciliation", "Account", "Sandbox"];
   const groups = new Map(order.map(tag => [tag, []]));
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [verb, op] of Object.entries(item)) {

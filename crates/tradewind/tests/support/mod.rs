@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 14] = [
+pub const TABLES: [&str; 17] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -25,6 +25,9 @@ pub const TABLES: [&str; 14] = [
     "balance_transactions",
     "fx_rates",
     "fx_quotes",
+    "reconciliation_reports",
+    "reconciliation_lines",
+    "reconciliation_results",
 ];
 
 /// Ids that are well formed but name nothing.
