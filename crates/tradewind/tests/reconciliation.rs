@@ -18,6 +18,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 on_both_backends!(
     a_clean_report_matches_every_transaction,
+    failed_refunds_and_zero_decimal_currencies_reconcile,
     missing_lines_and_mismatches_are_reported_exactly,
     importing_the_same_report_twice_changes_nothing,
     malformed_reports_answer_400_and_write_nothing,
@@ -200,6 +201,39 @@ async fn a_clean_report_matches_every_transaction(app: TestApp) {
     let (status, list) = app.get("/v1/reconciliation/reports").await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["data"], json!([report]));
+    ledger_verifies(&app);
+}
+
+async fn failed_refunds_and_zero_decimal_currencies_reconcile(app: TestApp) {
+    // A card whose refunds fail a day later: the refund and its failure both settle.
+    let (status, paid) = app.pay(3_000, "usd", "US", card("4000000000005126")).await;
+    assert_eq!(status, 200, "{paid}");
+    let (status, refund) = app.post("/v1/refunds", json!({"payment_intent": paid["id"], "amount": 1_000})).await;
+    assert_eq!(status, 200, "{refund}");
+    let (status, yen) = app.pay(1_500, "jpy", "JP", card("4242424242424242")).await;
+    assert_eq!(status, 200, "{yen}");
+    app.advance_clock(10 * 86_400).await;
+    let (_, failed) = app.get(&format!("/v1/refunds/{}", refund["id"].as_str().unwrap())).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+
+    let csv = sandbox_report(&app).await;
+    let refund_id = refund["id"].as_str().unwrap();
+    let refunded = line_of(&csv, refund_id, "refund");
+    let adjustment = line_of(&csv, refund_id, "adjustment");
+    // The failure gives back exactly what the refund took.
+    let amounts = |line: &str| line.split(',').skip(2).take(3).map(str::to_owned).collect::<Vec<_>>();
+    let negated: Vec<String> = amounts(adjustment).iter().map(|amount| format!("-{amount}")).collect();
+    assert_eq!(amounts(refunded), negated, "{refunded} / {adjustment}");
+    let yen_line = line_of(&csv, yen["id"].as_str().unwrap(), "charge");
+    assert!(yen_line.contains(",charge,1500,") && yen_line.contains(",JPY,"), "{yen_line}");
+    assert!(!yen_line.contains('.'), "yen has no decimals: {yen_line}");
+
+    let report = import(&app, csv).await;
+    assert_eq!(counts(&report), [4, 4, 0, 0, 0], "{report}");
+    assert_eq!(report["balanced"], true);
+    let kinds: Vec<String> =
+        results(&app, report["id"].as_str().unwrap(), None).await.iter().map(|r| r["type"].to_string()).collect();
+    assert!(kinds.contains(&"\"adjustment\"".to_owned()), "{kinds:?}");
     ledger_verifies(&app);
 }
 
