@@ -163,6 +163,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sandbox/deliveries/{id}/collect", post(sandbox::collect))
         .route("/v1/sandbox/deliveries/{id}/refuse", post(sandbox::refuse))
         .route("/v1/sandbox/boletos/{id}/pay", post(sandbox::pay_boleto))
+        .route("/v1/reconciliation/reports", post(reconciliation::import).get(reconciliation::list))
+        .route("/v1/reconciliation/reports/{id}", get(reconciliation::retrieve))
+        .route("/v1/reconciliation/reports/{id}/results", get(reconciliation::list_results))
+        .route("/v1/sandbox/settlement_report", get(reconciliation::sandbox_report))
         .layer(middleware::from_fn_with_state(state.clone(), idempotency::middleware));
     let buyer_pages = Router::new()
         .route("/checkout/{id}", get(checkout::page))

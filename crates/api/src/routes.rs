@@ -13,6 +13,7 @@ pub mod operations;
 pub mod payment_intents;
 pub mod payment_methods;
 pub mod payouts;
+pub mod reconciliation;
 pub mod refunds;
 pub mod sandbox;
 pub mod sandbox_pages;

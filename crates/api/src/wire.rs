@@ -9,6 +9,7 @@ pub mod list;
 pub mod payment_intent;
 pub mod payment_method_data;
 pub mod payout;
+pub mod reconciliation;
 pub mod refund;
 
 /// Stored JSON text back to a value; a corrupt column shows as `null` and is logged.

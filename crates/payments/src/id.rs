@@ -97,6 +97,8 @@ define_id!(/// A payout to a merchant's bank account.
     PayoutId, "po", "payout");
 define_id!(/// A dispute of a payment by the buyer's bank.
     DisputeId, "dp", "dispute");
+define_id!(/// An imported provider settlement report and its reconciliation.
+    ReconciliationReportId, "recon", "reconciliation report");
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@
 //!   commit).
 //! - One module per table: [`merchants`], [`api_keys`], [`payment_intents`],
 //!   [`attempts`], [`refunds`], [`checkout`], [`idempotency`], [`events`],
-//!   [`fx_rates`], [`fx_quotes`], [`disputes`].
+//!   [`fx_rates`], [`fx_quotes`], [`disputes`], [`reconciliation`].
 //! - [`batch`]: writes sent together, so a hot write path costs one trip to SQLite's
 //!   worker thread instead of one per statement ([`Store::write`],
 //!   [`Store::write_if_returned`]).
@@ -34,6 +34,7 @@ pub mod ledger;
 pub mod merchants;
 pub mod payment_intents;
 pub mod payouts;
+pub mod reconciliation;
 pub mod refunds;
 pub mod reserves;
 mod writer;

@@ -7,9 +7,11 @@
 //! - [`ledger_check`]: `tradewind ledger verify`.
 //! - [`fx_import`]: ECB reference rates from a file or URL, and the embedded snapshot
 //!   a fresh database is seeded with.
+//! - [`reconcile_import`]: `tradewind reconcile import`, a provider's settlement report.
 
 pub mod config;
 pub mod demo;
 pub mod fx_import;
 pub mod ledger_check;
+pub mod reconcile_import;
 pub mod startup;

@@ -1,4 +1,5 @@
-//! `tradewind`: serve the API, run the demo, migrate, create merchants, import FX rates.
+//! `tradewind`: serve the API, run the demo, migrate, create merchants, import FX rates,
+//! reconcile settlement reports.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -60,6 +61,29 @@ enum Command {
     Ledger {
         #[command(subcommand)]
         command: LedgerCommand,
+    },
+    /// Reconcile providers' settlement reports.
+    Reconcile {
+        #[command(subcommand)]
+        command: ReconcileCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReconcileCommand {
+    /// Import a settlement report (CSV: provider_reference,type,gross,fee,net,currency,
+    /// settlement_date) for a merchant and match it against its balance transactions;
+    /// prints the report with its counts as JSON. Importing the same file again
+    /// prints the same report and changes nothing.
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The merchant whose report it is (acct_…).
+        #[arg(long)]
+        merchant: String,
+        /// The connector that sent it (default sandbox_card).
+        #[arg(long)]
+        connector: Option<String>,
     },
 }
 
@@ -204,6 +228,14 @@ async fn main() -> anyhow::Result<()> {
                 verification.violations.len()
             );
             anyhow::ensure!(verification.violations.is_empty(), "the ledger does not balance");
+            Ok(())
+        }
+        Command::Reconcile { command: ReconcileCommand::Import { file, merchant, connector } } => {
+            let config = resolve(&cli, config::DEFAULT_DATABASE_URL)?;
+            let store = startup::connect(&config.database_url).await?;
+            let report = tradewind::reconcile_import::import(&store, file, merchant, connector.as_deref()).await;
+            store.close().await;
+            println!("{}", serde_json::to_string(&report?)?);
             Ok(())
         }
         Command::Fx { command: FxCommand::Import { source } } => {

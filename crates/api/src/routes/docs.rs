@@ -2,6 +2,7 @@
 //! API reference page rendered from it in the browser (no asset downloaded).
 
 use crate::routes::disputes;
+use crate::routes::reconciliation;
 use crate::routes::{balance, checkout, events, fx, merchants, payment_intents, payment_methods, refunds, sandbox};
 use axum::Json;
 use axum::response::Html;
@@ -43,6 +44,8 @@ impl Modify for BearerAuth {
         crate::routes::payouts::cancel, crate::routes::account_settings::retrieve,
         crate::routes::account_settings::update, crate::routes::account_settings::list_reserves,
         sandbox::clock, sandbox::advance, sandbox::fund_transfer, sandbox::collect, sandbox::refuse, sandbox::pay_boleto,
+        reconciliation::import, reconciliation::list, reconciliation::retrieve, reconciliation::list_results,
+        reconciliation::sandbox_report,
     ),
     modifiers(&BearerAuth)
 )]
@@ -90,7 +93,7 @@ function fields(doc, schema){
 fetch("/openapi.json").then(r => r.json()).then(doc => {
   document.getElementById("intro").innerHTML = esc(doc.info.description);
   const nav = document.getElementById("nav"), main = document.getElementById("main");
-  const order = ["Payment intents", "Payment methods", "Refunds", "Disputes", "Balance", "Payouts", "Checkout", "Events", "FX", "Account", "Sandbox"];
+  const order = ["Payment intents", "Payment methods", "Refunds", "Disputes", "Balance", "Payouts", "Checkout", "Events", "FX", "Reconciliation", "Account", "Sandbox"];
   const groups = new Map(order.map(tag => [tag, []]));
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [verb, op] of Object.entries(item)) {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 17] = [
+pub const TABLES: [&str; 20] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -28,6 +28,9 @@ pub const TABLES: [&str; 17] = [
     "payout_settings",
     "payouts",
     "disputes",
+    "reconciliation_reports",
+    "reconciliation_lines",
+    "reconciliation_results",
 ];
 
 /// Ids that are well formed but name nothing.
