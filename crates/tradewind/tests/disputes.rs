@@ -208,6 +208,27 @@ async fn a_closed_chargeback_is_lost_and_leaves_a_negative_balance(app: TestApp)
     assert_eq!(usd(&app, "pending").await, 0);
     assert_eq!(usd(&app, "available").await, -(DISPUTE_FEE + card_fee));
     ledger_verifies(&app);
+
+    // Money that comes in later is not paid out while the debt stands: a payout may take
+    // only what is left after it.
+    let (status, _) = app.pay(20_000, "usd", "US", common::card("4242424242424242")).await;
+    assert_eq!(status, 200);
+    app.advance_clock(5 * DAY_SECONDS).await;
+    let (status, _) = app
+        .post(
+            "/v1/account/settings",
+            json!({"bank_account": {"account_holder_name": "Ana Souza", "account_number": "000123456789", "bank_code": "110000000"}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let payable = usd(&app, "available").await;
+    assert!(payable > 0, "{payable}");
+    let too_much = app.post("/v1/payouts", json!({"amount": payable + 1, "currency": "usd"})).await;
+    assert_error(&too_much, 400, "balance_insufficient", Some("amount"));
+    let (status, payout) = app.post("/v1/payouts", json!({"amount": payable, "currency": "usd"})).await;
+    assert_eq!(status, 200, "{payout}");
+    assert_eq!(usd(&app, "available").await, 0);
+    ledger_verifies(&app);
 }
 
 async fn losing_evidence_and_a_missed_deadline_lose(app: TestApp) {

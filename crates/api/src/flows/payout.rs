@@ -89,6 +89,23 @@ async fn open(
     let (Some(holder), Some(number)) = (&settings.bank_account_holder_name, &settings.bank_account_number) else {
         return Err(no_bank_account());
     };
+    // What the merchant owes the platform (a dispute its balances could not cover) is
+    // not paid out: the available balance less the debt is what a payout may take.
+    let owner = MerchantId::parse(&settings.merchant_id).map_err(internal)?;
+    let account = |kind| tradewind_ledger::AccountId::merchant(&owner, kind, amount.currency()).map_err(internal);
+    let owed = ledger::balance_in(&mut *connection, &account(AccountKind::NegativeBalance)?).await?;
+    if owed > 0 {
+        let available = ledger::balance_in(&mut *connection, &account(AccountKind::Available)?).await?;
+        if available.saturating_sub(owed) < amount.minor() {
+            return Err(ApiError::bad_request(
+                "balance_insufficient",
+                format!(
+                    "The available balance less the {owed} owed from disputes cannot cover a payout of {}.",
+                    amount.minor()
+                ),
+            ));
+        }
+    }
     let sandbox_outcome = match outcome_for(number) {
         PayoutOutcome::Paid => "paid",
         PayoutOutcome::Failed(failure) => failure.code(),
@@ -265,8 +282,15 @@ async fn pay_out_on_schedule(state: &AppState, merchant_id: &str, now: i64) -> A
     }
     let minimum = settings.minimum_amount.max(1);
     let mut created = 0;
-    for account in ledger::merchant_accounts(state.store.pool(), merchant_id).await? {
-        let available = account.balance_minor();
+    let accounts = ledger::merchant_accounts(state.store.pool(), merchant_id).await?;
+    for account in &accounts {
+        // The balance less what the merchant owes from disputes (never paid out).
+        let owed: i64 = accounts
+            .iter()
+            .filter(|owing| owing.kind() == AccountKind::NegativeBalance && owing.currency() == account.currency())
+            .map(|owing| owing.balance_minor())
+            .sum();
+        let available = account.balance_minor().saturating_sub(owed);
         if account.kind() != AccountKind::Available || available < minimum {
             continue;
         }
