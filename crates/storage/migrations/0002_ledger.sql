@@ -24,10 +24,13 @@ CREATE INDEX ledger_accounts_by_merchant ON ledger_accounts (merchant_id);
 
 -- Append-only: a transfer is never updated, except a hold's `pending_state`, which
 -- changes once (pending → posted or voided). Corrections are reversing transfers.
+-- No foreign keys to `ledger_accounts`: every posting reads (or opens) both accounts in
+-- its own transaction before inserting, and `tradewind ledger verify` reports a transfer
+-- naming an unknown account; the two index lookups per insert would cost the hot path.
 CREATE TABLE ledger_transfers (
     id TEXT PRIMARY KEY,
-    debit_account_id TEXT NOT NULL REFERENCES ledger_accounts (id),
-    credit_account_id TEXT NOT NULL REFERENCES ledger_accounts (id),
+    debit_account_id TEXT NOT NULL,
+    credit_account_id TEXT NOT NULL,
     amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
     currency TEXT NOT NULL,
     code TEXT NOT NULL,

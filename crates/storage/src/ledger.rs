@@ -87,6 +87,15 @@ const INSERT_TRANSFER: &str = concat!(insert_transfer_head!(), "($1, $2, $3, $4,
 const UPDATE_BALANCES: &str = "UPDATE ledger_accounts SET debits_pending = $1, debits_posted = $2, \
     credits_pending = $3, credits_posted = $4 WHERE id = $5 AND debits_pending = $6 AND debits_posted = $7 \
     AND credits_pending = $8 AND credits_posted = $9 RETURNING id";
+/// The writer thread's forms: it holds SQLite's only write lock, so no condition is
+/// needed beyond the row existing.
+const SET_BALANCES: &str = "UPDATE ledger_accounts SET debits_pending = $1, debits_posted = $2, \
+    credits_pending = $3, credits_posted = $4 WHERE id = $5";
+const RESOLVE_PENDING_EXECUTE: &str =
+    "UPDATE ledger_transfers SET pending_state = $1 WHERE id = $2 AND pending_state = 'pending'";
+const INCREMENT_BALANCES: &str = "UPDATE ledger_accounts SET debits_pending = debits_pending + $1, \
+    debits_posted = debits_posted + $2, credits_pending = credits_pending + $3, \
+    credits_posted = credits_posted + $4 WHERE id = $5 RETURNING id";
 const RESOLVE_PENDING: &str =
     "UPDATE ledger_transfers SET pending_state = $1 WHERE id = $2 AND pending_state = 'pending' RETURNING id";
 
@@ -201,11 +210,13 @@ fn transfer_columns<'a>(planned: &PlannedTransfer<'a>) -> TransferColumns<'a> {
     }
 }
 
-/// The statements that write `plan` besides its new transfers (account balances and
-/// resolved holds), each with the count of rows it must return.
+/// The statements that write `plan` besides its new transfers, each with the count of
+/// rows it must return: guarded accounts' balances (conditional on the balances read),
+/// resolved holds, and last the unguarded accounts' increments (their row locks are
+/// then held only until the commit that follows).
 fn plan_statements(plan: &Plan<'_>) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
     let mut statements = Vec::with_capacity(plan.accounts().len() + plan.pending_changes().len());
-    for change in plan.accounts() {
+    for change in plan.accounts().iter().filter(|change| is_guarded(change.id)) {
         let (after, before) = (change.after, change.before);
         statements.push((
             UPDATE_BALANCES,
@@ -229,6 +240,20 @@ fn plan_statements(plan: &Plan<'_>) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
             vec![
                 SqlValue::Text(change.state.as_str().to_owned()),
                 SqlValue::Text(change.pending_id.as_str().to_owned()),
+            ],
+            1,
+        ));
+    }
+    for change in plan.accounts().iter().filter(|change| !is_guarded(change.id)) {
+        let (after, before) = (change.after, change.before);
+        statements.push((
+            INCREMENT_BALANCES,
+            vec![
+                SqlValue::Integer(after.debits_pending - before.debits_pending),
+                SqlValue::Integer(after.debits_posted - before.debits_posted),
+                SqlValue::Integer(after.credits_pending - before.credits_pending),
+                SqlValue::Integer(after.credits_posted - before.credits_posted),
+                SqlValue::Text(change.id.as_str().to_owned()),
             ],
             1,
         ));
@@ -335,8 +360,30 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
             ])
             .map_err(sqlite_error)?;
     }
-    for (sql, values, rows_required) in plan_statements(&plan) {
-        if run_statement(connection, sql, &values)? < rows_required {
+    // One writer: every account is current, so balances are written as they were
+    // planned, by id, with the statement bound in place.
+    let mut update = connection.prepare_cached(SET_BALANCES).map_err(sqlite_error)?;
+    for change in plan.accounts() {
+        let after = change.after;
+        let changed = update
+            .execute(rusqlite::params![
+                after.debits_pending,
+                after.debits_posted,
+                after.credits_pending,
+                after.credits_posted,
+                change.id.as_str(),
+            ])
+            .map_err(sqlite_error)?;
+        if changed != 1 {
+            return Err(concurrent_change());
+        }
+    }
+    let mut resolve = connection.prepare_cached(RESOLVE_PENDING_EXECUTE).map_err(sqlite_error)?;
+    for change in plan.pending_changes() {
+        let changed = resolve
+            .execute(rusqlite::params![change.state.as_str(), change.pending_id.as_str()])
+            .map_err(sqlite_error)?;
+        if changed != 1 {
             return Err(concurrent_change());
         }
     }
@@ -397,7 +444,31 @@ async fn load_accounts(
     ids: &[&AccountId],
     loaded: &mut Loaded,
 ) -> StoreResult<()> {
-    let lock = if backend == Backend::Postgres { " ORDER BY id FOR UPDATE" } else { "" };
+    // Guarded accounts (a merchant's balances, checked against their limits) are read
+    // `FOR UPDATE`, in id order; the platform's and connectors' accounts, which every
+    // payment touches and no limit guards, are read without a lock and written last by
+    // increments (see `plan_statements`), so concurrent payments do not queue on them for
+    // the whole transaction.
+    let (guarded, unguarded): (Vec<&AccountId>, Vec<&AccountId>) = ids.iter().copied().partition(|id| is_guarded(id));
+    for (ids, lock) in [(guarded, backend == Backend::Postgres), (unguarded, false)] {
+        load_account_rows(connection, &ids, lock, loaded).await?;
+    }
+    Ok(())
+}
+
+/// Whether an account's kind carries a balance limit (its rows are locked and written
+/// conditionally); the others are written by increments.
+fn is_guarded(id: &AccountId) -> bool {
+    id.kind().default_flags() != AccountFlags::NONE
+}
+
+async fn load_account_rows(
+    connection: &mut Connection,
+    ids: &[&AccountId],
+    lock: bool,
+    loaded: &mut Loaded,
+) -> StoreResult<()> {
+    let lock = if lock { " ORDER BY id FOR UPDATE" } else { "" };
     for chunk in ids.chunks(IN_LIST_MAX) {
         let sql = format!("{SELECT_ACCOUNT} WHERE id IN ({}){lock}", in_list(chunk.len()));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

@@ -1,5 +1,6 @@
 //! The demo's seed: its merchant ends with settled and pending money, balance
-//! transactions of several kinds, a forecast with days to come, and books that verify.
+//! transactions of several kinds, an open dispute, a forecast with days to come, and
+//! books that verify.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -57,6 +58,9 @@ async fn the_demo_shows_balances_transactions_and_a_forecast() {
         forecast["days"].as_array().unwrap().iter().any(|day| day["becomes_available"].as_i64().unwrap() > 0),
         "{forecast}"
     );
+    let disputes = get(&client, &base, key, "/v1/disputes").await;
+    let [dispute] = disputes["data"].as_array().unwrap().as_slice() else { panic!("one dispute: {disputes}") };
+    assert_eq!(dispute["status"], "needs_response", "{dispute}");
     let verification = tradewind::ledger_check::verify_ledger(&store).await.unwrap();
     assert!(verification.violations.is_empty(), "{:?}", verification.violations);
     assert!(verification.transfers > 0);
