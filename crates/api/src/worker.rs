@@ -36,12 +36,6 @@ pub async fn sweep_once(state: &AppState) -> u64 {
             }
         }
     }
-    // The platform's and connectors' ledger accounts take their appended changes.
-    if state.store.backend() == tradewind_storage::Backend::Postgres
-        && let Err(error) = tradewind_storage::ledger::fold_deltas(&state.store).await
-    {
-        tracing::warn!(%error, "folding ledger deltas failed");
-    }
     let before = state.clock.now() - KEY_LIFETIME_SECONDS;
     if let Err(error) = tradewind_storage::idempotency::purge(&state.store, before).await {
         tracing::warn!(%error, "idempotency purge failed");

@@ -22,20 +22,6 @@ CREATE TABLE ledger_accounts (
 );
 CREATE INDEX ledger_accounts_by_merchant ON ledger_accounts (merchant_id);
 
--- Changes to the platform's and connectors' accounts (which every payment touches and no
--- limit guards), appended by postings on PostgreSQL instead of updating those hot rows,
--- and folded into `ledger_accounts` in the background; reads add the unfolded ones in.
-CREATE TABLE ledger_account_deltas (
-    id TEXT PRIMARY KEY,
-    account_id TEXT NOT NULL,
-    debits_pending BIGINT NOT NULL,
-    debits_posted BIGINT NOT NULL,
-    credits_pending BIGINT NOT NULL,
-    credits_posted BIGINT NOT NULL,
-    created_at BIGINT NOT NULL
-);
-CREATE INDEX ledger_account_deltas_by_account ON ledger_account_deltas (account_id);
-
 -- Append-only: a transfer is never updated, except a hold's `pending_state`, which
 -- changes once (pending → posted or voided). Corrections are reversing transfers.
 -- No foreign keys to `ledger_accounts`: every posting reads (or opens) both accounts in

@@ -93,24 +93,6 @@ const SET_BALANCES: &str = "UPDATE ledger_accounts SET debits_pending = $1, debi
     credits_pending = $3, credits_posted = $4 WHERE id = $5";
 const RESOLVE_PENDING_EXECUTE: &str =
     "UPDATE ledger_transfers SET pending_state = $1 WHERE id = $2 AND pending_state = 'pending'";
-/// Accounts with the deltas not yet folded into them added up; `deltas_filter` narrows
-/// the deltas summed (`WHERE account_id IN (…)`, or nothing for all).
-fn select_accounts_with_deltas(deltas_filter: &str) -> String {
-    format!(
-        "SELECT a.id, a.flags, a.negative_limit_minor, \
-         a.debits_pending + COALESCE(d.debits_pending, 0), a.debits_posted + COALESCE(d.debits_posted, 0), \
-         a.credits_pending + COALESCE(d.credits_pending, 0), a.credits_posted + COALESCE(d.credits_posted, 0) \
-         FROM ledger_accounts a LEFT JOIN (SELECT account_id, \
-         CAST(SUM(debits_pending) AS BIGINT) AS debits_pending, CAST(SUM(debits_posted) AS BIGINT) AS debits_posted, \
-         CAST(SUM(credits_pending) AS BIGINT) AS credits_pending, CAST(SUM(credits_posted) AS BIGINT) AS credits_posted \
-         FROM ledger_account_deltas {deltas_filter} GROUP BY account_id) d ON d.account_id = a.id"
-    )
-}
-const INSERT_DELTA_HEAD: &str = "INSERT INTO ledger_account_deltas (id, account_id, debits_pending, debits_posted, \
-    credits_pending, credits_posted, created_at) VALUES ";
-const DELTA_COLUMNS: usize = 7;
-/// Deltas one fold adds up at most; the worker folds every few seconds.
-const DELTAS_FOLDED_MAX: usize = 10_000;
 const INCREMENT_BALANCES: &str = "UPDATE ledger_accounts SET debits_pending = debits_pending + $1, \
     debits_posted = debits_posted + $2, credits_pending = credits_pending + $3, \
     credits_posted = credits_posted + $4 WHERE id = $5 RETURNING id";
@@ -232,7 +214,7 @@ fn transfer_columns<'a>(planned: &PlannedTransfer<'a>) -> TransferColumns<'a> {
 /// rows it must return: guarded accounts' balances (conditional on the balances read),
 /// resolved holds, and last the unguarded accounts' increments (their row locks are
 /// then held only until the commit that follows).
-fn plan_statements(plan: &Plan<'_>, deferred: bool) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
+fn plan_statements(plan: &Plan<'_>) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
     let mut statements = Vec::with_capacity(plan.accounts().len() + plan.pending_changes().len());
     for change in plan.accounts().iter().filter(|change| is_guarded(change.id)) {
         let (after, before) = (change.after, change.before);
@@ -262,7 +244,7 @@ fn plan_statements(plan: &Plan<'_>, deferred: bool) -> Vec<(&'static str, Vec<Sq
             1,
         ));
     }
-    for change in plan.accounts().iter().filter(|change| !deferred && !is_guarded(change.id)) {
+    for change in plan.accounts().iter().filter(|change| !is_guarded(change.id)) {
         let (after, before) = (change.after, change.before);
         statements.push((
             INCREMENT_BALANCES,
@@ -456,22 +438,8 @@ async fn load_accounts(
     // increments (see `plan_statements`), so concurrent payments do not queue on them for
     // the whole transaction.
     let (guarded, unguarded): (Vec<&AccountId>, Vec<&AccountId>) = ids.iter().copied().partition(|id| is_guarded(id));
-    load_account_rows(connection, &guarded, backend == Backend::Postgres, loaded).await?;
-    // Unguarded accounts are read with their unfolded deltas added (a hold posted here
-    // must see the pending amount an earlier posting appended).
-    for chunk in unguarded.chunks(IN_LIST_MAX) {
-        let list = in_list(chunk.len());
-        let offset: Vec<String> = (chunk.len() + 1..=2 * chunk.len()).map(|number| format!("${number}")).collect();
-        let filter = format!("WHERE account_id IN ({})", offset.join(", "));
-        let sql = format!("{} WHERE a.id IN ({list})", select_accounts_with_deltas(&filter));
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in chunk.iter().chain(chunk.iter()) {
-            query = query.bind(id.as_str());
-        }
-        for row in query.fetch_all(&mut *connection).await? {
-            let account = account_from_any(&row)?;
-            loaded.accounts.insert(account.id.clone(), account);
-        }
+    for (ids, lock) in [(guarded, backend == Backend::Postgres), (unguarded, false)] {
+        load_account_rows(connection, &ids, lock, loaded).await?;
     }
     Ok(())
 }
@@ -568,112 +536,18 @@ pub async fn post_in(
         }
         query.execute(&mut *connection).await?;
     }
-    // On PostgreSQL the platform's and connectors' accounts, which every payment
-    // touches, are not updated here: their changes are appended (`ledger_account_deltas`)
-    // and folded in later (`fold_deltas`), so concurrent payments never wait on one
-    // another's row locks until commit. Reads merge the unfolded deltas in.
-    let deferred = backend == Backend::Postgres;
-    for (sql, values, rows_required) in plan_statements(&plan, deferred) {
+    for (sql, values, rows_required) in plan_statements(&plan) {
         let rows = bind_values(sqlx::query(sql), &values).fetch_all(&mut *connection).await?;
         if (rows.len() as u64) < rows_required {
             return Err(concurrent_change());
         }
     }
-    if deferred {
-        append_deltas(connection, &plan, now).await?;
-    }
     Ok(Posted { created: plan.created(), existed: plan.existed() })
 }
 
-/// Every account with its unfolded deltas merged in, for `tradewind ledger verify`.
+/// Every account, for `tradewind ledger verify`.
 pub async fn all_accounts(pool: &AnyPool) -> StoreResult<Vec<Account>> {
-    let sql = select_accounts_with_deltas("");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?.iter().map(account_from_any).collect()
-}
-
-/// Appends the changes of `plan`'s unguarded (platform and connector) accounts.
-async fn append_deltas(connection: &mut Connection, plan: &Plan<'_>, now: i64) -> StoreResult<()> {
-    let Some(first) = plan.transfers().first() else { return Ok(()) };
-    let changes: Vec<_> = plan.accounts().iter().filter(|change| !is_guarded(change.id)).collect();
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<String> = (0..changes.len())
-        .map(|row| {
-            let first = row * DELTA_COLUMNS;
-            let placeholders: Vec<String> = (first + 1..=first + DELTA_COLUMNS).map(|n| format!("${n}")).collect();
-            format!("({})", placeholders.join(", "))
-        })
-        .collect();
-    let sql = format!("{INSERT_DELTA_HEAD}{}", rows.join(", "));
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for change in changes {
-        let (after, before) = (change.after, change.before);
-        // Unique: a batch's first new transfer is written once, and an account appears
-        // once per plan.
-        query = query
-            .bind(format!("{}>{}", first.transfer.id, change.id))
-            .bind(change.id.as_str())
-            .bind(after.debits_pending - before.debits_pending)
-            .bind(after.debits_posted - before.debits_posted)
-            .bind(after.credits_pending - before.credits_pending)
-            .bind(after.credits_posted - before.credits_posted)
-            .bind(now);
-    }
-    query.execute(connection).await?;
-    Ok(())
-}
-
-/// Folds appended deltas into their accounts: at most `DELTAS_FOLDED_MAX` per call, in a
-/// transaction of its own that deletes exactly the rows it added up. Returns how many.
-pub async fn fold_deltas(store: &crate::Store) -> StoreResult<u64> {
-    let mut transaction = store.begin().await?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, account_id, debits_pending, debits_posted, credits_pending, credits_posted \
-         FROM ledger_account_deltas ORDER BY account_id LIMIT {DELTAS_FOLDED_MAX}"
-    )))
-    .fetch_all(transaction.connection())
-    .await?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let mut ids = Vec::with_capacity(rows.len());
-    let mut sums: std::collections::BTreeMap<String, [i64; 4]> = std::collections::BTreeMap::new();
-    for row in &rows {
-        ids.push(row.try_get::<String, _>(0)?);
-        let sum = sums.entry(row.try_get(1)?).or_default();
-        for (column, total) in sum.iter_mut().enumerate() {
-            *total = total
-                .checked_add(row.try_get::<i64, _>(column + 2)?)
-                .ok_or_else(|| StoreError::Corrupt("ledger delta overflow".to_owned()))?;
-        }
-    }
-    // In account order, as postings lock guarded accounts in id order.
-    for (account, [debits_pending, debits_posted, credits_pending, credits_posted]) in &sums {
-        let values = [
-            SqlValue::Integer(*debits_pending),
-            SqlValue::Integer(*debits_posted),
-            SqlValue::Integer(*credits_pending),
-            SqlValue::Integer(*credits_posted),
-            SqlValue::Text(account.clone()),
-        ];
-        let updated = bind_values(sqlx::query(INCREMENT_BALANCES), &values).fetch_all(transaction.connection()).await?;
-        if updated.len() != 1 {
-            return Err(StoreError::Corrupt(format!("ledger delta for a missing account {account}")));
-        }
-    }
-    for chunk in ids.chunks(IN_LIST_MAX) {
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM ledger_account_deltas WHERE id IN ({})",
-            in_list(chunk.len())
-        )));
-        for id in chunk {
-            query = query.bind(id.as_str());
-        }
-        query.execute(transaction.connection()).await?;
-    }
-    transaction.commit().await?;
-    Ok(ids.len() as u64)
+    sqlx::query(SELECT_ACCOUNT).fetch_all(pool).await?.iter().map(account_from_any).collect()
 }
 
 /// Every transfer, for `tradewind ledger verify`.

@@ -240,18 +240,10 @@ fn run_flows(
         }
     });
     world.mirror = Some(mirror);
-    let mut steps = 0;
     for (step, op) in ops.into_iter().enumerate() {
         world.apply(op)?;
         runtime.block_on(same_books(&store, &world.ledger, step)).map_err(TestCaseError::fail)?;
-        steps = step + 1;
     }
-    // Folding the appended platform and connector changes (PostgreSQL) changes no balance
-    // and leaves none behind.
-    runtime.block_on(ledger::fold_deltas(&store)).map_err(|error| TestCaseError::fail(error.to_string()))?;
-    runtime.block_on(same_books(&store, &world.ledger, steps)).map_err(TestCaseError::fail)?;
-    let left = runtime.block_on(ledger::fold_deltas(&store)).map_err(|error| TestCaseError::fail(error.to_string()))?;
-    prop_assert_eq!(left, 0, "a fold leaves no delta behind");
     runtime.block_on(store.close());
     Ok(())
 }
