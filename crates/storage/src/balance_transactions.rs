@@ -31,7 +31,7 @@ pub struct BalanceTransactionRow {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, merchant_id, type, reporting_category, amount, fee, net, currency, fee_details, source_id, \
+pub(crate) const COLUMNS: &str = "id, merchant_id, type, reporting_category, amount, fee, net, currency, fee_details, source_id, \
     payment_intent_id, connector, description, status, available_on, created_at";
 
 const INSERT: &str = "INSERT INTO balance_transactions (id, merchant_id, type, reporting_category, amount, fee, net, \

@@ -10,9 +10,8 @@
 mod common;
 mod support;
 
-use common::{TestApp, card};
+use common::{TestApp, card, ledger_verifies};
 use serde_json::{Value, json};
-use std::process::Command;
 use support::{MISSING_DISPUTE, assert_error, message_without, row_counts};
 
 on_both_backends!(
@@ -30,23 +29,6 @@ const DAY_SECONDS: i64 = 86_400;
 /// The sandbox card's fee on 100.00 USD (2.9% + 0.30) and its dispute fee.
 const CARD_FEE: i64 = 320;
 const DISPUTE_FEE: i64 = 1_500;
-
-/// `tradewind ledger verify` on the app's database: passes, and says it checked rows.
-fn ledger_verifies(app: &TestApp) {
-    let directory = std::env::temp_dir().join(format!("tradewind_verify_{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&directory).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_tradewind"))
-        .args(["ledger", "verify"])
-        .current_dir(&directory)
-        .env("DATABASE_URL", &app.database_url)
-        .env_remove("TRADEWIND_CONFIG")
-        .output()
-        .expect("run tradewind ledger verify");
-    let _ = std::fs::remove_dir_all(&directory);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "ledger verify failed: {stdout} {}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains(", 0 violation(s)"), "{stdout}");
-}
 
 /// The amount of `bucket` in USD, 0 when the merchant has none.
 async fn usd(app: &TestApp, bucket: &str) -> i64 {

@@ -9,9 +9,8 @@
 mod common;
 mod support;
 
-use common::{TestApp, card};
+use common::{TestApp, card, ledger_verifies};
 use serde_json::{Value, json};
-use std::process::Command;
 use support::{MISSING_PAYOUT, assert_error, row_counts};
 use time::{Duration, OffsetDateTime};
 
@@ -29,23 +28,6 @@ const DAY: i64 = 86_400;
 /// The sandbox bank's accounts (see `tradewind_connectors::payout`).
 const PAID_ACCOUNT: &str = "000123456789";
 const CLOSED_ACCOUNT: &str = "000111111113";
-
-/// `tradewind ledger verify` on the app's database: passes, and says it checked rows.
-fn ledger_verifies(app: &TestApp) {
-    let directory = std::env::temp_dir().join(format!("tradewind_verify_{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&directory).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_tradewind"))
-        .args(["ledger", "verify"])
-        .current_dir(&directory)
-        .env("DATABASE_URL", &app.database_url)
-        .env_remove("TRADEWIND_CONFIG")
-        .output()
-        .expect("run tradewind ledger verify");
-    let _ = std::fs::remove_dir_all(&directory);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "ledger verify failed: {stdout} {}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains(", 0 violation(s)"), "{stdout}");
-}
 
 async fn balance(app: &TestApp) -> Value {
     let (status, balance) = app.get("/v1/balance").await;

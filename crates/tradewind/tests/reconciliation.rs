@@ -9,7 +9,7 @@
 mod common;
 mod support;
 
-use common::{TestApp, card};
+use common::{TestApp, card, ledger_verifies};
 use serde_json::{Value, json};
 use std::fmt::Write;
 use std::process::{Command, Output};
@@ -27,30 +27,6 @@ on_both_backends!(
 );
 
 const HEADER: &str = "provider_reference,type,gross,fee,net,currency,settlement_date\n";
-
-/// `tradewind ledger verify` on the app's database passes.
-fn ledger_verifies(app: &TestApp) {
-    let output = tradewind(app, &["ledger", "verify"]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "ledger verify failed: {stdout} {}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains(", 0 violation(s)"), "{stdout}");
-}
-
-/// Runs the built binary against the app's database, in a directory of its own.
-fn tradewind(app: &TestApp, arguments: &[&str]) -> Output {
-    let directory = std::env::temp_dir().join(format!("tradewind_recon_{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&directory).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_tradewind"))
-        .args(arguments)
-        .current_dir(&directory)
-        .env("DATABASE_URL", &app.database_url)
-        .env_remove("TRADEWIND_CONFIG")
-        .env_remove("TRADEWIND_ADDR")
-        .output()
-        .expect("run tradewind");
-    let _ = std::fs::remove_dir_all(&directory);
-    output
-}
 
 async fn post_csv_with_key(app: &TestApp, key: &str, path: &str, body: String) -> (u16, Value) {
     let response = app

@@ -11,7 +11,7 @@ use crate::wire::payout::{AccountSettingsObject, ListReserves, ReserveObject, Up
 use axum::Json;
 use axum::extract::{Query, State};
 use tradewind_payments::id::BalanceTransactionId;
-use tradewind_storage::reserves;
+use tradewind_storage::balance_transactions;
 
 /// Retrieves the account's payout settings.
 #[utoipa::path(get, path = "/v1/account/settings", responses((status = 200, body = AccountSettingsObject)),
@@ -63,8 +63,15 @@ pub async fn list_reserves(
         Some(code) => Some(validate::currency("currency", code)?.code().to_owned()),
         None => None,
     };
-    let filter = reserves::ListFilter { starting_after: query.starting_after, status, currency, limit: limit + 1 };
-    let rows = reserves::list(state.store.pool(), auth.merchant_id.as_str(), &filter).await?;
+    let filter = balance_transactions::ListFilter {
+        starting_after: query.starting_after,
+        r#type: Some("reserve_release".to_owned()),
+        status,
+        currency,
+        limit: limit + 1,
+        ..Default::default()
+    };
+    let rows = balance_transactions::list(state.store.pool(), auth.merchant_id.as_str(), &filter).await?;
     let data = rows.iter().map(ReserveObject::from_row).collect();
     Ok(Json(ListObject::new(data, limit, "/v1/balance/reserves")))
 }

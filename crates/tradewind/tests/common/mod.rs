@@ -258,3 +258,28 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+/// Runs the built binary against the app's database, in a fresh directory of its own
+/// (where it may keep a fingerprint key), with no configuration file inherited.
+pub fn run_tradewind(app: &TestApp, arguments: &[&str]) -> std::process::Output {
+    let directory = std::env::temp_dir().join(unique_name("tradewind_cli"));
+    std::fs::create_dir_all(&directory).expect("cli dir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tradewind"))
+        .args(arguments)
+        .current_dir(&directory)
+        .env("DATABASE_URL", &app.database_url)
+        .env_remove("TRADEWIND_CONFIG")
+        .env_remove("TRADEWIND_ADDR")
+        .output()
+        .expect("run tradewind");
+    let _ = std::fs::remove_dir_all(&directory);
+    output
+}
+
+/// `tradewind ledger verify` on the app's database: passes, and reports no violation.
+pub fn ledger_verifies(app: &TestApp) {
+    let output = run_tradewind(app, &["ledger", "verify"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "ledger verify failed: {stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains(", 0 violation(s)"), "{stdout}");
+}
