@@ -13,6 +13,7 @@ pub mod outcome;
 pub mod payout;
 pub mod payout_forecast;
 pub mod payout_settings;
+pub mod pricing;
 pub mod reconciliation;
 pub mod refund;
 pub mod reserve;

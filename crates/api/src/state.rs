@@ -55,11 +55,20 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
     pub key_cache: Arc<KeyCache>,
+    /// Merchants' pricing and settlement terms (`flows::pricing`).
+    pub terms_cache: Arc<crate::flows::pricing::TermsCache>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ApiConfig, clock: Arc<dyn Clock>) -> Self {
-        AppState { store, config, clock, metrics: Arc::new(Metrics::new()), key_cache: Arc::new(KeyCache::new()) }
+        AppState {
+            store,
+            config,
+            clock,
+            metrics: Arc::new(Metrics::new()),
+            key_cache: Arc::new(KeyCache::new()),
+            terms_cache: Arc::default(),
+        }
     }
 
     /// An absolute URL on this server.

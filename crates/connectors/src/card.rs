@@ -163,6 +163,32 @@ pub fn flags(card: &CardNumber) -> CardFlags {
     FLAGS.iter().find(|(number, _)| *number == card.digits()).map_or(CardFlags::default(), |(_, flags)| *flags)
 }
 
+/// Where the sandbox's cards come from, as Stripe's international test cards encode it:
+/// a Visa number `400000` followed by the ISO 3166 numeric code of the issuing country
+/// (`4000002760000016` is German, `4000000760000002` Brazilian). Every other number,
+/// `4242424242424242` included, is issued in the United States.
+#[rustfmt::skip]
+const ISSUING_COUNTRIES: &[(&str, &str)] = &[
+    ("032", "AR"), ("036", "AU"), ("040", "AT"), ("056", "BE"), ("076", "BR"), ("100", "BG"), ("112", "BY"),
+    ("124", "CA"), ("152", "CL"), ("156", "CN"), ("158", "TW"), ("170", "CO"), ("188", "CR"), ("191", "HR"),
+    ("196", "CY"), ("203", "CZ"), ("208", "DK"), ("218", "EC"), ("233", "EE"), ("246", "FI"), ("250", "FR"),
+    ("276", "DE"), ("292", "GI"), ("300", "GR"), ("344", "HK"), ("348", "HU"), ("356", "IN"), ("360", "ID"),
+    ("372", "IE"), ("380", "IT"), ("392", "JP"), ("410", "KR"), ("428", "LV"), ("438", "LI"), ("440", "LT"),
+    ("442", "LU"), ("458", "MY"), ("470", "MT"), ("484", "MX"), ("528", "NL"), ("554", "NZ"), ("578", "NO"),
+    ("591", "PA"), ("600", "PY"), ("604", "PE"), ("608", "PH"), ("616", "PL"), ("620", "PT"), ("642", "RO"),
+    ("682", "SA"), ("702", "SG"), ("703", "SK"), ("704", "VN"), ("705", "SI"), ("724", "ES"), ("752", "SE"),
+    ("756", "CH"), ("764", "TH"), ("784", "AE"), ("826", "GB"), ("858", "UY"),
+];
+
+/// The issuing country of a sandbox card, ISO 3166 alpha-2 (see [`ISSUING_COUNTRIES`]).
+pub fn issuing_country(card: &CardNumber) -> &'static str {
+    card.digits()
+        .strip_prefix("400000")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|numeric| ISSUING_COUNTRIES.iter().find(|(code, _)| *code == numeric))
+        .map_or("US", |(_, country)| country)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +311,23 @@ mod tests {
     fn asynchronous_refund_failure_card_approves() -> Result<(), CardError> {
         assert_eq!(scenario_of("4000000000005126")?, CardScenario::Approve);
         assert_eq!(flags_of("4000000000005126")?, CardFlags { dispute: None, refund_fails_async: true });
+        Ok(())
+    }
+
+    #[test]
+    fn international_test_cards_carry_their_issuing_country() -> Result<(), CardError> {
+        for (number, country) in [
+            ("4242424242424242", "US"),
+            ("4000000000000259", "US"),
+            ("4000002760000016", "DE"),
+            ("4000000760000002", "BR"),
+            ("4000003920000003", "JP"),
+            ("4000008260003178", "GB"),
+            ("4000007020000003", "SG"),
+            ("5555555555554444", "US"),
+        ] {
+            assert_eq!(issuing_country(&CardNumber::parse(number)?), country, "{number}");
+        }
         Ok(())
     }
 

@@ -343,6 +343,59 @@ fn a_conversion_meets_in_the_fx_positions() {
 }
 
 #[test]
+fn a_converted_capture_settles_in_the_merchants_currency_and_refunds_back_through_the_fx_positions() {
+    let mut books = Books::new();
+    let merchant = books.merchant.clone();
+    let eur = |minor| Money::new(minor, currency("EUR"));
+    let eur_reads = |books: &Books, kind| balance(&books.ledger, &merchant_account(&merchant, kind, "EUR"));
+    let payment = source("pi_1");
+    // 100.00 USD paid, settled as 91.00 EUR with a 3.00 EUR fee; manual, so the hold is posted.
+    books.post(postings::authorization_hold(&payment, &merchant, &connector(), usd(10_000)).unwrap());
+    let capture = postings::ConvertedCapture {
+        payment: &payment,
+        merchant: &merchant,
+        connector: &connector(),
+        amount: usd(10_000),
+        settled: eur(9_100),
+        fee: eur(300),
+        method: CaptureMethod::Manual,
+    };
+    books.post(postings::converted_capture(&capture).unwrap());
+    assert_eq!(books.merchant_reads(AccountKind::Pending), 0, "nothing stays in the buyer's currency");
+    assert_eq!(eur_reads(&books, AccountKind::Pending), 8_800);
+    assert_eq!(eur_reads(&books, AccountKind::FeesPaid), 300);
+    assert_eq!(books.clearing_reads(), 10_000);
+    assert_eq!(books.platform_reads(AccountKind::FxPosition), 10_000);
+    assert_eq!(balance(&books.ledger, &platform_account(AccountKind::FxPosition, "EUR")), -9_100);
+
+    // A 40.00 USD refund costs 36.40 EUR and gives back 1.20 EUR of the fee.
+    let refund = source("re_1");
+    books.post(
+        postings::converted_refund(&postings::ConvertedRefund {
+            refund: &refund,
+            merchant: &merchant,
+            connector: &connector(),
+            amount: usd(4_000),
+            settled: eur(3_640),
+            fee_returned: eur(120),
+            from: MerchantBalance::Pending,
+        })
+        .unwrap(),
+    );
+    assert_eq!(eur_reads(&books, AccountKind::Pending), 8_800 - 3_640 + 120);
+    assert_eq!(eur_reads(&books, AccountKind::FeesPaid), 180);
+    assert_eq!(books.clearing_reads(), 6_000);
+    assert_eq!(books.platform_reads(AccountKind::FxPosition), 6_000);
+    assert_eq!(balance(&books.ledger, &platform_account(AccountKind::FxPosition, "EUR")), -9_100 + 3_640);
+
+    // One currency on both sides is not a conversion.
+    let same = postings::ConvertedCapture { settled: usd(10_000), fee: usd(0), ..capture };
+    assert!(matches!(postings::converted_capture(&same), Err(PostingError::SameCurrencyConversion { .. })));
+    let fee_too_big = postings::ConvertedCapture { fee: eur(9_101), ..capture };
+    assert!(matches!(postings::converted_capture(&fee_too_big), Err(PostingError::FeeExceedsAmount { .. })));
+}
+
+#[test]
 fn recipes_refuse_bad_amounts() {
     let merchant = merchant('1');
     let payment = source("pi_1");

@@ -29,14 +29,17 @@ pub struct BalanceTransactionRow {
     pub status: String,
     pub available_on: i64,
     pub created_at: i64,
+    /// Set when the payment was converted into the merchant's settlement currency:
+    /// units of `currency` per unit of the payment's currency, a decimal string.
+    pub exchange_rate: Option<String>,
 }
 
 pub(crate) const COLUMNS: &str = "id, merchant_id, type, reporting_category, amount, fee, net, currency, fee_details, source_id, \
-    payment_intent_id, connector, description, status, available_on, created_at";
+    payment_intent_id, connector, description, status, available_on, created_at, exchange_rate";
 
 const INSERT: &str = "INSERT INTO balance_transactions (id, merchant_id, type, reporting_category, amount, fee, net, \
-    currency, fee_details, source_id, payment_intent_id, connector, description, status, available_on, created_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+    currency, fee_details, source_id, payment_intent_id, connector, description, status, available_on, created_at, \
+    exchange_rate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 
 fn insert_arguments(arguments: &mut Arguments, row: &BalanceTransactionRow) -> Result<(), BoxDynError> {
     arguments.add(&row.id)?;
@@ -54,7 +57,8 @@ fn insert_arguments(arguments: &mut Arguments, row: &BalanceTransactionRow) -> R
     arguments.add(&row.description)?;
     arguments.add(&row.status)?;
     arguments.add(row.available_on)?;
-    arguments.add(row.created_at)
+    arguments.add(row.created_at)?;
+    arguments.add(&row.exchange_rate)
 }
 
 pub async fn insert(connection: &mut Connection, row: &BalanceTransactionRow) -> StoreResult<()> {

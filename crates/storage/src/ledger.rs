@@ -597,7 +597,13 @@ pub async fn source_transfers(connection: &mut Connection, source_id: &str) -> S
 /// negative limit (a merchant's configured overdraft).
 pub async fn open_account(store: &crate::Store, account: &Account, now: i64) -> StoreResult<()> {
     let mut transaction = store.begin().await?;
-    let values = insert_account_values(account, now);
-    bind_values(sqlx::query(UPSERT_ACCOUNT), &values).execute(transaction.connection()).await?;
+    open_account_in(transaction.connection(), account, now).await?;
     transaction.commit().await
+}
+
+/// [`open_account`] inside an open transaction.
+pub async fn open_account_in(connection: &mut Connection, account: &Account, now: i64) -> StoreResult<()> {
+    let values = insert_account_values(account, now);
+    bind_values(sqlx::query(UPSERT_ACCOUNT), &values).execute(connection).await?;
+    Ok(())
 }

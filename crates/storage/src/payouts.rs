@@ -152,6 +152,12 @@ pub struct PayoutSettingsRow {
     pub last_automatic_payout_on: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// ISO 3166 alpha-2: cards issued elsewhere pay the international surcharge.
+    pub country: Option<String>,
+    /// The currency payments settle in; `None` settles each in its own currency.
+    pub settlement_currency: Option<String>,
+    /// Negotiated fee terms per payment method, JSON.
+    pub fee_overrides: String,
 }
 
 impl PayoutSettingsRow {
@@ -172,13 +178,16 @@ impl PayoutSettingsRow {
             last_automatic_payout_on: None,
             created_at: now,
             updated_at: now,
+            country: None,
+            settlement_currency: None,
+            fee_overrides: "{}".to_owned(),
         }
     }
 }
 
 const SETTINGS_COLUMNS: &str = "merchant_id, reserve_basis_points, reserve_days, payout_schedule, weekly_anchor, \
     monthly_anchor, minimum_amount, bank_account_holder_name, bank_account_number, bank_code, bank_country, \
-    last_automatic_payout_on, created_at, updated_at";
+    last_automatic_payout_on, created_at, updated_at, country, settlement_currency, fee_overrides";
 
 pub async fn settings(pool: &AnyPool, merchant_id: &str) -> StoreResult<Option<PayoutSettingsRow>> {
     let sql = format!("SELECT {SETTINGS_COLUMNS} FROM payout_settings WHERE merchant_id = $1");
@@ -195,13 +204,15 @@ pub async fn save_settings(connection: &mut Connection, row: &PayoutSettingsRow)
     sqlx::query(
         "INSERT INTO payout_settings (merchant_id, reserve_basis_points, reserve_days, payout_schedule, \
          weekly_anchor, monthly_anchor, minimum_amount, bank_account_holder_name, bank_account_number, bank_code, \
-         bank_country, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         bank_country, created_at, updated_at, country, settlement_currency, fee_overrides) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
          ON CONFLICT (merchant_id) DO UPDATE SET reserve_basis_points = excluded.reserve_basis_points, \
          reserve_days = excluded.reserve_days, payout_schedule = excluded.payout_schedule, \
          weekly_anchor = excluded.weekly_anchor, monthly_anchor = excluded.monthly_anchor, \
          minimum_amount = excluded.minimum_amount, bank_account_holder_name = excluded.bank_account_holder_name, \
          bank_account_number = excluded.bank_account_number, bank_code = excluded.bank_code, \
-         bank_country = excluded.bank_country, updated_at = excluded.updated_at",
+         bank_country = excluded.bank_country, updated_at = excluded.updated_at, country = excluded.country, \
+         settlement_currency = excluded.settlement_currency, fee_overrides = excluded.fee_overrides",
     )
     .bind(&row.merchant_id)
     .bind(row.reserve_basis_points)
@@ -216,6 +227,9 @@ pub async fn save_settings(connection: &mut Connection, row: &PayoutSettingsRow)
     .bind(&row.bank_country)
     .bind(row.created_at)
     .bind(row.updated_at)
+    .bind(&row.country)
+    .bind(&row.settlement_currency)
+    .bind(&row.fee_overrides)
     .execute(connection)
     .await?;
     Ok(())

@@ -302,12 +302,13 @@ pub async fn settled_transactions(
     after: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<BalanceTransactionRow>> {
-    let sql = "SELECT id, merchant_id, type, reporting_category, amount, fee, net, currency, fee_details, \
-        source_id, payment_intent_id, connector, description, status, available_on, created_at \
-        FROM balance_transactions WHERE merchant_id = $1 AND connector = $2 \
-        AND type IN ('charge', 'refund', 'refund_failure') AND available_on >= $3 AND available_on < $4 \
-        AND (CAST($5 AS TEXT) IS NULL OR id > $5) ORDER BY id LIMIT $6";
-    Ok(sqlx::query_as(sql)
+    let sql = format!(
+        "SELECT {} FROM balance_transactions WHERE merchant_id = $1 AND connector = $2 \
+         AND type IN ('charge', 'refund', 'refund_failure') AND available_on >= $3 AND available_on < $4 \
+         AND (CAST($5 AS TEXT) IS NULL OR id > $5) ORDER BY id LIMIT $6",
+        crate::balance_transactions::COLUMNS
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(merchant_id)
         .bind(connector)
         .bind(from)

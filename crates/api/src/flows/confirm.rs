@@ -173,6 +173,7 @@ pub fn confirm(
                     "exp_year": expiry_date.year,
                     "fingerprint": number.fingerprint(&state.config.fingerprint_key),
                     "funding": "credit",
+                    "country": card_sandbox::issuing_country(&number),
                     "three_d_secure": Value::Null,
                 },
                 "billing_details": billing_json(&billing),

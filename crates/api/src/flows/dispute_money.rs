@@ -144,6 +144,7 @@ pub async fn opened_effects(
         status: status.to_owned(),
         available_on,
         created_at: now,
+        exchange_rate: None,
     };
     Ok(Effects { transfers, balance_transactions: vec![row] })
 }
@@ -209,6 +210,7 @@ pub async fn won_effects(
         status: "available".to_owned(),
         available_on: now,
         created_at: now,
+        exchange_rate: None,
     };
     Ok(Effects { transfers, balance_transactions: vec![row] })
 }

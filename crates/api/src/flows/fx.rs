@@ -92,7 +92,7 @@ fn stored_rate(row: &FxRateRow) -> ApiResult<Rate> {
 }
 
 /// A rate as stored and shown: exact, without trailing zeros.
-fn rate_text(rate: Decimal) -> String {
+pub fn rate_text(rate: Decimal) -> String {
     rate.normalize().to_string()
 }
 
@@ -378,6 +378,49 @@ pub async fn rate_for(
     })
 }
 
+/// Checks that the quote `quote_id` can price `intent`'s payment at `now`: it is the
+/// merchant's, converts from the payment's currency (into the merchant's settlement
+/// currency, when one is set), locked the payment's amount when it locked one, is
+/// unexpired and not used by another object. A 400 on `fx_quote` otherwise. The quote is
+/// booked for the payment in the confirmation's own write ([`fx_quotes::claim_in`]).
+pub async fn check_payment_quote(
+    state: &AppState,
+    intent: &tradewind_storage::payment_intents::PaymentIntentRow,
+    quote_id: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let missing = || quote_invalid(format!("No such FX quote: '{quote_id}'"));
+    FxQuoteId::parse(quote_id).map_err(|_| missing())?;
+    let row = fx_quotes::get(state.store.pool(), &intent.merchant_id, quote_id).await?.ok_or_else(missing)?;
+    if row.from_currency != intent.currency {
+        return Err(quote_invalid(format!(
+            "The FX quote '{quote_id}' converts from {}, but this payment is in {}.",
+            row.from_currency, intent.currency
+        )));
+    }
+    let terms = crate::flows::pricing::terms(state, &intent.merchant_id).await?;
+    if let Some(settlement) = terms.settlement_currency
+        && settlement.code() != row.to_currency
+    {
+        return Err(quote_invalid(format!(
+            "The FX quote '{quote_id}' converts into {}, but this account settles in {settlement}.",
+            row.to_currency
+        )));
+    }
+    if let Some(amount) = row.amount
+        && amount != intent.amount
+    {
+        return Err(quote_invalid(format!(
+            "The FX quote '{quote_id}' locked a rate for {amount}, but this payment is for {}.",
+            intent.amount
+        )));
+    }
+    if row.expires_at <= now || row.used_by.as_deref().is_some_and(|used_by| used_by != intent.id) {
+        return Err(refusal(Some(&row), quote_id, now));
+    }
+    Ok(())
+}
+
 /// Books a quote for `used_by` (a payment or conversion id) inside the booking's own
 /// transaction, so a quote serves one object only: a 400 on `fx_quote` when it expired
 /// at `now`, belongs to another merchant, or was used by another object. Booking it
@@ -396,6 +439,19 @@ pub async fn claim_quote(
     }
     let row = fx_quotes::get_in(connection, merchant_id, quote_id).await?;
     Err(refusal(row.as_ref(), quote_id, now))
+}
+
+/// Whether the merchant's quote could still be booked for `used_by` at `now`.
+pub async fn quote_claimable(
+    state: &AppState,
+    merchant_id: &str,
+    quote_id: &str,
+    used_by: &str,
+    now: i64,
+) -> ApiResult<bool> {
+    Ok(fx_quotes::get(state.store.pool(), merchant_id, quote_id)
+        .await?
+        .is_some_and(|row| row.expires_at > now && row.used_by.as_deref().is_none_or(|used| used == used_by)))
 }
 
 /// Why the merchant's quote could not be booked at `now`, read after the fact.

@@ -17,19 +17,24 @@
 //! | payout created / paid / failed or canceled | see `flows::payout` | `payout` / — / `payout_failure` or `payout_cancel` |
 
 use crate::error::{ApiError, ApiResult};
+use crate::flows::pricing::{self, MerchantTerms};
 use crate::state::AppState;
+use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tradewind_ledger::postings::{self, Capture, FeeRefund, MerchantBalance, Refund};
+use tradewind_ledger::postings::{
+    self, Capture, ConvertedCapture, ConvertedRefund, FeeRefund, MerchantBalance, Refund,
+};
 use tradewind_ledger::{AccountId, AccountKind, ConnectorName, SourceId, Transfer, TransferId, reversal_of};
 use tradewind_money::{Currency, Money};
 use tradewind_payments::id::{BalanceTransactionId, MerchantId};
 use tradewind_payments::intent::CaptureMethod;
 use tradewind_settlement::calendar::{self, Calendar, Cutoff};
-use tradewind_settlement::fees::{Connector, FeeBreakdown, FeeError, FeeSchedule, FeeTerms, Method, default_schedule};
+use tradewind_settlement::fees::{FeeBreakdown, FeeError, FeeSchedule, FeeTerms, Method};
 use tradewind_storage::balance_transactions::{self, BalanceTransactionRow};
 use tradewind_storage::batch::Batch;
+use tradewind_storage::fx_quotes;
 use tradewind_storage::payment_intents::PaymentIntentRow;
 use tradewind_storage::refunds::RefundRow;
 use tradewind_storage::{Connection, Store};
@@ -114,10 +119,11 @@ fn connector_of(intent: &PaymentIntentRow, method: Method) -> ApiResult<Connecto
 }
 
 /// The fee schedule of `method` for a payment in `currency`: the default sandbox
-/// schedule, its fixed amounts converted into `currency` at the platform's mid rate
-/// when they are in another currency. Where no rate is known for that currency (the
-/// ECB publishes about thirty), the fixed amounts are left out and only the
-/// percentages apply: a payment is never refused for want of a fee rate.
+/// schedule with the merchant's negotiated terms laid over it, its fixed amounts
+/// converted into `currency` at the platform's mid rate when they are in another
+/// currency. Where no rate is known for that currency (the ECB publishes about thirty),
+/// the fixed amounts are left out and only the percentages apply: a payment is never
+/// refused for want of a fee rate.
 pub async fn fee_schedule(
     state: &AppState,
     merchant_id: &str,
@@ -125,7 +131,17 @@ pub async fn fee_schedule(
     currency: Currency,
     now: i64,
 ) -> ApiResult<FeeSchedule> {
-    let schedule = default_schedule(Connector::Sandbox, method).map_err(internal)?;
+    let terms = pricing::terms(state, merchant_id).await?;
+    localized(state, merchant_id, terms.schedule(method)?, currency, now).await
+}
+
+async fn localized(
+    state: &AppState,
+    merchant_id: &str,
+    schedule: FeeSchedule,
+    currency: Currency,
+    now: i64,
+) -> ApiResult<FeeSchedule> {
     match schedule.currency() {
         Some(own) if own != currency => {
             match crate::flows::fx::rate_for(state, merchant_id, own, currency, None, now).await {
@@ -139,6 +155,55 @@ pub async fn fee_schedule(
         }
         _ => Ok(schedule),
     }
+}
+
+/// A capture converted into the merchant's settlement currency.
+#[derive(Debug, Clone, Copy)]
+struct Conversion {
+    /// The captured amount in the settlement currency.
+    settled: Money,
+    /// Units of the settlement currency per unit of the payment's, markup included.
+    rate: Decimal,
+}
+
+/// Whether, and at what rate, a capture of `gross` on `intent` converts: at its FX
+/// quote's locked rate when it was confirmed with one (the quote was booked for it at
+/// confirmation, so its expiry no longer matters); else into the merchant's settlement
+/// currency at the latest rate with the platform's markup. No conversion when the
+/// merchant settles in the payment's currency, when no rate is known (the payment then
+/// settles in its own currency rather than fail after the buyer paid), or when the
+/// amount converts to nothing.
+async fn conversion_for(
+    state: &AppState,
+    terms: &MerchantTerms,
+    intent: &PaymentIntentRow,
+    gross: Money,
+    now: i64,
+) -> ApiResult<Option<Conversion>> {
+    let (to, rate) = if let Some(quote_id) = &intent.fx_quote_id {
+        let quote = fx_quotes::get(state.store.pool(), &intent.merchant_id, quote_id)
+            .await?
+            .ok_or_else(|| internal(format!("{} was confirmed with {quote_id}, which is gone", intent.id)))?;
+        let rate = Decimal::from_str_exact(&quote.rate).map_err(internal)?;
+        (currency_of(&quote.to_currency)?, rate)
+    } else {
+        match terms.settlement_currency {
+            Some(to) if to != gross.currency() => {
+                match crate::flows::fx::rate_for(state, &intent.merchant_id, gross.currency(), to, None, now).await {
+                    Ok(applied) => (to, applied.rate),
+                    Err(error) if error.code == "fx_rate_unavailable" => {
+                        tracing::warn!(payment = %intent.id, from = %gross.currency(), %to,
+                            "no exchange rate: the payment settles in its own currency");
+                        return Ok(None);
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+            _ => return Ok(None),
+        }
+    };
+    let settled = tradewind_settlement::fx::convert(gross, to, rate).map_err(internal)?;
+    Ok((settled.minor() > 0).then_some(Conversion { settled, rate }))
 }
 
 /// Midnight UTC of the day `captured_at` becomes available after `delay` business days
@@ -234,18 +299,34 @@ pub async fn intent_effects(
             let method = method_of(after)?;
             let connector = connector_of(after, method)?;
             let gross = Money::new(after.amount_received, currency);
-            let schedule = fee_schedule(state, &after.merchant_id, method, currency, now).await?;
-            let breakdown = schedule.fee_for(gross, false, false).map_err(fee_error)?;
+            let terms = pricing::terms(state, &after.merchant_id).await?;
+            let international = terms.international(pricing::buyer_country(after).as_deref());
+            let conversion = conversion_for(state, &terms, after, gross, now).await?;
+            let settled = conversion.map_or(gross, |conversion| conversion.settled);
+            let schedule =
+                localized(state, &after.merchant_id, terms.schedule(method)?, settled.currency(), now).await?;
+            let breakdown = schedule.fee_for(settled, international, conversion.is_some()).map_err(fee_error)?;
             let capture_method =
                 if before.status == "requires_capture" { CaptureMethod::Manual } else { CaptureMethod::Automatic };
-            effects.transfers = postings::capture(&Capture {
-                payment: &payment,
-                merchant: &merchant,
-                connector: &connector,
-                amount: gross,
-                fee: breakdown.fee,
-                method: capture_method,
-            })
+            effects.transfers = match conversion {
+                None => postings::capture(&Capture {
+                    payment: &payment,
+                    merchant: &merchant,
+                    connector: &connector,
+                    amount: gross,
+                    fee: breakdown.fee,
+                    method: capture_method,
+                }),
+                Some(conversion) => postings::converted_capture(&ConvertedCapture {
+                    payment: &payment,
+                    merchant: &merchant,
+                    connector: &connector,
+                    amount: gross,
+                    settled: conversion.settled,
+                    fee: breakdown.fee,
+                    method: capture_method,
+                }),
+            }
             .map_err(internal)?;
             let delay = settlement_delay_business_days(method);
             effects.balance_transactions.push(BalanceTransactionRow {
@@ -253,18 +334,20 @@ pub async fn intent_effects(
                 merchant_id: after.merchant_id.clone(),
                 r#type: "charge".to_owned(),
                 reporting_category: "charge".to_owned(),
-                amount: gross.minor(),
+                amount: settled.minor(),
                 fee: breakdown.fee.minor(),
                 net: breakdown.net.minor(),
-                currency: after.currency.clone(),
+                currency: settled.currency().code().to_owned(),
                 fee_details: fee_details(&breakdown),
                 source_id: after.id.clone(),
                 payment_intent_id: Some(after.id.clone()),
                 connector: Some(connector.as_str().to_owned()),
                 description: after.description.clone(),
                 status: "pending".to_owned(),
+                // The provider settles on the payment currency's business days.
                 available_on: available_on(now, delay, currency)?,
                 created_at: now,
+                exchange_rate: conversion.map(|conversion| crate::flows::fx::rate_text(conversion.rate)),
             });
         }
         "canceled" if before.status == "requires_capture" => {
@@ -281,7 +364,11 @@ pub async fn intent_effects(
 
 /// The effects of booking `refund` on `intent`, whose earlier refunds total
 /// `refunded_before`. `charge` is the payment's charge balance transaction: while it is
-/// pending, the refund comes out of the pending balance and settles with it.
+/// pending, the refund comes out of the pending balance and settles with it. The fee
+/// share returned is the charge's own fee in proportion (so terms changed since do not
+/// reach back); a charge converted into the settlement currency refunds at the charge's
+/// rate, on cumulative amounts, so refunds in many pieces cost exactly what the charge
+/// brought in.
 pub async fn refund_effects(
     state: &AppState,
     intent: &PaymentIntentRow,
@@ -294,27 +381,50 @@ pub async fn refund_effects(
         return Ok(Effects::default());
     }
     let currency = currency_of(&intent.currency)?;
+    let settled_in = currency_of(&charge.currency)?;
     let merchant = merchant_of(intent)?;
     let method = method_of(intent)?;
     let connector = connector_of(intent, method)?;
-    let schedule = fee_schedule(state, &intent.merchant_id, method, currency, charge.created_at).await?;
-    let captured = Money::new(charge.amount, currency);
-    let breakdown = schedule.fee_for(captured, false, false).map_err(fee_error)?;
-    let amount = Money::new(refund.amount, currency);
-    let fee_returned = schedule
-        .refund_fee_credit(&breakdown, Money::new(refunded_before, currency), amount)
-        .map_err(fee_error)?
-        .minor();
+    let rate = charge.exchange_rate.as_deref().map(Decimal::from_str_exact).transpose().map_err(internal)?;
+    let in_settlement = |minor: i64| -> ApiResult<Money> {
+        let amount = Money::new(minor, currency);
+        match rate {
+            Some(rate) => tradewind_settlement::fx::convert(amount, settled_in, rate).map_err(internal),
+            None => Ok(amount),
+        }
+    };
+    let before = in_settlement(refunded_before)?;
+    let after = in_settlement(refunded_before.checked_add(refund.amount).ok_or_else(|| internal("overflow"))?)?;
+    let settled = after.checked_sub(before).map_err(internal)?;
+    let schedule = fee_schedule(state, &intent.merchant_id, method, settled_in, charge.created_at).await?;
+    let charged = charge_breakdown(charge, settled_in);
+    let fee_returned = if settled.is_zero() {
+        0
+    } else {
+        schedule.refund_fee_credit(&charged, before, settled).map_err(fee_error)?.minor()
+    };
     let from = if charge.status == "pending" { MerchantBalance::Pending } else { MerchantBalance::Available };
     let source = source_of(&refund.id)?;
-    let transfers = postings::refund(&Refund {
-        refund: &source,
-        merchant: &merchant,
-        connector: &connector,
-        amount,
-        from,
-        fee_refund: FeeRefund::Exact { fee_minor: fee_returned },
-    })
+    let amount = Money::new(refund.amount, currency);
+    let transfers = match rate {
+        None => postings::refund(&Refund {
+            refund: &source,
+            merchant: &merchant,
+            connector: &connector,
+            amount,
+            from,
+            fee_refund: FeeRefund::Exact { fee_minor: fee_returned },
+        }),
+        Some(_) => postings::converted_refund(&ConvertedRefund {
+            refund: &source,
+            merchant: &merchant,
+            connector: &connector,
+            amount,
+            settled,
+            fee_returned: Money::new(fee_returned, settled_in),
+            from,
+        }),
+    }
     .map_err(internal)?;
     let (status, available_on) = match from {
         MerchantBalance::Pending => ("pending", charge.available_on),
@@ -325,10 +435,10 @@ pub async fn refund_effects(
         merchant_id: intent.merchant_id.clone(),
         r#type: "refund".to_owned(),
         reporting_category: "refund".to_owned(),
-        amount: -refund.amount,
+        amount: -settled.minor(),
         fee: -fee_returned,
-        net: -refund.amount + fee_returned,
-        currency: intent.currency.clone(),
+        net: -settled.minor() + fee_returned,
+        currency: charge.currency.clone(),
         fee_details: if fee_returned == 0 {
             "[]".to_owned()
         } else {
@@ -341,8 +451,26 @@ pub async fn refund_effects(
         status: status.to_owned(),
         available_on,
         created_at: now,
+        exchange_rate: charge.exchange_rate.clone(),
     };
     Ok(Effects { transfers, balance_transactions: vec![row] })
+}
+
+/// The gross and fee a charge balance transaction recorded, as the fee rules read a
+/// charge.
+fn charge_breakdown(charge: &BalanceTransactionRow, currency: Currency) -> FeeBreakdown {
+    let money = |minor: i64| Money::new(minor, currency);
+    let zero = money(0);
+    FeeBreakdown {
+        gross: money(charge.amount),
+        percentage: money(charge.fee),
+        fixed: zero,
+        international_surcharge: zero,
+        currency_conversion_surcharge: zero,
+        cap_reduction: zero,
+        fee: money(charge.fee),
+        net: money(charge.net),
+    }
 }
 
 /// The merchant's rolling reserve, as a settlement applies it.
@@ -403,6 +531,7 @@ pub fn settlement_effects(
             status: status.to_owned(),
             available_on,
             created_at: now,
+            exchange_rate: None,
         };
         balance_transactions.push(reserve_row("reserve_hold", -held, "available", now));
         balance_transactions.push(reserve_row("reserve_release", held, "pending", release_on));

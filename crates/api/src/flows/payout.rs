@@ -323,6 +323,7 @@ fn balance_row(row: &PayoutRow, kind: &str, amount: i64, now: i64) -> BalanceTra
         status: "available".to_owned(),
         available_on: now,
         created_at: now,
+        exchange_rate: None,
     }
 }
 

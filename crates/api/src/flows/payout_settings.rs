@@ -1,14 +1,25 @@
-//! The merchant's payout settings: the rolling reserve, the payout schedule with its
-//! minimum, and the bank account payouts go to. An update names only what changes;
-//! the result is checked whole before anything is written.
+//! The merchant's account settings: the rolling reserve, the payout schedule with its
+//! minimum, the bank account payouts go to, and what prices and settles its payments
+//! (country, settlement currency, fee overrides — see `flows::pricing`) and the
+//! overdraft allowed on each currency's available balance (the negative limit of its
+//! ledger account). An update names only what changes; the result is checked whole
+//! before anything is written, and written in one transaction.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Authenticated;
+use crate::flows::pricing::{self, FeeOverride, MerchantTerms};
+use crate::flows::validate;
 use crate::state::AppState;
 use crate::wire::payout::{AccountSettingsObject, UpdateAccountSettings};
 use crate::wire::refund::BankAccount;
+use std::collections::BTreeMap;
 use tradewind_connectors::iban;
+use tradewind_ledger::{Account, AccountId, AccountKind};
+use tradewind_payments::id::MerchantId;
+use tradewind_payments::method::is_country_code;
+use tradewind_settlement::fees::{Connector, Method, default_schedule};
 use tradewind_settlement::payout_schedule::{MONTHLY_ANCHOR_MAX, PayoutSchedule, ScheduleError, parse_weekday};
+use tradewind_storage::ledger;
 use tradewind_storage::payouts::{self, PayoutSettingsRow};
 
 /// The whole settlement at most: 100.00%.
@@ -21,6 +32,10 @@ const ACCOUNT_NUMBER_LENGTH: std::ops::RangeInclusive<usize> = 4..=34;
 const BANK_CODE_LENGTH_MAX: usize = 34;
 /// A minimum above this (10^12 minor units) is surely a mistake.
 const MINIMUM_AMOUNT_MAX: i64 = 1_000_000_000_000;
+/// The largest overdraft a merchant may set on one currency, in minor units.
+pub const NEGATIVE_LIMIT_MAX: i64 = 100_000_000_000;
+/// Currencies one update may set overdrafts for.
+const NEGATIVE_LIMIT_CURRENCIES_MAX: usize = 32;
 
 /// The merchant's settings, or the defaults when it never changed them.
 pub async fn load(state: &AppState, merchant_id: &str, now: i64) -> ApiResult<PayoutSettingsRow> {
@@ -87,11 +102,127 @@ pub async fn update(
     if let Some(account) = &request.bank_account {
         bank_account(account, &mut row)?;
     }
+    pricing_settings(&request, &mut row)?;
+    let limits = negative_limits(auth, request.negative_balance_limits.as_ref())?;
     row.updated_at = now;
     let mut transaction = state.store.begin().await?;
     payouts::save_settings(transaction.connection(), &row).await?;
+    for account in &limits {
+        // The upsert comes first: on PostgreSQL it locks the row, so no posting can
+        // overdraw between the check below and the commit.
+        ledger::open_account_in(transaction.connection(), account, now).await?;
+        let balance = ledger::balance_in(transaction.connection(), &account.id).await?;
+        if balance < -account.negative_limit_minor {
+            let code = account.id.currency().code().to_ascii_lowercase();
+            return Err(ApiError::invalid(
+                format!("negative_balance_limits[{code}]"),
+                "negative_balance_limit_too_low",
+                format!(
+                    "The available {} balance is already {balance} (minor units); the limit cannot be less than {}.",
+                    account.id.currency(),
+                    -balance
+                ),
+            ));
+        }
+    }
     transaction.commit().await?;
-    Ok(AccountSettingsObject::from_row(&row))
+    state.terms_cache.forget(merchant_id);
+    object(state, &row).await
+}
+
+/// The settings as the API shows them: the row, every method's fee schedule in force,
+/// and the overdrafts set on the merchant's available balances.
+pub async fn object(state: &AppState, row: &PayoutSettingsRow) -> ApiResult<AccountSettingsObject> {
+    let fees = MerchantTerms::from_row(row)?.schedules()?;
+    let limits = ledger::merchant_accounts(state.store.pool(), &row.merchant_id)
+        .await?
+        .into_iter()
+        .filter(|account| account.id.kind() == AccountKind::Available && account.negative_limit_minor > 0)
+        .map(|account| (account.id.currency().code().to_ascii_lowercase(), account.negative_limit_minor))
+        .collect();
+    Ok(AccountSettingsObject::from_row(row, fees, limits))
+}
+
+/// Country, settlement currency and fee overrides, checked whole.
+fn pricing_settings(request: &UpdateAccountSettings, row: &mut PayoutSettingsRow) -> ApiResult<()> {
+    if let Some(country) = &request.country {
+        row.country = if country.is_empty() {
+            None
+        } else if is_country_code(country) {
+            Some(country.to_ascii_uppercase())
+        } else {
+            return Err(ApiError::invalid(
+                "country",
+                "parameter_invalid",
+                "`country` must be an ISO 3166-1 alpha-2 code such as `US`, or empty to clear it.",
+            ));
+        };
+    }
+    if let Some(code) = &request.settlement_currency {
+        row.settlement_currency = if code.is_empty() {
+            None
+        } else {
+            Some(validate::currency("settlement_currency", code)?.code().to_owned())
+        };
+    }
+    if let Some(fees) = &request.fees {
+        let mut overrides: BTreeMap<String, FeeOverride> =
+            serde_json::from_str(&row.fee_overrides).map_err(|error| ApiError::internal(&error))?;
+        for (name, fee_override) in fees {
+            let method = Method::parse(name).ok_or_else(|| {
+                ApiError::invalid(
+                    format!("fees[{name}]"),
+                    "parameter_unknown",
+                    format!("`fees[{name}]` is not a payment method."),
+                )
+            })?;
+            match fee_override {
+                None => {
+                    overrides.remove(name);
+                }
+                Some(fee_override) => {
+                    let default =
+                        default_schedule(Connector::Sandbox, method).map_err(|error| ApiError::internal(&error))?;
+                    pricing::overlaid(&default, fee_override, method)?;
+                    let mut stored = fee_override.clone();
+                    stored.currency = stored.currency.map(|code| code.to_ascii_uppercase());
+                    overrides.insert(name.clone(), stored);
+                }
+            }
+        }
+        row.fee_overrides = serde_json::to_string(&overrides).map_err(|error| ApiError::internal(&error))?;
+    }
+    Ok(())
+}
+
+/// The merchant's available accounts with their new overdrafts.
+fn negative_limits(auth: &Authenticated, limits: Option<&BTreeMap<String, i64>>) -> ApiResult<Vec<Account>> {
+    let Some(limits) = limits else { return Ok(Vec::new()) };
+    if limits.len() > NEGATIVE_LIMIT_CURRENCIES_MAX {
+        return Err(ApiError::invalid(
+            "negative_balance_limits",
+            "parameter_invalid",
+            format!("At most {NEGATIVE_LIMIT_CURRENCIES_MAX} currencies may have a negative balance limit."),
+        ));
+    }
+    let merchant = MerchantId::parse(auth.merchant_id.as_str()).map_err(|error| ApiError::internal(&error))?;
+    limits
+        .iter()
+        .map(|(code, limit)| {
+            let param = format!("negative_balance_limits[{code}]");
+            let currency = validate::currency(&param, code)?;
+            if !(0..=NEGATIVE_LIMIT_MAX).contains(limit) {
+                return Err(ApiError::invalid(
+                    &param,
+                    "parameter_invalid_integer",
+                    format!("`{param}` must be between 0 and {NEGATIVE_LIMIT_MAX}."),
+                ));
+            }
+            let id = AccountId::merchant(&merchant, AccountKind::Available, currency)
+                .map_err(|error| ApiError::internal(&error))?;
+            Ok(Account::open(id).with_negative_limit(*limit))
+        })
+        .collect()
 }
 
 /// The schedule after the update: given anchors are checked even when the interval

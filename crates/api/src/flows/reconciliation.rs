@@ -406,6 +406,7 @@ mod tests {
             // 2026-11-24 00:00 UTC.
             available_on: 1_795_478_400,
             created_at: 1_795_200_000,
+            exchange_rate: None,
         }
     }
 

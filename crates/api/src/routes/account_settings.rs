@@ -21,7 +21,7 @@ pub async fn retrieve(
     SecretAuth(auth): SecretAuth,
 ) -> ApiResult<Json<AccountSettingsObject>> {
     let row = payout_settings::load(&state, auth.merchant_id.as_str(), auth.now(&state)).await?;
-    Ok(Json(AccountSettingsObject::from_row(&row)))
+    Ok(Json(payout_settings::object(&state, &row).await?))
 }
 
 /// Updates the rolling reserve, the payout schedule, the minimum or the bank account;

@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Authenticated, KeyKind, SecretAuth};
-use crate::flows::{confirm, events, money, outcome, validate};
+use crate::flows::{confirm, events, fx, money, outcome, validate};
 use crate::state::AppState;
 use crate::wire::list::{ListObject, page_limit};
 use crate::wire::payment_intent::*;
@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use tradewind_payments::id::PaymentIntentId;
 use tradewind_payments::intent::{CaptureMethod, IntentEvent, IntentStatus};
 use tradewind_storage::attempts::{self, AttemptRow};
+use tradewind_storage::fx_quotes;
 use tradewind_storage::payment_intents::{self, ListFilter, PaymentIntentRow};
 
 const CANCELLATION_REASONS: [&str; 4] = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"];
@@ -135,6 +136,7 @@ pub fn new_row(new: NewIntent) -> PaymentIntentRow {
         created_at: new.now,
         updated_at: new.now,
         version: 0,
+        fx_quote_id: None,
     }
 }
 
@@ -198,8 +200,22 @@ pub async fn create(
         return_url: body.return_url.clone(),
         now,
     });
+    if body.fx_quote.is_some() && body.confirm != Some(true) {
+        return Err(ApiError::invalid(
+            "fx_quote",
+            "parameter_invalid",
+            "`fx_quote` applies when the payment is confirmed: send it with `confirm: true`, or to /confirm.",
+        ));
+    }
+    if let Some(quote) = &body.fx_quote {
+        fx::check_payment_quote(&state, &intent, quote, now).await?;
+    }
     let confirmed = match (&body.payment_method_data, body.confirm) {
-        (Some(data), Some(true)) => Some(confirm::confirm(&state, intent.clone(), data, body.return_url, now)?),
+        (Some(data), Some(true)) => {
+            let mut confirmed = confirm::confirm(&state, intent.clone(), data, body.return_url, now)?;
+            confirmed.intent.fx_quote_id.clone_from(&body.fx_quote);
+            Some(confirmed)
+        }
         (Some(data), _) => {
             // Attach only: check the method now, confirm later.
             let method = tradewind_payments::method::PaymentMethodType::parse(&data.method_type).map_err(|error| {
@@ -233,13 +249,23 @@ pub async fn create(
             money::intent_effects(&state, &money::Before::of(&created), &confirmed.intent, now)
                 .await?
                 .queue(&mut batch, now)?;
+            if let Some(quote) = &body.fx_quote {
+                fx_quotes::claim_in(&mut batch, auth.merchant_id.as_str(), quote, &confirmed.intent.id, now)?;
+            }
             let mut stored = confirmed.intent;
             stored.version += 1;
             (stored, confirmed.declined)
         }
         None => (created, None),
     };
-    state.store.write(batch).await?;
+    if let Some(quote) = &body.fx_quote {
+        // The update and the quote's booking each return a row.
+        if !state.store.write_if_returned(batch, 2).await? {
+            return Err(fx::claim_refusal(&state, auth.merchant_id.as_str(), quote, now).await);
+        }
+    } else {
+        state.store.write(batch).await?;
+    }
     state.metrics.payment_status(final_intent.payment_method_type.as_deref(), &final_intent.status);
     let object = PaymentIntentObject::from_row(&final_intent);
     if let Some(declined) = declined {
@@ -353,8 +379,14 @@ pub async fn confirm_intent(
         )
     })?;
     let previous_attempt = intent.latest_attempt_id.clone().filter(|_| intent.status == "requires_action");
+    if let Some(quote) = &body.fx_quote {
+        fx::check_payment_quote(&state, &intent, quote, now).await?;
+    }
     let before = money::Before::of(&intent);
-    let confirmed = confirm::confirm(&state, intent, data, body.return_url, now)?;
+    let mut confirmed = confirm::confirm(&state, intent, data, body.return_url, now)?;
+    if body.fx_quote.is_some() {
+        confirmed.intent.fx_quote_id.clone_from(&body.fx_quote);
+    }
     let effects = money::intent_effects(&state, &before, &confirmed.intent, now).await?;
     // One batch, kept only if the intent's update won: it is the only statement that
     // returns a row.
@@ -366,7 +398,17 @@ pub async fn confirm_intent(
     payment_intents::update_in(&mut batch, &confirmed.intent)?;
     tradewind_storage::events::insert_in(&mut batch, &events::for_intent(&confirmed.intent, now))?;
     effects.queue(&mut batch, now)?;
-    if !state.store.write_if_returned(batch, 1).await? {
+    if let Some(quote) = &body.fx_quote {
+        fx_quotes::claim_in(&mut batch, auth.merchant_id.as_str(), quote, &confirmed.intent.id, now)?;
+    }
+    // The intent's update returns a row, and so does the quote's booking.
+    let rows_required = 1 + u64::from(body.fx_quote.is_some());
+    if !state.store.write_if_returned(batch, rows_required).await? {
+        if let Some(quote) = &body.fx_quote
+            && !fx::quote_claimable(&state, auth.merchant_id.as_str(), quote, &confirmed.intent.id, now).await?
+        {
+            return Err(fx::claim_refusal(&state, auth.merchant_id.as_str(), quote, now).await);
+        }
         return Err(ApiError::conflict(
             "lock_timeout",
             "This PaymentIntent was changed by another request at the same time; retry.",

@@ -81,6 +81,10 @@ pub struct BalanceTransactionObject {
     /// When the funds become available (midnight UTC, Unix seconds).
     pub available_on: i64,
     pub created: i64,
+    /// Set when the payment was converted into the settlement currency: units of
+    /// `currency` per unit of the payment's currency, a decimal string (Stripe sends a
+    /// number; a string keeps it exact).
+    pub exchange_rate: Option<String>,
 }
 
 impl BalanceTransactionObject {
@@ -102,6 +106,7 @@ impl BalanceTransactionObject {
             status: row.status.clone(),
             available_on: row.available_on,
             created: row.created_at,
+            exchange_rate: row.exchange_rate.clone(),
         }
     }
 }

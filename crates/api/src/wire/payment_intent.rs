@@ -40,6 +40,10 @@ pub struct CreatePaymentIntent {
     /// Confirm at once with `payment_method_data`.
     pub confirm: Option<bool>,
     pub return_url: Option<String>,
+    /// An FX quote (`POST /v1/fx_quotes`) from this payment's currency into the
+    /// merchant's settlement currency: the capture converts at exactly its rate.
+    /// Only with `confirm: true`.
+    pub fx_quote: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -64,6 +68,9 @@ pub struct ConfirmPaymentIntent {
     pub client_secret: Option<String>,
     pub payment_method_data: Option<PaymentMethodData>,
     pub return_url: Option<String>,
+    /// An FX quote (`POST /v1/fx_quotes`) from this payment's currency into the
+    /// merchant's settlement currency: the capture converts at exactly its rate.
+    pub fx_quote: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Default)]

@@ -2,9 +2,11 @@
 //! account) and reserves, Stripe-shaped. A bank account number is never shown back:
 //! only its last four characters.
 
+use crate::flows::pricing::{FeeOverride, FeeScheduleObject};
 use crate::wire::json_column;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use tradewind_storage::balance_transactions::BalanceTransactionRow;
 use tradewind_storage::payouts::{PayoutRow, PayoutSettingsRow};
 use utoipa::{IntoParams, ToSchema};
@@ -28,6 +30,19 @@ pub struct UpdateAccountSettings {
     pub minimum_amount: Option<i64>,
     /// Where payouts go.
     pub bank_account: Option<crate::wire::refund::BankAccount>,
+    /// The merchant's country, ISO 3166-1 alpha-2: payments from cards issued (or
+    /// buyers) elsewhere pay the international surcharge. An empty string clears it.
+    pub country: Option<String>,
+    /// The currency payments settle in (ISO 4217): captures in another currency are
+    /// converted at capture. An empty string settles each payment in its own currency.
+    pub settlement_currency: Option<String>,
+    /// Negotiated fee terms per payment method, laid over the defaults field by field;
+    /// `null` for a method goes back to the default.
+    #[schema(value_type = Option<BTreeMap<String, FeeOverride>>)]
+    pub fees: Option<BTreeMap<String, Option<FeeOverride>>>,
+    /// How far below zero each currency's available balance may go (an overdraft for
+    /// refunds and payouts), in minor units; 0 removes it.
+    pub negative_balance_limits: Option<BTreeMap<String, i64>>,
 }
 
 /// The bank account payouts go to, as shown.
@@ -52,6 +67,13 @@ pub struct AccountSettingsObject {
     pub monthly_anchor: Option<i64>,
     pub minimum_amount: i64,
     pub bank_account: Option<BankAccountObject>,
+    pub country: Option<String>,
+    /// Lowercase ISO 4217; absent when each payment settles in its own currency.
+    pub settlement_currency: Option<String>,
+    /// The fee schedule in force for each payment method.
+    pub fees: BTreeMap<String, FeeScheduleObject>,
+    /// Overdrafts allowed on the available balance, per lowercase currency.
+    pub negative_balance_limits: BTreeMap<String, i64>,
 }
 
 /// The last four characters of an account number, never more.
@@ -75,7 +97,11 @@ impl BankAccountObject {
 }
 
 impl AccountSettingsObject {
-    pub fn from_row(row: &PayoutSettingsRow) -> Self {
+    pub fn from_row(
+        row: &PayoutSettingsRow,
+        fees: BTreeMap<String, FeeScheduleObject>,
+        negative_balance_limits: BTreeMap<String, i64>,
+    ) -> Self {
         AccountSettingsObject {
             object: "account_settings",
             reserve_basis_points: row.reserve_basis_points,
@@ -85,6 +111,10 @@ impl AccountSettingsObject {
             monthly_anchor: row.monthly_anchor,
             minimum_amount: row.minimum_amount,
             bank_account: BankAccountObject::from_settings(row),
+            country: row.country.clone(),
+            settlement_currency: row.settlement_currency.as_deref().map(str::to_ascii_lowercase),
+            fees,
+            negative_balance_limits,
         }
     }
 }

@@ -232,6 +232,19 @@ impl TestApp {
     }
 }
 
+/// The amount of `bucket` (`available`, `pending`, `reserved`…) of `GET /v1/balance` in
+/// `currency` (lowercase), 0 when the merchant has none.
+pub async fn balance_of(app: &TestApp, bucket: &str, currency: &str) -> i64 {
+    let (status, balance) = app.get("/v1/balance").await;
+    assert_eq!(status, 200, "{balance}");
+    balance[bucket]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `{bucket}` in {balance}"))
+        .iter()
+        .find(|entry| entry["currency"] == currency)
+        .map_or(0, |entry| entry["amount"].as_i64().unwrap_or_default())
+}
+
 pub fn card(number: &str) -> Value {
     serde_json::json!({"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
 }
