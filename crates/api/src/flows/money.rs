@@ -9,8 +9,9 @@
 //! | --- | --- | --- |
 //! | authorised, manual capture (→ `requires_capture`) | authorization hold | — |
 //! | captured (→ `succeeded`) | capture (posting the hold when manual), fee, fee memo | `charge`: gross, fee, net, pending until `available_on` |
+//! | captured, settling in another currency | converted capture: capture, sold to the FX position, bought in the settlement currency, fee there | `charge` in the settlement currency, with `exchange_rate` |
 //! | authorisation canceled (`requires_capture` → `canceled`) | hold voided | — |
-//! | refund created | fee share returned, refund | `refund`: −amount, −fee returned |
+//! | refund created | fee share returned, refund (of a converted charge: at its rate, through the FX positions) | `refund`: −amount, −fee returned |
 //! | refund failed after it was booked | reversals of the refund's transfers | `refund_failure` |
 //! | settlement (sweep, on `available_on`) | pending → available (less the rolling reserve) | rows marked `available`; `reserve_hold`, `reserve_release` (pending) |
 //! | reserve released (sweep, on its date) | reserve → available | `reserve_release` marked `available` |
