@@ -16,6 +16,7 @@ use support::{assert_error, row_counts};
 on_both_backends!(
     a_settlement_currency_converts_captures_and_refunds_them_back_at_the_charge_rate,
     a_payment_confirmed_with_a_quote_converts_at_exactly_its_rate,
+    conversions_round_once_across_exponents,
     fee_overrides_and_the_international_surcharge_price_each_payment,
     bad_settings_are_named_and_change_nothing,
     a_negative_balance_limit_lets_a_refund_overdraw_the_available_balance,
@@ -94,6 +95,42 @@ async fn a_settlement_currency_converts_captures_and_refunds_them_back_at_the_ch
     assert_eq!(settled.iter().map(|(_, fee)| fee).sum::<i64>(), -379, "{settled:?}");
     assert_eq!(settled[0].0, -3_012, "3333 × 0.9036 = 3011.70 rounds to 3012");
     assert_eq!(balance_of(&app, "pending", "eur").await, 0);
+    ledger_verifies(&app);
+}
+
+async fn conversions_round_once_across_exponents(app: TestApp) {
+    // $19.99 (exponent 2) settled in JPY (0) at 150 × 1.004 = 150.6: ¥3010.494 → ¥3010.
+    // Fee in JPY: 2.9% = 87.29 → 87, $0.30 at the mid rate = ¥45, 1% = 30.1 → 30.
+    set_rate(&app, "usd", "jpy", "150").await;
+    settings(&app, json!({"settlement_currency": "jpy"})).await;
+    let charge = charge_of(&app, &paid(&app, 1_999, "4242424242424242").await).await;
+    assert_eq!(
+        (&charge["currency"], &charge["amount"], &charge["fee"], &charge["exchange_rate"]),
+        (&json!("jpy"), &json!(3_010), &json!(162), &json!("150.6")),
+        "{charge}"
+    );
+    // In KWD (3) at 0.3 × 1.004 = 0.3012: 6.020988 KWD → 6.021. Fee in fils: 2.9% =
+    // 174.609 → 175, $0.30 at the mid rate = 90, 1% = 60.21 → 60.
+    set_rate(&app, "usd", "kwd", "0.3").await;
+    settings(&app, json!({"settlement_currency": "kwd"})).await;
+    let charge = charge_of(&app, &paid(&app, 1_999, "4242424242424242").await).await;
+    assert_eq!(
+        (&charge["currency"], &charge["amount"], &charge["fee"], &charge["exchange_rate"]),
+        (&json!("kwd"), &json!(6_021), &json!(325), &json!("0.3012")),
+        "{charge}"
+    );
+    // From JPY (0) into EUR (2): ¥1234 at 0.006 × 1.004 = 0.006024 → €7.433616 → €7.43.
+    set_rate(&app, "jpy", "eur", "0.006").await;
+    settings(&app, json!({"settlement_currency": "eur"})).await;
+    let (status, yen) = app.pay(1_234, "jpy", "JP", card("4242424242424242")).await;
+    assert_eq!(status, 200, "{yen}");
+    let charge = charge_of(&app, &yen).await;
+    assert_eq!((&charge["currency"], &charge["amount"]), (&json!("eur"), &json!(743)), "{charge}");
+    // No rate known for the pair: the payment settles in its own currency rather than fail.
+    let (status, dirham) = app.pay(50_000, "aed", "AE", card("4242424242424242")).await;
+    assert_eq!(status, 200, "{dirham}");
+    let charge = charge_of(&app, &dirham).await;
+    assert_eq!((&charge["currency"], &charge["exchange_rate"]), (&json!("aed"), &Value::Null), "{charge}");
     ledger_verifies(&app);
 }
 
