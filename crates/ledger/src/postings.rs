@@ -50,6 +50,8 @@
 //! | [`dispute_won`] | `dispute:won` | disputed → available | dispute_won |
 //! |  | `dispute:won:fee`, `…:memo` | fee revenue → available; memo back (if returned) | dispute_fee_returned |
 //! | [`dispute_lost`] | `dispute:lost` | disputed → clearing | dispute_lost |
+//! | [`converted_dispute_lost`] | `dispute:lost:fx:sell` | disputed (settlement currency) → FX position | fx_conversion |
+//! |  | `dispute:lost` | FX position (buyer's currency) → clearing (buyer's currency) | dispute_lost |
 //! | [`dispute_withdrawn`] | `dispute:{source}` | pending, available, negative balance → disputed (in that order) | dispute |
 //! |  | `dispute:fee:{source}`, `dispute:fee:memo` | the same sources → fee revenue; memo | dispute_fee |
 //! | [`negative_balance_repaid`] | `negative_balance:repaid` | available → negative balance | negative_balance_repaid |
@@ -378,6 +380,42 @@ pub fn dispute_lost(
         amount_minor,
         TransferCode::DisputeLost,
     )])
+}
+
+/// [`dispute_lost`] for a payment settled in another currency: the merchant's held
+/// `settled` goes to the platform's FX position of the settlement currency, and the FX
+/// position of the buyer's currency pays `amount` back through the provider.
+pub fn converted_dispute_lost(
+    dispute: &SourceId,
+    merchant: &MerchantId,
+    connector: &ConnectorName,
+    amount: Money,
+    settled: Money,
+) -> Result<Vec<Transfer>, PostingError> {
+    let amount_minor = positive(amount)?;
+    let settled_minor = positive(settled)?;
+    let (paid_in, settled_in) = (amount.currency(), settled.currency());
+    if paid_in == settled_in {
+        return Err(PostingError::SameCurrencyConversion { currency: paid_in });
+    }
+    Ok(vec![
+        leg(
+            dispute,
+            "dispute:lost:fx:sell",
+            of(merchant, AccountKind::Disputed, settled_in),
+            fx_position(settled_in),
+            settled_minor,
+            TransferCode::FxConversion,
+        ),
+        leg(
+            dispute,
+            "dispute:lost",
+            fx_position(paid_in),
+            clearing(connector, paid_in),
+            amount_minor,
+            TransferCode::DisputeLost,
+        ),
+    ])
 }
 
 /// The rolling reserve held from a settlement of `amount`: `basis_points` of it, rounded

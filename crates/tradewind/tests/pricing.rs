@@ -17,6 +17,7 @@ on_both_backends!(
     a_settlement_currency_converts_captures_and_refunds_them_back_at_the_charge_rate,
     a_payment_confirmed_with_a_quote_converts_at_exactly_its_rate,
     conversions_round_once_across_exponents,
+    a_converted_payment_is_disputed_in_the_settlement_currency,
     fee_overrides_and_the_international_surcharge_price_each_payment,
     bad_settings_are_named_and_change_nothing,
     a_negative_balance_limit_lets_a_refund_overdraw_the_available_balance,
@@ -131,6 +132,54 @@ async fn conversions_round_once_across_exponents(app: TestApp) {
     assert_eq!(status, 200, "{dirham}");
     let charge = charge_of(&app, &dirham).await;
     assert_eq!((&charge["currency"], &charge["exchange_rate"]), (&json!("aed"), &Value::Null), "{charge}");
+    ledger_verifies(&app);
+}
+
+async fn a_converted_payment_is_disputed_in_the_settlement_currency(app: TestApp) {
+    set_rate(&app, "usd", "eur", "0.9").await;
+    settings(&app, json!({"settlement_currency": "eur"})).await;
+    let mut disputes = Vec::new();
+    for _ in 0..2 {
+        let payment = paid(&app, 10_000, "4000000000000259").await;
+        app.advance_clock(1).await;
+        let (_, list) = app.get(&format!("/v1/disputes?payment_intent={}", payment["id"].as_str().unwrap())).await;
+        let dispute = list["data"][0].clone();
+        // The dispute states the buyer's currency; the merchant's money moves in EUR.
+        assert_eq!(
+            (&dispute["amount"], &dispute["currency"], &dispute["fee"]),
+            (&json!(10_000), &json!("usd"), &json!(1_500))
+        );
+        let id = dispute["id"].as_str().unwrap().to_owned();
+        let withdrawal = transactions(&app, &format!("source={id}")).await.remove(0);
+        // $100.00 and the $15.00 fee at the charge's 0.9036: €90.36 and €13.55 (13.554).
+        assert_eq!(
+            (&withdrawal["currency"], &withdrawal["amount"], &withdrawal["fee"], &withdrawal["exchange_rate"]),
+            (&json!("eur"), &json!(-9_036), &json!(1_355), &json!("0.9036")),
+            "{withdrawal}"
+        );
+        disputes.push(id);
+    }
+    assert_eq!(balance_of(&app, "disputed", "eur").await, 2 * 9_036);
+    assert_eq!(balance_of(&app, "disputed", "usd").await, 0);
+    ledger_verifies(&app);
+
+    // One is lost (the buyer's dollars go back through the FX position), one won.
+    for (id, text) in disputes.iter().zip(["losing_evidence", "winning_evidence"]) {
+        let (status, body) =
+            app.post(&format!("/v1/disputes/{id}"), json!({"evidence": {"uncategorized_text": text}})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    app.advance_clock(86_400 + 60).await;
+    let (_, lost) = app.get(&format!("/v1/disputes/{}", disputes[0])).await;
+    let (_, won) = app.get(&format!("/v1/disputes/{}", disputes[1])).await;
+    assert_eq!((lost["status"].as_str(), won["status"].as_str()), (Some("lost"), Some("won")));
+    let reversal = transactions(&app, &format!("source={}&type=adjustment", disputes[1])).await.remove(0);
+    assert_eq!(
+        (&reversal["currency"], &reversal["amount"], &reversal["fee"], &reversal["exchange_rate"]),
+        (&json!("eur"), &json!(9_036), &json!(-1_355), &json!("0.9036")),
+        "{reversal}"
+    );
+    assert_eq!(balance_of(&app, "disputed", "eur").await, 0);
     ledger_verifies(&app);
 }
 
