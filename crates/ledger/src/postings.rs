@@ -57,7 +57,9 @@
 //! | [`negative_balance_repaid`] | `negative_balance:repaid` | available → negative balance | negative_balance_repaid |
 //! | [`settlement`] | `settlement` | pending → available (amount less reserve) | settlement |
 //! |  | `settlement:reserve` | pending → reserve | reserve_hold |
+//! | [`negative_balance_recovered`] | `settlement:recovery` | available → negative balance (what is owed, up to what settled) | negative_balance_repaid |
 //! | [`reserve_release`] | `reserve:release` | reserve → available | reserve_release |
+//! | [`negative_balance_recovered`] | `reserve:release:recovery` | available → negative balance (up to what was released) | negative_balance_repaid |
 //! | [`payout_created`] | `payout` | available → payouts in transit | payout |
 //! | [`payout_paid`] | `payout:paid` | payouts in transit → bank | payout_paid |
 //! | [`payout_failed`] | `payout:failed` | payouts in transit → available | payout_failed |
@@ -86,7 +88,10 @@ use tradewind_payments::intent::CaptureMethod;
 
 mod dispute_funding;
 
-pub use dispute_funding::{DisputeFunding, DisputeWithdrawal, dispute_withdrawn, negative_balance_repaid};
+pub use dispute_funding::{
+    DisputeFunding, DisputeWithdrawal, Recovery, dispute_withdrawn, negative_balance_recovered,
+    negative_balance_repaid, recovery_minor,
+};
 
 use crate::{
     AccountId, AccountKind, ConnectorName, PostingError, SourceId, Transfer, TransferCode, TransferId, TransferKind,

@@ -1,6 +1,8 @@
 //! Test support, behind the `testing` feature: the payment-flow model the property
-//! tests drive (random sequences of payments, partial captures, refunds, disputes,
-//! settlements, reserve releases, payouts and FX conversions, each submitted through
+//! tests drive (random sequences of payments, partial captures, refunds, disputes —
+//! some withdrawn from whatever balances cover them, leaving a negative balance owed —,
+//! settlements and reserve releases that recover what is owed first, payouts and FX
+//! conversions, each submitted through
 //! the recipes to the in-memory reference ledger, every invariant checked after each
 //! step), and fixtures. A [`Mirror`] sees every batch the model submits with the
 //! reference's outcome, so the stored ledger (SQLite, PostgreSQL) is checked against
@@ -8,7 +10,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::postings::{self, Capture, DisputeOpened, DisputeWon, FeeRefund, MerchantBalance, Refund, reserve_share};
+use crate::postings::{
+    self, Capture, DisputeFunding, DisputeOpened, DisputeWithdrawal, DisputeWon, FeeRefund, MerchantBalance, Recovery,
+    Refund, recovery_minor, reserve_share,
+};
 use crate::{
     Account, AccountId, AccountKind, Balances, BatchError, ConnectorName, Executed, MemoryLedger, PostingError,
     SourceId, Transfer, TransferCode, TransferError, TransferId, verify,
@@ -49,6 +54,10 @@ pub enum Op {
         fee_minor: i64,
         outcome: u8,
         fee_returned: bool,
+        /// Withdrawn from the payment's pending funds, then available, the rest owed
+        /// (`dispute_withdrawn`, for the whole remaining amount), rather than all from one
+        /// balance (`dispute_opened`, for `permille` of it).
+        withdrawn: bool,
     },
     Settle {
         payment: usize,
@@ -87,8 +96,8 @@ pub fn op() -> impl Strategy<Value = Op> {
                 merchant, currency, amount_minor, fee_basis_points, manual, capture_permille, void
             }),
         2 => (index.clone(), 1i64..=1_000, any::<bool>()).prop_map(|(payment, permille, proportional)| Op::Refund { payment, permille, proportional }),
-        1 => (index.clone(), 1i64..=1_000, 0i64..3_000, 0u8..3, any::<bool>()).prop_map(|(payment, permille, fee_minor, outcome, fee_returned)| {
-            Op::Dispute { payment, permille, fee_minor, outcome, fee_returned }
+        3 => (index.clone(), 1i64..=1_000, 0i64..3_000, 0u8..3, any::<bool>(), prop::bool::weighted(0.7)).prop_map(|(payment, permille, fee_minor, outcome, fee_returned, withdrawn)| {
+            Op::Dispute { payment, permille, fee_minor, outcome, fee_returned, withdrawn }
         }),
         3 => (index.clone(), 0u32..3_000).prop_map(|(payment, reserve_basis_points)| Op::Settle { payment, reserve_basis_points }),
         1 => index.clone().prop_map(|payment| Op::ReleaseReserve { payment }),
@@ -215,8 +224,50 @@ impl World {
     }
 
     fn available(&self, merchant: usize, currency: Currency) -> i64 {
-        let id = AccountId::merchant(&self.merchants[merchant], AccountKind::Available, currency).unwrap();
+        self.merchant_reads(merchant, AccountKind::Available, currency)
+    }
+
+    /// What the merchant owes the platform in `currency` (its `NegativeBalance`).
+    fn owed(&self, merchant: usize, currency: Currency) -> i64 {
+        self.merchant_reads(merchant, AccountKind::NegativeBalance, currency)
+    }
+
+    fn merchant_reads(&self, merchant: usize, kind: AccountKind, currency: Currency) -> i64 {
+        let id = AccountId::merchant(&self.merchants[merchant], kind, currency).unwrap();
         balance(&self.ledger, &id)
+    }
+
+    /// Submits a batch that credits `credited_minor` to the merchant's available balance,
+    /// with the recovery of what it owes appended, and checks the debt went down by
+    /// exactly the recovery; true if the ledger accepted it.
+    fn submit_recovering(
+        &mut self,
+        index: usize,
+        batch: Result<Vec<Transfer>, PostingError>,
+        credited_minor: i64,
+        recovery: Recovery,
+    ) -> Result<bool, TestCaseError> {
+        let (merchant, currency) = (self.payments[index].merchant, self.payments[index].currency);
+        let owed_before = self.owed(merchant, currency);
+        let source = self.payments[index].source.clone();
+        let merchant_id = self.merchants[merchant].clone();
+        let owed = Money::new(owed_before, currency);
+        let batch = batch.and_then(|mut transfers| {
+            transfers.extend(postings::negative_balance_recovered(
+                &source,
+                &merchant_id,
+                owed,
+                credited_minor,
+                recovery,
+            )?);
+            Ok(transfers)
+        });
+        let accepted = self.submit(batch)?;
+        if accepted {
+            let repaid = recovery_minor(owed_before, credited_minor);
+            prop_assert_eq!(self.owed(merchant, currency), owed_before - repaid, "a credit repays what is owed first");
+        }
+        Ok(accepted)
     }
 
     pub fn apply(&mut self, op: Op) -> Result<(), TestCaseError> {
@@ -225,8 +276,8 @@ impl World {
                 self.pay(merchant, currency, amount_minor, fee_basis_points, manual, capture_permille, void)
             }
             Op::Refund { payment, permille, proportional } => self.refund(payment, permille, proportional),
-            Op::Dispute { payment, permille, fee_minor, outcome, fee_returned } => {
-                self.dispute(payment, permille, fee_minor, outcome, fee_returned)
+            Op::Dispute { payment, permille, fee_minor, outcome, fee_returned, withdrawn } => {
+                self.dispute(payment, permille, fee_minor, outcome, fee_returned, withdrawn)
             }
             Op::Settle { payment, reserve_basis_points } => self.settle(payment, reserve_basis_points),
             Op::ReleaseReserve { payment } => self.release_reserve(payment),
@@ -359,6 +410,7 @@ impl World {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn dispute(
         &mut self,
         payment: usize,
@@ -366,6 +418,7 @@ impl World {
         fee_minor: i64,
         outcome: u8,
         fee_returned: bool,
+        withdrawn: bool,
     ) -> Result<(), TestCaseError> {
         let Some(index) = self.pick(payment) else { return Ok(()) };
         let paid = &self.payments[index];
@@ -373,28 +426,62 @@ impl World {
         if remaining <= 0 {
             return Ok(());
         }
-        let (currency, settled) = (paid.currency, paid.settled);
-        let merchant = self.merchants[paid.merchant].clone();
-        let amount = Money::new(share(remaining, permille), currency);
+        let (currency, settled, merchant_index) = (paid.currency, paid.settled, paid.merchant);
+        // The payment's own pending funds, as far as the pending balance still holds them.
+        let pending_cover = if settled {
+            0
+        } else {
+            paid.pending_minor.min(self.merchant_reads(merchant_index, AccountKind::Pending, currency))
+        };
+        let merchant = self.merchants[merchant_index].clone();
+        // A withdrawn chargeback is for everything left of the payment, as the sandbox
+        // cards open them: with the capture fee already paid, it leaves the merchant
+        // owing unless its available balance covers the difference.
+        let amount = Money::new(if withdrawn { remaining } else { share(remaining, permille) }, currency);
         let fee = Money::new(fee_minor, currency);
         let dispute = self.next_source("dp");
-        let from = if settled { MerchantBalance::Available } else { MerchantBalance::Pending };
-        let opened = DisputeOpened { dispute: &dispute, merchant: &merchant, amount, fee, from };
-        if !self.submit(postings::dispute_opened(&opened))? {
+        let (batch, from_pending) = if withdrawn {
+            let funding = DisputeFunding::plan(
+                amount.minor() + fee_minor,
+                pending_cover,
+                self.available(merchant_index, currency),
+            )
+            .unwrap();
+            let withdrawal = DisputeWithdrawal { dispute: &dispute, merchant: &merchant, amount, fee, funding };
+            (postings::dispute_withdrawn(&withdrawal), funding.pending_minor)
+        } else {
+            let from = if settled { MerchantBalance::Available } else { MerchantBalance::Pending };
+            let opened = DisputeOpened { dispute: &dispute, merchant: &merchant, amount, fee, from };
+            (postings::dispute_opened(&opened), if settled { 0 } else { amount.minor() + fee_minor })
+        };
+        let accepted = self.submit(batch)?;
+        prop_assert!(accepted || !withdrawn, "a withdrawal owes what its balances cannot cover, so never fails");
+        if !accepted {
             return Ok(());
         }
         let paid = &mut self.payments[index];
         paid.refunded_minor += amount.minor();
-        if !settled {
-            paid.pending_minor -= amount.minor() + fee_minor;
-        }
-        let decided = match outcome {
+        paid.pending_minor -= from_pending;
+        let mut decided = match outcome {
             0 => {
                 postings::dispute_won(&DisputeWon { dispute: &dispute, merchant: &merchant, amount, fee, fee_returned })
             }
             1 => postings::dispute_lost(&dispute, &merchant, &connector(), amount),
             _ => return Ok(()),
         };
+        // A won dispute's money repays what is owed first, as the API books it.
+        let owed = self.owed(merchant_index, currency);
+        if outcome == 0 && owed > 0 {
+            let returned = amount.minor() + if fee_returned { fee_minor } else { 0 };
+            let repaid = owed.min(self.available(merchant_index, currency) + returned);
+            if repaid > 0
+                && let Ok(transfers) = &mut decided
+            {
+                transfers.extend(
+                    postings::negative_balance_repaid(&dispute, &merchant, Money::new(repaid, currency)).unwrap(),
+                );
+            }
+        }
         prop_assert!(self.submit(decided)?, "deciding an open dispute must always be accepted");
         Ok(())
     }
@@ -408,7 +495,9 @@ impl World {
         let amount = Money::new(paid.pending_minor, paid.currency);
         let merchant = self.merchants[paid.merchant].clone();
         let batch = postings::settlement(&paid.source.clone(), &merchant, amount, reserve_basis_points);
-        if self.submit(batch)? {
+        let released_minor =
+            amount.minor() - reserve_share(amount, reserve_basis_points).map_or(0, |held| held.minor());
+        if self.submit_recovering(index, batch, released_minor, Recovery::Settlement)? {
             let paid = &mut self.payments[index];
             paid.settled = true;
             paid.reserve_minor = reserve_share(amount, reserve_basis_points).unwrap().minor();
@@ -425,7 +514,10 @@ impl World {
         let merchant = self.merchants[paid.merchant].clone();
         let amount = Money::new(paid.reserve_minor, paid.currency);
         let batch = postings::reserve_release(&paid.source.clone(), &merchant, amount);
-        prop_assert!(self.submit(batch)?, "a reserve is always there to release");
+        prop_assert!(
+            self.submit_recovering(index, batch, amount.minor(), Recovery::ReserveRelease)?,
+            "a reserve is always there to release"
+        );
         self.payments[index].reserve_released = true;
         Ok(())
     }

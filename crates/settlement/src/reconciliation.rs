@@ -22,7 +22,8 @@
 //!
 //! Amounts are signed from the merchant balance's point of view: a charge has a
 //! positive gross, a refund, a dispute or a payout a negative one; `fee` is what the
-//! provider charged (negative when a fee is given back). Every line must satisfy
+//! provider charged (negative when a fee is given back). A `fee` line, the provider's
+//! own charge (a monthly fee), has a zero gross: `fee_2026_11,fee,0.00,25.00,-25.00,…`. Every line must satisfy
 //! `gross − fee = net` exactly. Errors carry the line number in the file.
 //!
 //! Each line gets a fingerprint over its normalized fields (minor units, canonical

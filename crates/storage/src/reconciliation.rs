@@ -278,7 +278,9 @@ pub async fn list_results(
 }
 
 /// The balance transactions of `connector` a report can be matched against: the
-/// merchant's charges, refunds and refund failures with `available_on` in
+/// merchant's charges, refunds, refund failures, disputes and dispute reversals (the
+/// `adjustment`s of reporting category `dispute_reversal`; other adjustments and payouts
+/// are not a connector's to report) with `available_on` in
 /// `[from, until)`, oldest first, at most `limit`.
 pub async fn expected_transactions(
     connection: &mut Connection,
@@ -304,7 +306,9 @@ pub async fn settled_transactions(
 ) -> StoreResult<Vec<BalanceTransactionRow>> {
     let sql = format!(
         "SELECT {} FROM balance_transactions WHERE merchant_id = $1 AND connector = $2 \
-         AND type IN ('charge', 'refund', 'refund_failure') AND available_on >= $3 AND available_on < $4 \
+         AND (type IN ('charge', 'refund', 'refund_failure', 'dispute') \
+              OR (type = 'adjustment' AND reporting_category = 'dispute_reversal')) \
+         AND available_on >= $3 AND available_on < $4 \
          AND (CAST($5 AS TEXT) IS NULL OR id > $5) ORDER BY id LIMIT $6",
         crate::balance_transactions::COLUMNS
     );

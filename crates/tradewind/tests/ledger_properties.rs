@@ -1,8 +1,9 @@
 //! The stored ledger against the reference, two ways:
 //!
 //! - payment flows: the model of `tradewind_ledger::testing` (random sequences of
-//!   payments, partial captures, refunds, disputes, settlements, reserve releases,
-//!   payouts and FX conversions through the posting recipes) runs on the reference, and
+//!   payments, partial captures, refunds, disputes — some leaving a negative balance —,
+//!   settlements and reserve releases that recover it first, payouts and FX conversions
+//!   through the posting recipes) runs on the reference, and
 //!   every batch it submits is posted to the store too;
 //! - raw batches: random sequences of transfer batches (single, pending, posted in part
 //!   or in full, voided, replayed with the same or other content, across guarded and

@@ -1,8 +1,10 @@
 //! Payouts and the rolling reserve: a reserve held at settlement and released on its
 //! date; manual payouts paid, failed by the sandbox bank's test accounts, or canceled;
 //! scheduled payouts made by the sweep at the merchant's clock with the minimum
-//! respected; concurrent payouts and refunds against one balance; bad input and
-//! tenancy; `tradewind ledger verify` after money moves — on SQLite and PostgreSQL.
+//! respected; concurrent payouts and refunds against one balance; a negative balance
+//! (a chargeback the balances could not cover) recovered from the next settlement and
+//! reserve release; bad input and tenancy; `tradewind ledger verify` after money moves —
+//! on SQLite and PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -16,6 +18,8 @@ use time::{Duration, OffsetDateTime};
 
 on_both_backends!(
     reserve_is_held_and_released_on_its_date,
+    a_negative_balance_is_recovered_from_the_next_settlement,
+    a_reserve_release_recovers_what_its_settlement_could_not,
     manual_payout_is_paid,
     failed_payout_returns_the_funds,
     pending_payout_can_be_canceled_once,
@@ -168,6 +172,112 @@ async fn reserve_is_held_and_released_on_its_date(app: TestApp) {
     assert_eq!(reserves["data"][0]["status"], "released", "{reserves}");
     let (_, held) = app.get("/v1/balance/reserves?status=held").await;
     assert_eq!(held["data"], json!([]));
+    ledger_verifies(&app);
+}
+
+/// What the merchant owes in USD: its `negative_balance` ledger account, read straight
+/// from the database (the API shows it only netted into `available`).
+async fn owed(app: &TestApp) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.expect("connect to the test database");
+    let owed: Option<i64> = sqlx::query_scalar(
+        "SELECT debits_posted - credits_posted FROM ledger_accounts \
+         WHERE merchant_id = $1 AND kind = 'negative_balance' AND currency = 'USD'",
+    )
+    .bind(&app.merchant_id)
+    .fetch_optional(&pool)
+    .await
+    .expect("read the negative balance");
+    pool.close().await;
+    owed.unwrap_or(0)
+}
+
+/// Pays 100.00 with the card that opens a fraudulent chargeback, and opens it: the 115.00
+/// withdrawn (amount and 15.00 fee) takes the payment's 96.80 pending, and the merchant
+/// owes the other 18.20.
+async fn chargeback_leaving_a_debt(app: &TestApp) {
+    let (status, paid) = app.pay(10_000, "usd", "US", card("4000000000000259")).await;
+    assert_eq!(status, 200, "{paid}");
+    app.advance_clock(1).await;
+    let owing = balance(app).await;
+    assert_eq!((usd(&owing, "available"), usd(&owing, "pending"), usd(&owing, "disputed")), (-1_820, 0, 10_000));
+    assert_eq!(owed(app).await, 1_820);
+}
+
+/// The balance transactions recording a negative balance recovery from `payment`.
+async fn recoveries(app: &TestApp, payment: &str) -> Vec<Value> {
+    let rows = transactions(app, &format!("source={payment}")).await;
+    rows.into_iter().filter(|row| row["reporting_category"] == "negative_balance_recovery").collect()
+}
+
+/// The nets of the available balance transactions add up to the available balance shown.
+async fn available_nets_add_up(app: &TestApp) {
+    let nets: i64 = transactions(app, "status=available").await.iter().map(|row| row["net"].as_i64().unwrap()).sum();
+    assert_eq!(nets, usd(&balance(app).await, "available"));
+}
+
+async fn a_negative_balance_is_recovered_from_the_next_settlement(app: TestApp) {
+    chargeback_leaving_a_debt(&app).await;
+
+    // 50.00 (fee 1.75) settles 48.25: 18.20 of it repays the debt first.
+    let (status, paid) = app.pay(5_000, "usd", "US", card("4242424242424242")).await;
+    assert_eq!(status, 200, "{paid}");
+    let payment = paid["id"].as_str().unwrap().to_owned();
+    let charge = transactions(&app, &format!("payment_intent={payment}")).await.remove(0);
+    assert_eq!(charge["net"], 4_825);
+    advance_to(&app, charge["available_on"].as_i64().unwrap()).await;
+    let settled = balance(&app).await;
+    assert_eq!((usd(&settled, "available"), usd(&settled, "pending")), (4_825 - 1_820, 0));
+    assert_eq!(owed(&app).await, 0);
+    let [recovery] = recoveries(&app, &payment).await.try_into().unwrap();
+    assert_eq!((recovery["type"].as_str(), recovery["status"].as_str()), (Some("adjustment"), Some("available")));
+    // The balance shown (available less what is owed) does not change with a recovery.
+    assert_eq!((recovery["amount"].as_i64(), recovery["net"].as_i64()), (Some(0), Some(0)));
+    let description = recovery["description"].as_str().unwrap();
+    assert!(description.contains("18.20 USD"), "{description}");
+    available_nets_add_up(&app).await;
+    ledger_verifies(&app);
+
+    // With nothing owed, the next settlement recovers nothing.
+    let (status, later) = app.pay(1_000, "usd", "US", card("4242424242424242")).await;
+    assert_eq!(status, 200, "{later}");
+    let later = later["id"].as_str().unwrap().to_owned();
+    app.advance_clock(5 * DAY).await;
+    assert_eq!(usd(&balance(&app).await, "available"), 4_825 - 1_820 + 1_000 - 59);
+    assert!(recoveries(&app, &later).await.is_empty());
+    available_nets_add_up(&app).await;
+    ledger_verifies(&app);
+}
+
+async fn a_reserve_release_recovers_what_its_settlement_could_not(app: TestApp) {
+    settings(&app, json!({"reserve_basis_points": 5_000, "reserve_days": 7})).await;
+    chargeback_leaving_a_debt(&app).await;
+
+    // 20.00 (fee 0.88) settles 19.12: half is held, and the 9.56 released repays part of
+    // the 18.20 owed.
+    let (status, paid) = app.pay(2_000, "usd", "US", card("4242424242424242")).await;
+    assert_eq!(status, 200, "{paid}");
+    let payment = paid["id"].as_str().unwrap().to_owned();
+    let charge = transactions(&app, &format!("payment_intent={payment}")).await.remove(0);
+    let settles_on = charge["available_on"].as_i64().unwrap();
+    advance_to(&app, settles_on).await;
+    let settled = balance(&app).await;
+    assert_eq!((usd(&settled, "available"), usd(&settled, "reserved")), (-864, 956));
+    assert_eq!(owed(&app).await, 864);
+    available_nets_add_up(&app).await;
+    ledger_verifies(&app);
+
+    // The reserve's release repays the rest, and 0.92 is left to spend.
+    advance_to(&app, settles_on + 7 * DAY).await;
+    let released = balance(&app).await;
+    assert_eq!((usd(&released, "available"), usd(&released, "reserved")), (92, 0));
+    assert_eq!(owed(&app).await, 0);
+    let descriptions: Vec<String> =
+        recoveries(&app, &payment).await.iter().map(|row| row["description"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(descriptions.len(), 2, "{descriptions:?}");
+    assert!(descriptions.iter().any(|text| text.contains("9.56 USD") && text.contains("settlement")));
+    assert!(descriptions.iter().any(|text| text.contains("8.64 USD") && text.contains("reserve release")));
+    available_nets_add_up(&app).await;
     ledger_verifies(&app);
 }
 

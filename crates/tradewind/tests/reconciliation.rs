@@ -1,7 +1,8 @@
 //! Reconciliation: a sandbox connector's settlement report for the merchant's settled
-//! payments and refunds, imported through the API and the CLI and matched against its
-//! balance transactions — a clean file, missing lines on either side and amount
-//! mismatches, a re-import, malformed files, tenancy, and a file of 10,000+ lines —
+//! payments, refunds and disputes, imported through the API and the CLI and matched
+//! against its balance transactions — a clean file, missing lines on either side and
+//! amount mismatches, the provider's own fee lines, a re-import, malformed files,
+//! tenancy, and a file of 10,000+ lines —
 //! on SQLite and PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -19,6 +20,7 @@ use time::{Date, Duration, OffsetDateTime};
 on_both_backends!(
     a_clean_report_matches_every_transaction,
     failed_refunds_and_zero_decimal_currencies_reconcile,
+    disputes_reversals_and_provider_fees_reconcile,
     missing_lines_and_mismatches_are_reported_exactly,
     importing_the_same_report_twice_changes_nothing,
     malformed_reports_answer_400_and_write_nothing,
@@ -177,6 +179,81 @@ async fn a_clean_report_matches_every_transaction(app: TestApp) {
     let (status, list) = app.get("/v1/reconciliation/reports").await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["data"], json!([report]));
+    ledger_verifies(&app);
+}
+
+async fn disputes_reversals_and_provider_fees_reconcile(app: TestApp) {
+    // A fraudulent chargeback on 100.00 (fee 15.00), won with evidence a day later.
+    let (status, paid) = app.pay(10_000, "usd", "US", card("4000000000000259")).await;
+    assert_eq!(status, 200, "{paid}");
+    let payment = paid["id"].as_str().unwrap();
+    app.advance_clock(1).await;
+    let (status, disputes) = app.get(&format!("/v1/disputes?payment_intent={payment}")).await;
+    assert_eq!(status, 200, "{disputes}");
+    let dispute = disputes["data"][0]["id"].as_str().unwrap().to_owned();
+    assert!(dispute.starts_with("dp_"), "{disputes}");
+    let evidence = json!({"evidence": {"uncategorized_text": "winning_evidence"}});
+    let (status, submitted) = app.post(&format!("/v1/disputes/{dispute}"), evidence).await;
+    assert_eq!(status, 200, "{submitted}");
+    app.advance_clock(86_400).await;
+    let (_, won) = app.get(&format!("/v1/disputes/{dispute}")).await;
+    assert_eq!(won["status"], "won", "{won}");
+    app.advance_clock(10 * 86_400).await;
+
+    // The sandbox reports the charge, the withdrawal and the reversal, all under the ids
+    // the platform books them with, and they match clean.
+    let csv = sandbox_report(&app).await;
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(line_of(&csv, payment, "charge").contains(",charge,100.00,3.20,96.80,USD,"), "{csv}");
+    let withdrawal = line_of(&csv, &dispute, "dispute");
+    assert!(withdrawal.contains(",dispute,-100.00,15.00,-115.00,USD,"), "{withdrawal}");
+    let reversal = line_of(&csv, &dispute, "dispute_reversal");
+    assert!(reversal.contains(",dispute_reversal,100.00,-15.00,115.00,USD,"), "{reversal}");
+    let clean = import(&app, csv.clone()).await;
+    assert_eq!(counts(&clean), [3, 3, 0, 0, 0], "{clean}");
+    assert_eq!(clean["balanced"], true);
+
+    // A dispute fee reported as 20.00 is one mismatch, on the fee.
+    let date = withdrawal.rsplit(',').next().unwrap();
+    let dearer = csv.replace(withdrawal, &format!("{dispute},dispute,-100.00,20.00,-120.00,USD,{date}"));
+    let report = import(&app, dearer).await;
+    assert_eq!(counts(&report), [3, 2, 0, 0, 1], "{report}");
+    let [mismatch] = results(&app, report["id"].as_str().unwrap(), Some("amount_mismatch")).await.try_into().unwrap();
+    assert_eq!(
+        (mismatch["provider_reference"].as_str(), mismatch["type"].as_str()),
+        (Some(&*dispute), Some("dispute"))
+    );
+    assert_eq!(
+        (mismatch["mismatch"]["field"].as_str(), mismatch["mismatch"]["expected"].as_i64()),
+        (Some("fee"), Some(1_500))
+    );
+    assert_eq!(mismatch["mismatch"]["reported"], 2_000);
+
+    // The provider's monthly fee has no platform transaction: missing in the platform,
+    // and said to be a provider fee. A payout line is never a connector's to report.
+    let with_fees = format!(
+        "{csv}fee_monthly_2026_11,fee,0.00,25.00,-25.00,USD,{date}
+po_1QxF1f2G3h4I5j6K,payout,-50.00,0.00,-50.00,USD,{date}
+"
+    );
+    let report = import(&app, with_fees.clone()).await;
+    assert_eq!(counts(&report), [5, 3, 2, 0, 0], "{report}");
+    assert_eq!(report["balanced"], false);
+    let missing = results(&app, report["id"].as_str().unwrap(), Some("missing_in_platform")).await;
+    let reasons: Vec<Value> =
+        missing.iter().map(|result| json!([result["provider_reference"], result["type"], result["reason"]])).collect();
+    assert_eq!(
+        reasons,
+        [json!(["fee_monthly_2026_11", "fee", "provider_fee"]), json!(["po_1QxF1f2G3h4I5j6K", "payout", "payout"])]
+    );
+    let matched = results(&app, report["id"].as_str().unwrap(), Some("matched")).await;
+    assert!(matched.iter().all(|result| result["reason"].is_null()), "{matched:?}");
+
+    // Importing any of them again answers the same report and writes nothing.
+    let rows = row_counts(&app).await;
+    assert_eq!(import(&app, csv).await, clean);
+    assert_eq!(import(&app, with_fees).await, report);
+    assert_eq!(row_counts(&app).await, rows);
     ledger_verifies(&app);
 }
 

@@ -15,7 +15,9 @@
 //!
 //! The `dispute` row follows the payment's charge: while the charge is pending it is
 //! pending too (same `available_on`), so the settlement sweep nets it against the charge
-//! and moves only what is left (nothing, when the dispute took it all).
+//! and moves only what is left (nothing, when the dispute took it all). What a dispute leaves
+//! owed is also recovered by the next settlement or reserve release of any payment in
+//! that currency (`money::negative_balance_recovery`).
 
 use crate::error::{ApiError, ApiResult};
 use crate::flows::money::{self, Effects};

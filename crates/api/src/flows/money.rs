@@ -13,8 +13,19 @@
 //! | authorisation canceled (`requires_capture` → `canceled`) | hold voided | — |
 //! | refund created | fee share returned, refund (of a converted charge: at its rate, through the FX positions) | `refund`: −amount, −fee returned |
 //! | refund failed after it was booked | reversals of the refund's transfers | `refund_failure` |
-//! | settlement (sweep, on `available_on`) | pending → available (less the rolling reserve) | rows marked `available`; `reserve_hold`, `reserve_release` (pending) |
-//! | reserve released (sweep, on its date) | reserve → available | `reserve_release` marked `available` |
+//! | settlement (sweep, on `available_on`) | pending → available (less the rolling reserve); then what the merchant owes is repaid from it | rows marked `available`; `reserve_hold`, `reserve_release` (pending); `adjustment` (`negative_balance_recovery`) |
+//! | reserve released (sweep, on its date) | reserve → available; then what is owed is repaid from it | `reserve_release` marked `available`; `adjustment` (`negative_balance_recovery`) |
+//!
+//! **Negative balance recovery.** When a dispute's withdrawal found the merchant's
+//! balances short, the rest is owed (`negative_balance`, shown by `/v1/balance` as a
+//! negative available figure). The next funds that reach the available balance in that
+//! currency — a settlement, a reserve release — repay it first, up to the amount they
+//! bring, in the same transaction ([`negative_balance_recovery`]). Its balance transaction
+//! is `type: adjustment`, `reporting_category: negative_balance_recovery`, `source` the
+//! payment, with `amount`, `fee` and `net` all 0 and the sum recovered in its
+//! description: the merchant's balance (available less what it owes) does not change,
+//! only what it is made of, and so the nets of the available balance transactions still
+//! add up to `/v1/balance`'s available figure.
 //! | payout created / paid / failed or canceled | see `flows::payout` | `payout` / — / `payout_failure` or `payout_cancel` |
 
 use crate::error::{ApiError, ApiResult};
@@ -489,11 +500,15 @@ const DAY_SECONDS: i64 = 86_400;
 /// the merchant's pending balance to its available balance, less the rolling reserve,
 /// which moves to the reserve with a `reserve_hold` balance transaction (available,
 /// negative) and a `reserve_release` one (pending until the release date).
+///
+/// `owed_minor` is what the merchant owes in the payment's currency: the settlement
+/// repays it first from what it makes available ([`negative_balance_recovery`]).
 pub fn settlement_effects(
     merchant_id: &str,
     payment_intent_id: &str,
     due: &[BalanceTransactionRow],
     reserve: RollingReserve,
+    owed_minor: i64,
     now: i64,
 ) -> ApiResult<Effects> {
     let Some(first) = due.first() else { return Ok(Effects::default()) };
@@ -507,7 +522,7 @@ pub fn settlement_effects(
     let merchant = MerchantId::parse(merchant_id).map_err(internal)?;
     let payment = source_of(payment_intent_id)?;
     let amount = Money::new(net, currency);
-    let transfers = postings::settlement(&payment, &merchant, amount, reserve.basis_points).map_err(internal)?;
+    let mut transfers = postings::settlement(&payment, &merchant, amount, reserve.basis_points).map_err(internal)?;
     let held = postings::reserve_share(amount, reserve.basis_points).map_err(internal)?.minor();
     let mut balance_transactions = Vec::new();
     if held > 0 {
@@ -537,8 +552,82 @@ pub fn settlement_effects(
         balance_transactions.push(reserve_row("reserve_hold", -held, "available", now));
         balance_transactions.push(reserve_row("reserve_release", held, "pending", release_on));
     }
+    let recovered = negative_balance_recovery(
+        merchant_id,
+        payment_intent_id,
+        Money::new(owed_minor, currency),
+        net - held,
+        postings::Recovery::Settlement,
+        now,
+    )?;
+    transfers.extend(recovered.transfers);
+    balance_transactions.extend(recovered.balance_transactions);
     Ok(Effects { transfers, balance_transactions })
 }
+
+/// The recovery of what a merchant owes (`owed`) from `credited_minor` just made
+/// available by `payment_intent_id`'s settlement or reserve release: the repayment
+/// transfer and its `negative_balance_recovery` balance transaction (see the module
+/// docs), or nothing when nothing is owed or nothing was credited.
+pub fn negative_balance_recovery(
+    merchant_id: &str,
+    payment_intent_id: &str,
+    owed: Money,
+    credited_minor: i64,
+    recovery: postings::Recovery,
+    now: i64,
+) -> ApiResult<Effects> {
+    let merchant = MerchantId::parse(merchant_id).map_err(internal)?;
+    let payment = source_of(payment_intent_id)?;
+    let transfers =
+        postings::negative_balance_recovered(&payment, &merchant, owed, credited_minor, recovery).map_err(internal)?;
+    let recovered = postings::recovery_minor(owed.minor(), credited_minor);
+    if transfers.is_empty() || recovered == 0 {
+        return Ok(Effects::default());
+    }
+    let what = match recovery {
+        postings::Recovery::Settlement => "settlement",
+        postings::Recovery::ReserveRelease => "reserve release",
+    };
+    let row = BalanceTransactionRow {
+        id: BalanceTransactionId::generate().to_string(),
+        merchant_id: merchant_id.to_owned(),
+        r#type: "adjustment".to_owned(),
+        reporting_category: NEGATIVE_BALANCE_RECOVERY.to_owned(),
+        amount: 0,
+        fee: 0,
+        net: 0,
+        currency: owed.currency().code().to_owned(),
+        fee_details: "[]".to_owned(),
+        source_id: payment_intent_id.to_owned(),
+        // Left out, like the reserve rows, so the settlement sweep never picks it up.
+        payment_intent_id: None,
+        connector: None,
+        description: Some(format!(
+            "Negative balance recovery: {} {} of this {what} repaid what was owed",
+            tradewind_money::format_minor_units(Money::new(recovered, owed.currency())),
+            owed.currency().code(),
+        )),
+        status: "available".to_owned(),
+        available_on: now,
+        created_at: now,
+        exchange_rate: None,
+    };
+    Ok(Effects { transfers, balance_transactions: vec![row] })
+}
+
+/// What the merchant owes in `currency_code` (its `negative_balance` account), read
+/// inside the transaction that will recover it.
+pub async fn owed_in(connection: &mut Connection, merchant_id: &str, currency_code: &str) -> ApiResult<Money> {
+    let merchant = MerchantId::parse(merchant_id).map_err(internal)?;
+    let currency = currency_of(currency_code)?;
+    let account = AccountId::merchant(&merchant, AccountKind::NegativeBalance, currency).map_err(internal)?;
+    let owed = tradewind_storage::ledger::balance_in(connection, &account).await?;
+    Ok(Money::new(owed, currency))
+}
+
+/// The reporting category of a negative balance recovery's balance transaction.
+pub const NEGATIVE_BALANCE_RECOVERY: &str = "negative_balance_recovery";
 
 /// The effects of a refund failing after it was booked: its transfers reversed, and a
 /// `refund_failure` balance transaction giving the money back. The money goes back to

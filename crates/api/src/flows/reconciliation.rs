@@ -16,17 +16,33 @@
 //! | `charge` | `charge` | the payment intent id (`pi_…`) | `amount` (positive) | `fee` | `net` |
 //! | `refund` | `refund` | the refund id (`re_…`) | `amount` (negative) | `fee` (negative: the fee share given back) | `net` |
 //! | `refund_failure` | `adjustment` | the refund id (`re_…`) | `amount` (positive) | `fee` | `net` |
+//! | `dispute` (a chargeback's withdrawal) | `dispute` | the dispute id (`dp_…`) | −disputed amount | the dispute fee | −(amount + fee) |
+//! | `adjustment` with `reporting_category` `dispute_reversal` (a won chargeback) | `dispute_reversal` | the dispute id (`dp_…`) | +disputed amount | −the dispute fee returned | `net` |
 //!
 //! The provider reference is therefore the balance transaction's `source_id`. Signs
 //! need no translation: balance transactions and report lines are both signed from the
 //! merchant balance's point of view, with `net = gross − fee`. The settlement date is
-//! the UTC date of `available_on`. Disputes, payouts and provider fees have no balance
-//! transactions yet, so such lines are `missing_in_platform`.
+//! the UTC date of `available_on`. A dispute's withdrawal is one line however the
+//! platform funded it (pending funds, available balance, or a negative balance owed).
 //!
+//! What is never matched:
+//!
+//! - `fee` lines: the provider's own charges to the merchant (a monthly fee, say). The
+//!   platform books no balance transaction for them, so they are `missing_in_platform`,
+//!   and the result's `reason` (`provider_fee`, see
+//!   [`crate::wire::reconciliation::missing_reason`]) tells the
+//!   merchant it is a fee to book, not a lost payment. The sandbox connectors charge none.
+//! - Payouts: they go from the platform's bank to the merchant's, never through a
+//!   connector, so a connector's report does not carry them and they are kept out of
+//!   matching: no `payout` transaction is expected, and a `payout` line is
+//!   `missing_in_platform` with `reason: payout`.
+//! - The platform's own bookkeeping (`reserve_hold`, `reserve_release`, negative balance
+//!   recoveries, FX conversions): no connector moves money for them.
+
 //! # Matching
 //!
 //! The report covers the dates of its first and last lines. It is matched against the
-//! merchant's charges, refunds and refund failures of that connector whose
+//! merchant's transactions of that connector in the table above whose
 //! `available_on` falls within the period widened by [`MATCH_WINDOW_DAYS`] each side (a
 //! line the provider settled a few days early or late still pairs with its
 //! transaction); only transactions dated within the period itself can be
@@ -123,12 +139,15 @@ fn internal(what: impl std::fmt::Display) -> ApiError {
     ApiError::internal(&Corrupt(what.to_string()))
 }
 
-/// The line type a balance transaction appears as in its connector's report.
-pub fn line_type(transaction_type: &str) -> Option<LineType> {
-    match transaction_type {
-        "charge" => Some(LineType::Charge),
-        "refund" => Some(LineType::Refund),
-        "refund_failure" => Some(LineType::Adjustment),
+/// The line type a balance transaction (its `type` and `reporting_category`) appears as
+/// in its connector's report; `None` for what no connector reports.
+pub fn line_type(transaction_type: &str, reporting_category: &str) -> Option<LineType> {
+    match (transaction_type, reporting_category) {
+        ("charge", _) => Some(LineType::Charge),
+        ("refund", _) => Some(LineType::Refund),
+        ("refund_failure", _) => Some(LineType::Adjustment),
+        ("dispute", _) => Some(LineType::Dispute),
+        ("adjustment", "dispute_reversal") => Some(LineType::DisputeReversal),
         _ => None,
     }
 }
@@ -145,7 +164,8 @@ pub fn midnight(date: Date) -> i64 {
 
 /// What the platform expects the provider to report for `row` (see the module docs).
 pub fn expected_item(row: &BalanceTransactionRow) -> ApiResult<ExpectedItem> {
-    let kind = line_type(&row.r#type).ok_or_else(|| internal(format!("no report line for {}", row.r#type)))?;
+    let kind = line_type(&row.r#type, &row.reporting_category)
+        .ok_or_else(|| internal(format!("no report line for {} ({})", row.r#type, row.reporting_category)))?;
     let currency = Currency::parse(&row.currency).map_err(internal)?;
     Ok(ExpectedItem {
         provider_reference: row.source_id.clone(),
@@ -388,11 +408,12 @@ mod tests {
     use super::*;
 
     fn transaction(kind: &str, source: &str, amount: i64, fee: i64) -> BalanceTransactionRow {
+        let (kind, category) = kind.split_once('/').unwrap_or((kind, kind));
         BalanceTransactionRow {
-            id: format!("txn_{source}"),
+            id: format!("txn_{source}_{kind}"),
             merchant_id: "acct_1".to_owned(),
             r#type: kind.to_owned(),
-            reporting_category: kind.to_owned(),
+            reporting_category: category.to_owned(),
             amount,
             fee,
             net: amount - fee,
@@ -416,6 +437,8 @@ mod tests {
             transaction("charge", "pi_1", 10_000, 320),
             transaction("refund", "re_1", -2_500, -50),
             transaction("refund_failure", "re_1", 2_500, 50),
+            transaction("dispute", "dp_1", -5_000, 1_500),
+            transaction("adjustment/dispute_reversal", "dp_1", 5_000, -1_500),
         ];
         let mut csv = String::from("provider_reference,type,gross,fee,net,currency,settlement_date\n");
         for row in &rows {
@@ -424,12 +447,18 @@ mod tests {
         assert!(csv.contains("pi_1,charge,100.00,3.20,96.80,USD,2026-11-24\n"), "{csv}");
         assert!(csv.contains("re_1,refund,-25.00,-0.50,-24.50,USD,2026-11-24\n"), "{csv}");
         assert!(csv.contains("re_1,adjustment,25.00,0.50,24.50,USD,2026-11-24\n"), "{csv}");
+        assert!(csv.contains("dp_1,dispute,-50.00,15.00,-65.00,USD,2026-11-24\n"), "{csv}");
+        assert!(csv.contains("dp_1,dispute_reversal,50.00,-15.00,65.00,USD,2026-11-24\n"), "{csv}");
         let lines = read_report(csv.as_bytes(), u64::MAX, |_| {}).unwrap();
         let expected: Vec<ExpectedItem> = rows.iter().map(|row| expected_item(row).unwrap()).collect();
         let matches = reconcile_within(&lines, &expected, ReportPeriod::of(&lines));
         let (results, counts) = result_rows(&lines, &rows, &expected, &matches).unwrap();
-        assert_eq!((counts.matched, results.len()), (3, 3));
-        assert_eq!(results[1].balance_transaction_id.as_deref(), Some("txn_re_1"));
+        assert_eq!((counts.matched, results.len()), (5, 5));
+        assert_eq!(results[1].balance_transaction_id.as_deref(), Some("txn_re_1_refund"));
+        assert_eq!(results[4].balance_transaction_id.as_deref(), Some("txn_dp_1_adjustment"));
+        // Other adjustments (a negative balance recovery) are no connector's to report.
+        assert_eq!(line_type("adjustment", "negative_balance_recovery"), None);
+        assert_eq!(line_type("payout", "payout"), None);
     }
 
     #[test]

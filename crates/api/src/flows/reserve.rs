@@ -2,10 +2,11 @@
 //! and its release on the release date. A settlement writes the hold
 //! (`money::settlement_effects`); the sweep releases what is due here, posting
 //! `postings::reserve_release` and making the `reserve_release` balance transaction
-//! available in the same transaction.
+//! available in the same transaction; what the merchant owes is repaid from the released
+//! money first (`money::negative_balance_recovery`).
 
 use crate::error::{ApiError, ApiResult};
-use crate::flows::money::RollingReserve;
+use crate::flows::money::{self, RollingReserve};
 use crate::state::AppState;
 use tradewind_ledger::{SourceId, postings};
 use tradewind_money::{Currency, Money};
@@ -76,6 +77,18 @@ async fn release(state: &AppState, row: &BalanceTransactionRow, now: i64) -> Api
     let transfers =
         postings::reserve_release(&payment, &merchant, Money::new(fresh.amount, currency)).map_err(internal)?;
     tradewind_storage::ledger::post_in(transaction.connection(), state.store.backend(), &transfers, now).await?;
+    // What the merchant owes is repaid from the released money first.
+    let owed = money::owed_in(transaction.connection(), &fresh.merchant_id, &fresh.currency).await?;
+    money::negative_balance_recovery(
+        &fresh.merchant_id,
+        &fresh.source_id,
+        owed,
+        fresh.amount,
+        postings::Recovery::ReserveRelease,
+        now,
+    )?
+    .write_in(&state.store, transaction.connection(), now)
+    .await?;
     transaction.commit().await?;
     Ok(true)
 }

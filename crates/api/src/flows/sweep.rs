@@ -137,7 +137,8 @@ async fn settle_intent(
 
 /// Makes a payment's due pending funds available: its charge net of the refunds taken
 /// from pending, in one settlement transfer (pending → available), with the balance
-/// transactions marked available in the same transaction. False when nothing was due.
+/// transactions marked available in the same transaction, and what the merchant owes
+/// repaid from them first. False when nothing was due.
 async fn settle_funds(state: &AppState, merchant_id: &str, payment_intent_id: &str, now: i64) -> ApiResult<bool> {
     let mut transaction = state.store.begin().await?;
     let due =
@@ -149,7 +150,8 @@ async fn settle_funds(state: &AppState, merchant_id: &str, payment_intent_id: &s
         balance_transactions::make_available(transaction.connection(), &row.id).await?;
     }
     let reserve = reserve::rolling_reserve(state, merchant_id).await?;
-    money::settlement_effects(merchant_id, payment_intent_id, &due, reserve, now)?
+    let owed = money::owed_in(transaction.connection(), merchant_id, &due[0].currency).await?;
+    money::settlement_effects(merchant_id, payment_intent_id, &due, reserve, owed.minor(), now)?
         .write_in(&state.store, transaction.connection(), now)
         .await?;
     transaction.commit().await?;

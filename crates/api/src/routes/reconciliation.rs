@@ -167,8 +167,9 @@ fn date_param(param: &str, value: Option<&str>) -> ApiResult<Date> {
 }
 
 /// The settlement report the sandbox connector would send the merchant: one line per
-/// charge, refund and refund failure of its payments (see the reconciliation flow's
-/// docs for the mapping) whose settlement date — the UTC date of `available_on` — is
+/// charge, refund, refund failure, dispute and dispute reversal of its payments (see the
+/// reconciliation flow's docs for the mapping; the sandbox charges no fees of its own, and
+/// payouts are not a connector's to report) whose settlement date — the UTC date of `available_on` — is
 /// within `from`..=`to` and has already come at the merchant's sandbox clock.
 #[utoipa::path(get, path = "/v1/sandbox/settlement_report", params(SandboxReportQuery),
     responses((status = 200, content_type = "text/csv", body = String)), security(("bearer" = [])), tag = "Sandbox")]

@@ -1,6 +1,7 @@
 //! Settlement reports and their reconciliation results.
 
 use serde::{Deserialize, Serialize};
+use tradewind_settlement::reconciliation::LineType;
 use tradewind_storage::reconciliation::{ReportRow, ResultRow};
 use utoipa::{IntoParams, ToSchema};
 
@@ -96,6 +97,20 @@ impl ReconciliationReportObject {
     }
 }
 
+/// Why a line of `kind` the platform has no transaction for is `missing_in_platform`:
+/// `provider_fee` (the provider's own fee, which the platform does not book), `payout`
+/// (payouts are not a connector's to report) or `unknown_reference` (the platform has no
+/// transaction of that type under that reference).
+pub fn missing_reason(kind: LineType) -> &'static str {
+    match kind {
+        LineType::Fee => "provider_fee",
+        LineType::Payout => "payout",
+        LineType::Charge | LineType::Refund | LineType::Dispute | LineType::DisputeReversal | LineType::Adjustment => {
+            "unknown_reference"
+        }
+    }
+}
+
 /// Where the platform and the report disagree.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MismatchObject {
@@ -126,6 +141,11 @@ pub struct ReconciliationResultObject {
     pub balance_transaction: Option<String>,
     /// Present for amount mismatches only.
     pub mismatch: Option<MismatchObject>,
+    /// For `missing_in_platform` only, why the platform has no transaction for the line:
+    /// `provider_fee` (a fee the provider charged directly, e.g. a monthly fee, which the
+    /// platform does not book), `payout` (payouts go from the platform to the merchant's
+    /// bank, never through a connector's report) or `unknown_reference`.
+    pub reason: Option<&'static str>,
 }
 
 impl ReconciliationResultObject {
@@ -150,6 +170,8 @@ impl ReconciliationResultObject {
             line: row.line_number,
             balance_transaction: row.balance_transaction_id.clone(),
             mismatch,
+            reason: (row.outcome == "missing_in_platform")
+                .then(|| LineType::parse(&row.r#type).map_or("unknown_reference", missing_reason)),
         }
     }
 }

@@ -10,7 +10,9 @@
 //! the books still say where every minor unit is.
 //!
 //! [`negative_balance_repaid`] pays that debt back from the available balance (when a
-//! dispute is won, its returned money does so first).
+//! dispute is won, its returned money does so first); [`negative_balance_recovered`]
+//! does so from the next funds that reach the available balance: a settlement or a
+//! reserve release repays what is owed before the merchant may spend the rest.
 
 use tradewind_money::Money;
 use tradewind_payments::id::MerchantId;
@@ -141,6 +143,57 @@ pub fn negative_balance_repaid(
     )])
 }
 
+/// Which credit to the available balance a recovery takes its money from; it names the
+/// recovery's transfer id, so one settlement or release recovers at most once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// A payment's funds settling (pending → available): `{payment}:settlement:recovery`.
+    Settlement,
+    /// A payment's rolling reserve released: `{payment}:reserve:release:recovery`.
+    ReserveRelease,
+}
+
+impl Recovery {
+    fn suffix(self) -> &'static str {
+        match self {
+            Recovery::Settlement => "settlement:recovery",
+            Recovery::ReserveRelease => "reserve:release:recovery",
+        }
+    }
+}
+
+/// How much of `owed_minor` a credit of `credited_minor` to the available balance repays:
+/// all of it when the credit is large enough, else the whole credit; never below zero.
+pub fn recovery_minor(owed_minor: i64, credited_minor: i64) -> i64 {
+    owed_minor.max(0).min(credited_minor.max(0))
+}
+
+/// Repays what the merchant owes from a credit to its available balance that `source`
+/// (the payment) just made, as [`recovery_minor`] sizes it: one leg available → negative
+/// balance, or none when nothing is owed or nothing was credited. Submitted in the same
+/// batch after the credit, so the available balance never dips below zero.
+pub fn negative_balance_recovered(
+    source: &SourceId,
+    merchant: &MerchantId,
+    owed: Money,
+    credited_minor: i64,
+    recovery: Recovery,
+) -> Result<Vec<Transfer>, PostingError> {
+    let amount_minor = recovery_minor(owed.minor(), credited_minor);
+    if amount_minor == 0 {
+        return Ok(Vec::new());
+    }
+    let currency = owed.currency();
+    Ok(vec![leg(
+        source,
+        recovery.suffix(),
+        of(merchant, AccountKind::Available, currency),
+        of(merchant, AccountKind::NegativeBalance, currency),
+        amount_minor,
+        TransferCode::NegativeBalanceRepaid,
+    )])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +212,14 @@ mod tests {
         assert_eq!(plan(11_500, -5, -7), funding(0, 0, 11_500));
         assert_eq!(plan(0, 10, 10), funding(0, 0, 0));
         assert!(plan(-1, 10, 10).is_err());
+    }
+
+    #[test]
+    fn a_recovery_repays_at_most_the_credit_and_at_most_the_debt() {
+        assert_eq!(recovery_minor(1_820, 4_825), 1_820);
+        assert_eq!(recovery_minor(1_820, 1_000), 1_000);
+        assert_eq!(recovery_minor(0, 4_825), 0);
+        assert_eq!(recovery_minor(-5, 4_825), 0);
+        assert_eq!(recovery_minor(1_820, -5), 0);
     }
 }
