@@ -43,6 +43,17 @@ pub enum Op {
         capture_permille: i64,
         void: bool,
     },
+    /// A payment settled in another currency: captured in `paid_in`, converted at
+    /// `rate_percent` / 100 into `settled_in`, where the fee is charged.
+    PayConverted {
+        merchant: usize,
+        paid_in: usize,
+        settled_in: usize,
+        amount_minor: i64,
+        rate_percent: i64,
+        fee_basis_points: i64,
+        manual: bool,
+    },
     Refund {
         payment: usize,
         permille: i64,
@@ -95,6 +106,10 @@ pub fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(merchant, currency, amount_minor, fee_basis_points, manual, capture_permille, void)| Op::Pay {
                 merchant, currency, amount_minor, fee_basis_points, manual, capture_permille, void
             }),
+        2 => (0..MERCHANTS, 0..CURRENCIES.len(), 0..CURRENCIES.len(), 1i64..2_000_000, 1i64..20_000, 0i64..1_000, any::<bool>())
+            .prop_map(|(merchant, paid_in, settled_in, amount_minor, rate_percent, fee_basis_points, manual)| Op::PayConverted {
+                merchant, paid_in, settled_in, amount_minor, rate_percent, fee_basis_points, manual
+            }),
         2 => (index.clone(), 1i64..=1_000, any::<bool>()).prop_map(|(payment, permille, proportional)| Op::Refund { payment, permille, proportional }),
         3 => (index.clone(), 1i64..=1_000, 0i64..3_000, 0u8..3, any::<bool>(), prop::bool::weighted(0.7)).prop_map(|(payment, permille, fee_minor, outcome, fee_returned, withdrawn)| {
             Op::Dispute { payment, permille, fee_minor, outcome, fee_returned, withdrawn }
@@ -125,6 +140,16 @@ pub struct Payment {
     settled: bool,
     reserve_minor: i64,
     reserve_released: bool,
+    /// For a payment converted into `currency`: what the buyer paid, in its currency.
+    paid_in: Option<PaidIn>,
+}
+
+/// The buyer's side of a converted payment.
+#[derive(Debug)]
+struct PaidIn {
+    currency: Currency,
+    captured_minor: i64,
+    refunded_minor: i64,
 }
 
 pub struct World {
@@ -275,6 +300,22 @@ impl World {
             Op::Pay { merchant, currency, amount_minor, fee_basis_points, manual, capture_permille, void } => {
                 self.pay(merchant, currency, amount_minor, fee_basis_points, manual, capture_permille, void)
             }
+            Op::PayConverted {
+                merchant,
+                paid_in,
+                settled_in,
+                amount_minor,
+                rate_percent,
+                fee_basis_points,
+                manual,
+            } => self.pay_converted(
+                merchant,
+                (paid_in, settled_in),
+                amount_minor,
+                rate_percent,
+                fee_basis_points,
+                manual,
+            ),
             Op::Refund { payment, permille, proportional } => self.refund(payment, permille, proportional),
             Op::Dispute { payment, permille, fee_minor, outcome, fee_returned, withdrawn } => {
                 self.dispute(payment, permille, fee_minor, outcome, fee_returned, withdrawn)
@@ -367,12 +408,130 @@ impl World {
             settled: false,
             reserve_minor: 0,
             reserve_released: false,
+            paid_in: None,
         });
+        Ok(())
+    }
+
+    fn pay_converted(
+        &mut self,
+        merchant: usize,
+        (paid_in, settled_in): (usize, usize),
+        amount_minor: i64,
+        rate_percent: i64,
+        fee_basis_points: i64,
+        manual: bool,
+    ) -> Result<(), TestCaseError> {
+        let paid_in = Currency::parse(CURRENCIES[paid_in]).unwrap();
+        let settled_in = Currency::parse(CURRENCIES[settled_in]).unwrap();
+        let settled_minor = amount_minor * rate_percent / 100;
+        let payment = self.next_source("pi");
+        let merchant_id = self.merchants[merchant].clone();
+        let amount = Money::new(amount_minor, paid_in);
+        let method = if manual { CaptureMethod::Manual } else { CaptureMethod::Automatic };
+        if paid_in == settled_in || settled_minor <= 0 {
+            // Not a conversion: the recipe refuses it, and the ledger never sees it.
+            let capture = postings::ConvertedCapture {
+                payment: &payment,
+                merchant: &merchant_id,
+                connector: &connector(),
+                amount,
+                settled: Money::new(settled_minor, settled_in),
+                fee: Money::zero(settled_in),
+                method,
+            };
+            prop_assert!(postings::converted_capture(&capture).is_err());
+            return Ok(());
+        }
+        if manual {
+            prop_assert!(self.submit(postings::authorization_hold(&payment, &merchant_id, &connector(), amount))?);
+        }
+        let fee_minor = settled_minor * fee_basis_points / 10_000;
+        let capture = postings::ConvertedCapture {
+            payment: &payment,
+            merchant: &merchant_id,
+            connector: &connector(),
+            amount,
+            settled: Money::new(settled_minor, settled_in),
+            fee: Money::new(fee_minor, settled_in),
+            method,
+        };
+        prop_assert!(
+            self.submit(postings::converted_capture(&capture))?,
+            "a converted capture with its fee must always be accepted"
+        );
+        self.payments.push(Payment {
+            source: payment,
+            merchant,
+            currency: settled_in,
+            captured_minor: settled_minor,
+            fee_minor,
+            refunded_minor: 0,
+            pending_minor: settled_minor - fee_minor,
+            settled: false,
+            reserve_minor: 0,
+            reserve_released: false,
+            paid_in: Some(PaidIn { currency: paid_in, captured_minor: amount_minor, refunded_minor: 0 }),
+        });
+        Ok(())
+    }
+
+    /// A refund of a converted payment: `permille` of what the buyer has left, costing the
+    /// merchant the same share of the settled amount, on cumulative amounts.
+    fn refund_converted(&mut self, index: usize, permille: i64, proportional: bool) -> Result<(), TestCaseError> {
+        let paid = &self.payments[index];
+        let Some(paid_in) = &paid.paid_in else { return Ok(()) };
+        let remaining = paid_in.captured_minor - paid_in.refunded_minor;
+        // A dispute takes what is left of the settled amount (the model marks it refunded).
+        if remaining <= 0 || paid.refunded_minor >= paid.captured_minor {
+            return Ok(());
+        }
+        let amount_minor = share(remaining, permille);
+        let settled_at = |refunded: i64| paid.captured_minor * refunded / paid_in.captured_minor;
+        let settled_minor = (settled_at(paid_in.refunded_minor + amount_minor) - settled_at(paid_in.refunded_minor))
+            .min(paid.captured_minor - paid.refunded_minor);
+        let fee_returned = if proportional && settled_minor > 0 {
+            FeeRefund::Proportional {
+                fee_minor: paid.fee_minor,
+                captured_minor: paid.captured_minor,
+                refunded_before_minor: paid.refunded_minor,
+            }
+            .amount_minor(settled_minor)
+            .unwrap()
+        } else {
+            0
+        };
+        let from = if paid.settled { MerchantBalance::Available } else { MerchantBalance::Pending };
+        let (paid_currency, settled_currency) = (paid_in.currency, paid.currency);
+        let merchant = self.merchants[paid.merchant].clone();
+        let refund = self.next_source("re");
+        let batch = postings::converted_refund(&postings::ConvertedRefund {
+            refund: &refund,
+            merchant: &merchant,
+            connector: &connector(),
+            amount: Money::new(amount_minor, paid_currency),
+            settled: Money::new(settled_minor, settled_currency),
+            fee_returned: Money::new(fee_returned, settled_currency),
+            from,
+        });
+        if self.submit(batch)? {
+            let paid = &mut self.payments[index];
+            paid.refunded_minor += settled_minor;
+            if let Some(paid_in) = &mut paid.paid_in {
+                paid_in.refunded_minor += amount_minor;
+            }
+            if !paid.settled {
+                paid.pending_minor -= settled_minor - fee_returned;
+            }
+        }
         Ok(())
     }
 
     fn refund(&mut self, payment: usize, permille: i64, proportional: bool) -> Result<(), TestCaseError> {
         let Some(index) = self.pick(payment) else { return Ok(()) };
+        if self.payments[index].paid_in.is_some() {
+            return self.refund_converted(index, permille, proportional);
+        }
         let paid = &self.payments[index];
         let remaining = paid.captured_minor - paid.refunded_minor;
         if remaining <= 0 {
