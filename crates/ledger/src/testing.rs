@@ -1,8 +1,9 @@
 //! Test support, behind the `testing` feature: the payment-flow model the property
 //! tests drive (random sequences of payments, partial captures, refunds, disputes —
 //! some withdrawn from whatever balances cover them, leaving a negative balance owed —,
-//! settlements and reserve releases that recover what is owed first, payouts and FX
-//! conversions, each submitted through
+//! settlements and reserve releases that recover what is owed first, payouts, FX
+//! conversions, and payments converted into a settlement currency with their refunds,
+//! each submitted through
 //! the recipes to the in-memory reference ledger, every invariant checked after each
 //! step), and fixtures. A [`Mirror`] sees every batch the model submits with the
 //! reference's outcome, so the stored ledger (SQLite, PostgreSQL) is checked against
