@@ -161,6 +161,13 @@ async fn a_converted_payment_is_disputed_in_the_settlement_currency(app: TestApp
     }
     assert_eq!(balance_of(&app, "disputed", "eur").await, 2 * 9_036);
     assert_eq!(balance_of(&app, "disputed", "usd").await, 0);
+    // The payments' €86.57 pending each covered part of €103.91 each: the rest is owed,
+    // shown as a negative available balance, and the forecast starts from it.
+    let owed = 2 * (9_036 + 1_355 - 8_657);
+    assert_eq!(balance_of(&app, "available", "eur").await, -owed);
+    let (_, forecast) = app.get("/v1/balance/forecast?days=3").await;
+    let today = forecast["days"].as_array().unwrap().iter().find(|day| day["currency"] == "eur").unwrap().clone();
+    assert_eq!(today["projected_available"], json!(-owed), "{forecast}");
     ledger_verifies(&app);
 
     // One is lost (the buyer's dollars go back through the FX position), one won.

@@ -173,11 +173,19 @@ pub async fn forecast(
     let start = OffsetDateTime::from_unix_timestamp(now).map_err(|error| ApiError::internal(&error))?.date();
     let merchant = auth.merchant_id.as_str();
     let accounts = ledger::merchant_accounts(state.store.pool(), merchant).await?;
-    let available_now: Vec<Money> = accounts
-        .iter()
-        .filter(|account| account.kind() == AccountKind::Available)
-        .map(|account| Money::new(account.balance_minor(), account.currency()))
-        .collect();
+    // Available less what the merchant owes, as `GET /v1/balance` shows it: the next
+    // settlements repay the debt first.
+    let mut by_currency: std::collections::BTreeMap<tradewind_money::Currency, i64> = Default::default();
+    for account in &accounts {
+        let sign = match account.kind() {
+            AccountKind::Available => 1,
+            AccountKind::NegativeBalance => -1,
+            _ => continue,
+        };
+        *by_currency.entry(account.currency()).or_insert(0) += sign * account.balance_minor();
+    }
+    let available_now: Vec<Money> =
+        by_currency.into_iter().map(|(currency, minor)| Money::new(minor, currency)).collect();
     // Reserves split from pending funds and held until their release, and the payouts
     // the schedule will make.
     let flows = crate::flows::payout_forecast::flows(&state, merchant, start, days, &available_now, now).await?;
