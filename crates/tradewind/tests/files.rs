@@ -13,7 +13,9 @@ mod support;
 
 use common::{TestApp, card, ledger_verifies};
 use serde_json::{Value, json};
-use support::{FormPart, assert_error, message_without, pdf_bytes, png_bytes, row_counts, send, upload, upload_with};
+use support::{
+    FormPart, assert_error, message_without, pdf_bytes, png_bytes, row_counts, send, upload, upload_on, upload_with,
+};
 
 on_both_backends!(
     uploads_read_back_byte_for_byte,
@@ -68,6 +70,17 @@ async fn uploads_read_back_byte_for_byte(app: TestApp) {
         assert_eq!(&actual, bytes, "{filename}");
         ids.push(file_id);
     }
+    let (_, openapi) = app.get("/openapi.json").await;
+    for path in [
+        "/v1/files",
+        "/v1/files/{id}",
+        "/v1/files/{id}/contents",
+        "/v1/radar/early_fraud_warnings",
+        "/v1/radar/early_fraud_warnings/{id}",
+    ] {
+        assert!(openapi["paths"][path].is_object(), "{path} missing from /openapi.json");
+    }
+    assert!(openapi["components"]["schemas"]["FileObject"]["properties"]["type"].is_object(), "{openapi}");
     let (_, photo) = app.get(&format!("/v1/files/{}", ids[2])).await;
     assert_eq!(photo["filename"], "photo.jpg", "the path is dropped: {photo}");
 
@@ -119,6 +132,24 @@ async fn bad_uploads_are_typed_and_write_nothing(app: TestApp) {
     for (parts, status, code, param) in &cases {
         let (answer, _) = upload_with(&app, &app.secret_key, parts, None).await;
         assert_error(&answer, *status, code, *param);
+    }
+    // A body over the upload route's own limit is refused before it is all read (with an
+    // Idempotency-Key too, whose layer buffers up to the same limit). The server answers
+    // 413 as soon as the limit is crossed and closes the connection, so the client sees
+    // the answer or, if it was still writing, only the cut; each on a connection of its own.
+    let mut huge = pdf_bytes();
+    huge.resize(FILE_SIZE_MAX_BYTES + 1024 * 1024, b' ');
+    let huge_parts: [FormPart<'_>; 2] = [("purpose", None, purpose), ("file", Some("a.pdf"), &huge)];
+    for idempotency_key in [None, Some("huge")] {
+        let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+        if let Ok((answer, _)) = upload_on(&client, &app, &app.secret_key, &huge_parts, idempotency_key).await {
+            // The file's limit or the body's, whichever the arriving chunks cross first.
+            if answer.1["error"]["code"] == "file_too_large" {
+                assert_error(&answer, 413, "file_too_large", Some("file"));
+            } else {
+                assert_error(&answer, 413, "request_too_large", None);
+            }
+        }
     }
     // Not a form at all: JSON, or no body.
     let json_body = support::post_bytes(&app, "/v1/files", br#"{"purpose": "dispute_evidence"}"#.to_vec()).await;

@@ -95,8 +95,19 @@ pub async fn upload_with(
     parts: &[FormPart<'_>],
     idempotency_key: Option<&str>,
 ) -> (Answer, bool) {
-    let mut request = app
-        .client
+    upload_on(&app.client, app, key, parts, idempotency_key).await.expect("request")
+}
+
+/// [`upload_with`] through `client`, with the transport's error (a body too large can
+/// be cut off by the server before it is all sent).
+pub async fn upload_on(
+    client: &reqwest::Client,
+    app: &TestApp,
+    key: &str,
+    parts: &[FormPart<'_>],
+    idempotency_key: Option<&str>,
+) -> Result<(Answer, bool), reqwest::Error> {
+    let mut request = client
         .post(app.url("/v1/files"))
         .bearer_auth(key)
         .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
@@ -104,13 +115,13 @@ pub async fn upload_with(
     if let Some(idempotency_key) = idempotency_key {
         request = request.header("idempotency-key", idempotency_key);
     }
-    let response = request.send().await.expect("request");
+    let response = request.send().await?;
     let replayed = response.headers().contains_key("idempotent-replayed");
     let status = response.status().as_u16();
-    let bytes = response.bytes().await.expect("body");
+    let bytes = response.bytes().await?;
     let value =
         serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    ((status, value), replayed)
+    Ok(((status, value), replayed))
 }
 
 /// Uploads `bytes` as dispute evidence named `filename` with the secret key.
