@@ -114,6 +114,19 @@ async fn bad_uploads_are_typed_and_write_nothing(app: TestApp) {
             "parameter_invalid",
             Some("purpose"),
         ),
+        // A field in error before a large file: the whole form is read, then answered.
+        (
+            vec![("purpose", None, b"identity_document"), ("file", Some("a.pdf"), &largest)],
+            400,
+            "parameter_invalid",
+            Some("purpose"),
+        ),
+        (
+            vec![("colour", None, b"red"), ("purpose", None, purpose), ("file", Some("a.pdf"), &largest)],
+            400,
+            "parameter_unknown",
+            Some("colour"),
+        ),
         (vec![("purpose", None, purpose)], 400, "parameter_missing", Some("file")),
         (vec![("file", Some("a.pdf"), &pdf)], 400, "parameter_missing", Some("purpose")),
         (

@@ -22,7 +22,7 @@ pub const FILE_SIZE_MAX_BYTES: usize = 5 * 1024 * 1024;
 pub const UPLOAD_BODY_LIMIT_BYTES: usize = FILE_SIZE_MAX_BYTES + 64 * 1024;
 /// The longest file name kept, in characters; longer names are cut.
 pub const FILENAME_LENGTH_MAX: usize = 255;
-/// The longest text field (`purpose`) read from the form.
+/// The longest `purpose` field considered; longer ones are refused as invalid.
 const TEXT_FIELD_BYTES_MAX: usize = 256;
 
 /// Why a file was uploaded; only dispute evidence for now.
@@ -127,33 +127,50 @@ fn purpose_invalid() -> ApiError {
     ApiError::invalid("purpose", "parameter_invalid", "`purpose` must be `dispute_evidence`.")
 }
 
-/// Reads the form: exactly one `purpose` and one `file`, nothing else.
+/// Reads the form: exactly one `purpose` and one `file`, nothing else. A field in error
+/// is still read to its end (the body limit bounds it) and the first error answered once
+/// the form is read, so the client hears it instead of a connection cut mid-upload; only
+/// a file or body over its limit stops the reading at once.
 async fn read_upload(mut multipart: Multipart) -> ApiResult<Upload> {
     let mut purpose = None;
     let mut file = None;
+    let mut first_error = None;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
-        match name.as_str() {
+        let error = match name.as_str() {
             "purpose" if purpose.is_none() => {
-                let bytes = read_bounded(field, TEXT_FIELD_BYTES_MAX, purpose_invalid).await?;
-                let text = String::from_utf8(bytes).map_err(|_| purpose_invalid())?;
-                purpose = Some(Purpose::parse(text.trim()).ok_or_else(purpose_invalid)?);
+                let bytes = read_bounded(field, UPLOAD_BODY_LIMIT_BYTES, too_large).await?;
+                let text = (bytes.len() <= TEXT_FIELD_BYTES_MAX).then(|| String::from_utf8(bytes).ok()).flatten();
+                match text.and_then(|text| Purpose::parse(text.trim())) {
+                    Some(parsed) => {
+                        purpose = Some(parsed);
+                        None
+                    }
+                    None => Some(purpose_invalid()),
+                }
             }
             "file" if file.is_none() => {
                 let filename = field.file_name().map(str::to_owned);
                 file = Some((filename, read_bounded(field, FILE_SIZE_MAX_BYTES, too_large).await?));
+                None
             }
             "purpose" | "file" => {
-                return Err(ApiError::invalid(&name, "parameter_invalid", format!("`{name}` was given twice.")));
+                read_bounded(field, UPLOAD_BODY_LIMIT_BYTES, too_large).await?;
+                Some(ApiError::invalid(&name, "parameter_invalid", format!("`{name}` was given twice.")))
             }
             _ => {
-                return Err(ApiError::invalid(
+                read_bounded(field, UPLOAD_BODY_LIMIT_BYTES, too_large).await?;
+                Some(ApiError::invalid(
                     &name,
                     "parameter_unknown",
                     format!("Received unknown parameter: {name}. The form takes `purpose` and `file`."),
-                ));
+                ))
             }
-        }
+        };
+        first_error = first_error.or(error);
+    }
+    if let Some(error) = first_error {
+        return Err(error);
     }
     let purpose =
         purpose.ok_or_else(|| ApiError::invalid("purpose", "parameter_missing", "Missing required param: purpose."))?;
