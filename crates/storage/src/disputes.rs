@@ -171,7 +171,8 @@ pub async fn due(pool: &AnyPool, merchant_id: &str, now: i64, limit: i64) -> Sto
 }
 
 /// Succeeded payments, not wholly refunded, whose sandbox card opens a dispute (not an
-/// early fraud warning, which opens none) and which have none yet. The `LIKE` predicate
+/// early fraud warning, which opens none: see `early_fraud_warnings::warnable`) and
+/// which have none yet. The `LIKE` predicate
 /// is the partial index's, word for word, so the index serves the query.
 pub async fn disputable(pool: &AnyPool, merchant_id: &str, limit: i64) -> StoreResult<Vec<Disputable>> {
     Ok(sqlx::query_as(
