@@ -45,12 +45,6 @@ pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> StoreResult<Opt
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(merchant_id).fetch_optional(pool).await?)
 }
 
-/// A file of the merchant, read inside a transaction (evidence naming it).
-pub async fn get_in(connection: &mut Connection, merchant_id: &str, id: &str) -> StoreResult<Option<FileRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM files WHERE id = $1 AND merchant_id = $2");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(merchant_id).fetch_optional(connection).await?)
-}
-
 /// A file's bytes.
 pub async fn contents(pool: &AnyPool, merchant_id: &str, id: &str) -> StoreResult<Option<Vec<u8>>> {
     let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT contents FROM files WHERE id = $1 AND merchant_id = $2")
