@@ -6,7 +6,9 @@
 pub mod confirm;
 pub mod dispute;
 pub mod dispute_money;
+pub mod early_fraud_warning;
 pub mod events;
+pub mod files;
 pub mod fx;
 pub mod money;
 pub mod outcome;

@@ -3,9 +3,15 @@
 //! a duplicate arriving while the first runs answers 409. Keys live 24 hours.
 //! A response of 5xx releases the key so the client can retry, as does one marked
 //! [`NotStored`].
+//!
+//! The request body is buffered to hash it: up to [`BODY_LIMIT_BYTES`] on the JSON
+//! routes ([`middleware`]) and up to [`UPLOAD_BODY_LIMIT_BYTES`] on the file upload
+//! ([`upload_middleware`]), so an upload with a key is idempotent like any other POST
+//! (its response, the small file object, is what is stored).
 
 use crate::error::ApiError;
 use crate::extract::{BODY_LIMIT_BYTES, authenticate};
+use crate::flows::files::UPLOAD_BODY_LIMIT_BYTES;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -25,19 +31,35 @@ const STORED_RESPONSE_BYTES_MAX: usize = 1024 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub struct NotStored;
 
+/// The middleware of the JSON routes.
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    with_body_limit(&state, request, next, BODY_LIMIT_BYTES).await
+}
+
+/// The middleware of the file upload, whose bodies are larger.
+pub async fn upload_middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    with_body_limit(&state, request, next, UPLOAD_BODY_LIMIT_BYTES).await
+}
+
+async fn with_body_limit(state: &AppState, request: Request, next: Next, body_limit_bytes: usize) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
     }
     let Some(key) = request.headers().get("idempotency-key").cloned() else {
         return next.run(request).await;
     };
-    match handle(&state, key, request, next).await {
+    match handle(state, key, request, next, body_limit_bytes).await {
         Ok(response) | Err(response) => response,
     }
 }
 
-async fn handle(state: &AppState, key: HeaderValue, request: Request, next: Next) -> Result<Response, Response> {
+async fn handle(
+    state: &AppState,
+    key: HeaderValue,
+    request: Request,
+    next: Next,
+    body_limit_bytes: usize,
+) -> Result<Response, Response> {
     let key =
         key.to_str().ok().filter(|key| !key.is_empty() && key.len() <= KEY_LENGTH_MAX).map(str::to_owned).ok_or_else(
             || {
@@ -54,9 +76,9 @@ async fn handle(state: &AppState, key: HeaderValue, request: Request, next: Next
     let Ok(auth) = authenticate(&parts, state).await else {
         return Ok(next.run(Request::from_parts(parts, body)).await);
     };
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT_BYTES)
+    let bytes = axum::body::to_bytes(body, body_limit_bytes)
         .await
-        .map_err(|_| ApiError::too_large(BODY_LIMIT_BYTES).into_response())?;
+        .map_err(|_| ApiError::too_large(body_limit_bytes).into_response())?;
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str().as_bytes());
     hasher.update(b" ");

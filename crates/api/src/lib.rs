@@ -167,7 +167,17 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/reconciliation/reports/{id}", get(reconciliation::retrieve))
         .route("/v1/reconciliation/reports/{id}/results", get(reconciliation::list_results))
         .route("/v1/sandbox/settlement_report", get(reconciliation::sandbox_report))
+        .route("/v1/files/{id}", get(files::retrieve))
+        .route("/v1/files/{id}/contents", get(files::contents))
+        .route("/v1/radar/early_fraud_warnings", get(radar::list))
+        .route("/v1/radar/early_fraud_warnings/{id}", get(radar::retrieve))
         .layer(middleware::from_fn_with_state(state.clone(), idempotency::middleware));
+    // Uploads take larger bodies than the JSON routes: their own limit, and an
+    // idempotency layer that buffers up to it.
+    let uploads = Router::new()
+        .route("/v1/files", post(files::upload).get(files::list))
+        .layer(middleware::from_fn_with_state(state.clone(), idempotency::upload_middleware))
+        .layer(DefaultBodyLimit::max(flows::files::UPLOAD_BODY_LIMIT_BYTES));
     let buyer_pages = Router::new()
         .route("/checkout/{id}", get(checkout::page))
         .route("/checkout/{id}/return", get(checkout::return_from_provider))
@@ -186,7 +196,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(operations::metrics))
         .route("/openapi.json", get(docs::openapi))
         .route("/docs", get(docs::reference));
-    api.merge(buyer_pages)
+    api.merge(uploads)
+        .merge(buyer_pages)
         .merge(pages)
         .fallback(not_found)
         .layer(middleware::from_fn(json_errors))

@@ -4,11 +4,13 @@
 pub mod balance;
 pub mod checkout;
 pub mod dispute;
+pub mod file;
 pub mod fx;
 pub mod list;
 pub mod payment_intent;
 pub mod payment_method_data;
 pub mod payout;
+pub mod radar;
 pub mod reconciliation;
 pub mod refund;
 

@@ -80,7 +80,7 @@ pub enum DisputeScenario {
     ProductNotReceived,
     /// The issuer asks for information before deciding to open a dispute.
     Inquiry,
-    /// The issuer warns of likely fraud; no dispute is opened yet.
+    /// The issuer warns of likely fraud (an early fraud warning); no dispute is opened.
     EarlyFraudWarning,
 }
 

@@ -3,8 +3,9 @@
 //! takes the amount and a fee from the merchant until the bank decides.
 //!
 //! ```text
-//! inquiry:     warning_needs_response ──evidence──► warning_under_review ──► warning_closed
-//!                        └──────────close / deadline passed───────────────────┘
+//! inquiry:     warning_needs_response ──evidence──► warning_under_review ──for merchant──► warning_closed
+//!                   │                                       └──for buyer (escalated)──► needs_response, below
+//!                   └──────────close / deadline passed─────────────────────────────────► warning_closed
 //! chargeback:  needs_response ──evidence──► under_review ──decision──► won | lost
 //!                   └──────close (accept) / deadline passed──────────────► lost
 //! ```
@@ -122,10 +123,12 @@ impl DisputeStatus {
         self.close()
     }
 
-    /// The bank decides a dispute under review.
+    /// The bank decides a dispute under review. An inquiry decided for the buyer
+    /// escalates to a chargeback awaiting the merchant's response.
     pub fn decide(self, decision: Decision) -> Result<DisputeStatus, DisputeError> {
         match (self, decision) {
-            (DisputeStatus::WarningUnderReview, _) => Ok(DisputeStatus::WarningClosed),
+            (DisputeStatus::WarningUnderReview, Decision::ForMerchant) => Ok(DisputeStatus::WarningClosed),
+            (DisputeStatus::WarningUnderReview, Decision::ForBuyer) => Ok(DisputeStatus::NeedsResponse),
             (DisputeStatus::UnderReview, Decision::ForMerchant) => Ok(DisputeStatus::Won),
             (DisputeStatus::UnderReview, Decision::ForBuyer) => Ok(DisputeStatus::Lost),
             (status, _) => Err(DisputeError::NotUnderReview { status }),
@@ -179,14 +182,19 @@ mod tests {
     }
 
     #[test]
-    fn an_inquiry_only_ever_closes() {
+    fn an_inquiry_closes_or_escalates_to_a_chargeback() {
         let opened = DisputeStatus::opened(true);
         assert!(opened.is_inquiry() && !opened.is_closed());
         assert_eq!(opened.submit_evidence(), Ok(DisputeStatus::WarningUnderReview));
-        for decision in [Decision::ForMerchant, Decision::ForBuyer] {
-            assert_eq!(DisputeStatus::WarningUnderReview.decide(decision), Ok(DisputeStatus::WarningClosed));
-        }
+        let review = DisputeStatus::WarningUnderReview;
+        assert_eq!(review.decide(Decision::ForMerchant), Ok(DisputeStatus::WarningClosed));
         assert_eq!(opened.close(), Ok(DisputeStatus::WarningClosed));
+        // Escalated, it is a chargeback: evidence is submitted once more, then won or lost.
+        let escalated = review.decide(Decision::ForBuyer);
+        assert_eq!(escalated, Ok(DisputeStatus::NeedsResponse));
+        assert!(escalated.is_ok_and(|status| !status.is_inquiry()));
+        assert_eq!(DisputeStatus::NeedsResponse.submit_evidence(), Ok(DisputeStatus::UnderReview));
+        assert!(DisputeStatus::WarningClosed.decide(Decision::ForBuyer).is_err());
     }
 
     #[test]

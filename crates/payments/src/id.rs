@@ -99,6 +99,10 @@ define_id!(/// A dispute of a payment by the buyer's bank.
     DisputeId, "dp", "dispute");
 define_id!(/// An imported provider settlement report and its reconciliation.
     ReconciliationReportId, "recon", "reconciliation report");
+define_id!(/// A file a merchant uploaded (dispute evidence).
+    FileId, "file", "file");
+define_id!(/// An early fraud warning: the card issuer's notice that a payment looks fraudulent.
+    EarlyFraudWarningId, "issfr", "early fraud warning");
 
 #[cfg(test)]
 mod tests {

@@ -64,12 +64,13 @@ pub async fn insert(connection: &mut Connection, row: &DisputeRow) -> StoreResul
     Ok(inserted.is_some())
 }
 
-/// Writes `row`'s status, evidence, submission count, schedule and metadata if the
-/// stored status is still `expected_status`; false when another change won.
+/// Writes `row`'s status, evidence, submission count, schedule, metadata, amount, fee
+/// and deadline (the last three change when an inquiry escalates) if the stored status
+/// is still `expected_status`; false when another change won.
 pub async fn update(connection: &mut Connection, row: &DisputeRow, expected_status: &str) -> StoreResult<bool> {
     let result = sqlx::query(
         "UPDATE disputes SET status = $1, evidence = $2, submission_count = $3, scheduled_at = $4, metadata = $5, \
-         updated_at = $6 WHERE id = $7 AND merchant_id = $8 AND status = $9",
+         updated_at = $6, amount = $10, fee = $11, due_by = $12 WHERE id = $7 AND merchant_id = $8 AND status = $9",
     )
     .bind(&row.status)
     .bind(&row.evidence)
@@ -80,6 +81,9 @@ pub async fn update(connection: &mut Connection, row: &DisputeRow, expected_stat
     .bind(&row.id)
     .bind(&row.merchant_id)
     .bind(expected_status)
+    .bind(row.amount)
+    .bind(row.fee)
+    .bind(row.due_by)
     .execute(connection)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -167,7 +171,8 @@ pub async fn due(pool: &AnyPool, merchant_id: &str, now: i64, limit: i64) -> Sto
 }
 
 /// Succeeded payments, not wholly refunded, whose sandbox card opens a dispute (not an
-/// early fraud warning, which opens none) and which have none yet. The `LIKE` predicate
+/// early fraud warning, which opens none: see `early_fraud_warnings::warnable`) and
+/// which have none yet. The `LIKE` predicate
 /// is the partial index's, word for word, so the index serves the query.
 pub async fn disputable(pool: &AnyPool, merchant_id: &str, limit: i64) -> StoreResult<Vec<Disputable>> {
     Ok(sqlx::query_as(

@@ -10,7 +10,8 @@
 //!   commit).
 //! - One module per table: [`merchants`], [`api_keys`], [`payment_intents`],
 //!   [`attempts`], [`refunds`], [`checkout`], [`idempotency`], [`events`],
-//!   [`fx_rates`], [`fx_quotes`], [`disputes`], [`reconciliation`].
+//!   [`fx_rates`], [`fx_quotes`], [`disputes`], [`files`], [`early_fraud_warnings`],
+//!   [`reconciliation`].
 //! - [`batch`]: writes sent together, so a hot write path costs one trip to SQLite's
 //!   worker thread instead of one per statement ([`Store::write`],
 //!   [`Store::write_if_returned`]).
@@ -25,7 +26,9 @@ pub mod balance_transactions;
 pub mod batch;
 pub mod checkout;
 pub mod disputes;
+pub mod early_fraud_warnings;
 pub mod events;
+pub mod files;
 pub mod fx_quotes;
 pub mod fx_rates;
 mod group_commit;

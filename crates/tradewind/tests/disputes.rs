@@ -2,8 +2,9 @@
 //! through the due-work sweep (driven by the sandbox clock); evidence is saved,
 //! submitted and decided; a chargeback's money is withdrawn, reinstated or lost in the
 //! ledger, with balance transactions and events; refunds of a disputed payment are
-//! refused; bad input and other merchants' ids write nothing — on SQLite and PostgreSQL,
-//! with `tradewind ledger verify` after money moves.
+//! refused; an inquiry answered with losing evidence escalates to a chargeback and its
+//! money moves then; bad input and other merchants' ids write nothing — on SQLite and
+//! PostgreSQL, with `tradewind ledger verify` after money moves.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -19,6 +20,7 @@ on_both_backends!(
     a_closed_chargeback_is_lost_and_leaves_a_negative_balance,
     losing_evidence_and_a_missed_deadline_lose,
     an_inquiry_moves_no_money_and_closes,
+    an_inquiry_with_losing_evidence_escalates_to_a_chargeback,
     other_cards_open_no_dispute,
     concurrent_submissions_have_one_winner,
     bad_input_is_named_and_writes_nothing,
@@ -261,10 +263,94 @@ async fn an_inquiry_moves_no_money_and_closes(app: TestApp) {
     ledger_verifies(&app);
 }
 
+async fn an_inquiry_with_losing_evidence_escalates_to_a_chargeback(app: TestApp) {
+    let (payment, inquiry) = pay_and_sweep(&app, 10_000, "4000000000001976").await;
+    assert_eq!(inquiry["status"], "warning_needs_response", "{inquiry}");
+    let dispute_id = id(&inquiry);
+    let path = format!("/v1/disputes/{dispute_id}");
+    let (status, submitted) = app.post(&path, json!({"evidence": {"uncategorized_text": "losing_evidence"}})).await;
+    assert_eq!((status, submitted["status"].as_str()), (200, Some("warning_under_review")), "{submitted}");
+    assert_eq!(submitted["evidence_details"]["submission_count"], 1);
+    assert_error(
+        &app.post(&path, json!({"evidence": {"customer_name": "Ana"}})).await,
+        409,
+        "dispute_under_review",
+        None,
+    );
+
+    // The bank decides for the buyer: a chargeback now, with its money withdrawn.
+    let clock = app.advance_clock(DAY_SECONDS).await;
+    let decided_at = clock["frozen_time"].as_i64().unwrap();
+    let escalated = dispute(&app, &dispute_id).await;
+    assert_eq!(escalated["status"], "needs_response", "{escalated}");
+    assert_eq!(escalated["reason"], "general");
+    assert_eq!((escalated["amount"].as_i64(), escalated["fee"].as_i64()), (Some(10_000), Some(DISPUTE_FEE)));
+    assert_eq!(escalated["is_charge_refundable"], false);
+    assert_eq!(escalated["evidence_details"]["submission_count"], 0);
+    let due_by = escalated["evidence_details"]["due_by"].as_i64().unwrap();
+    assert!((decided_at - 5..=decided_at + 5).contains(&(due_by - 7 * DAY_SECONDS)), "{escalated}: {clock}");
+    assert!(due_by > inquiry["evidence_details"]["due_by"].as_i64().unwrap());
+    assert_eq!(usd(&app, "disputed").await, 10_000);
+    assert_eq!(usd(&app, "pending").await, 0);
+    assert_eq!(usd(&app, "available").await, -(DISPUTE_FEE + CARD_FEE));
+    let rows = transactions_of(&app, &payment).await;
+    let withdrawal = rows.iter().find(|row| row["type"] == "dispute").expect("dispute row");
+    assert_eq!(
+        (withdrawal["amount"].as_i64(), withdrawal["fee"].as_i64(), withdrawal["net"].as_i64()),
+        (Some(-10_000), Some(DISPUTE_FEE), Some(-11_500))
+    );
+    let types = event_types(&app, &dispute_id).await;
+    assert!(types.contains(&"charge.dispute.funds_withdrawn".to_owned()), "{types:?}");
+    ledger_verifies(&app);
+    let before = row_counts(&app).await;
+    let refund = app.post("/v1/refunds", json!({"payment_intent": payment, "amount": 100})).await;
+    assert_error(&refund, 409, "charge_disputed", None);
+    assert_eq!(row_counts(&app).await, before);
+
+    // Nothing more happens until the merchant answers; then it is won like any chargeback.
+    app.advance_clock(DAY_SECONDS).await;
+    assert_eq!(dispute(&app, &dispute_id).await["status"], "needs_response");
+    let (status, file) = support::upload(&app, "receipt.pdf", &support::pdf_bytes()).await;
+    assert_eq!(status, 200, "{file}");
+    let (status, answered) =
+        app.post(&path, json!({"evidence": {"uncategorized_text": "winning_evidence", "receipt": id(&file)}})).await;
+    assert_eq!((status, answered["status"].as_str()), (200, Some("under_review")), "{answered}");
+    assert_eq!(answered["evidence_details"]["submission_count"], 1);
+    assert_error(
+        &app.post(&path, json!({"evidence": {"customer_name": "Ana"}})).await,
+        409,
+        "dispute_under_review",
+        None,
+    );
+    app.advance_clock(DAY_SECONDS).await;
+    let won = dispute(&app, &dispute_id).await;
+    assert_eq!(won["status"], "won", "{won}");
+    assert_eq!(usd(&app, "disputed").await, 0);
+    assert_eq!(usd(&app, "available").await + usd(&app, "pending").await, 10_000 - CARD_FEE);
+    let rows = transactions_of(&app, &payment).await;
+    assert!(rows.iter().any(|row| row["reporting_category"] == "dispute_reversal"), "{rows:?}");
+    let types = event_types(&app, &dispute_id).await;
+    assert!(types.contains(&"charge.dispute.funds_reinstated".to_owned()), "{types:?}");
+    ledger_verifies(&app);
+
+    // An inquiry whose payment was refunded in full before the decision just closes.
+    let (payment, inquiry) = pay_and_sweep(&app, 3_000, "4000000000001976").await;
+    let (status, _) = app.post("/v1/refunds", json!({"payment_intent": payment})).await;
+    assert_eq!(status, 200);
+    let path = format!("/v1/disputes/{}", id(&inquiry));
+    let (status, _) = app.post(&path, json!({"evidence": {"uncategorized_text": "losing_evidence"}})).await;
+    assert_eq!(status, 200);
+    app.advance_clock(DAY_SECONDS).await;
+    let closed = dispute(&app, &id(&inquiry)).await;
+    assert_eq!((closed["status"].as_str(), closed["fee"].as_i64()), (Some("warning_closed"), Some(0)), "{closed}");
+    assert_eq!(usd(&app, "disputed").await, 0);
+    ledger_verifies(&app);
+}
+
 async fn other_cards_open_no_dispute(app: TestApp) {
     let (_, none) = pay_and_sweep(&app, 1_000, "4242424242424242").await;
     assert!(none.is_null(), "{none}");
-    // An early fraud warning is only a warning: no dispute either.
+    // An early fraud warning is only a warning (see tests/files.rs): no dispute either.
     let (_, warning) = pay_and_sweep(&app, 1_000, "4000000000005423").await;
     assert!(warning.is_null(), "{warning}");
     let (status, list) = app.get("/v1/disputes").await;

@@ -5,7 +5,17 @@
 //! [`EVIDENCE_WINDOW_SECONDS`] to answer, and has the bank decide
 //! [`DECISION_DELAY_SECONDS`] after evidence arrives: evidence whose
 //! `uncategorized_text` is `losing_evidence` loses, any other evidence wins. Unanswered
-//! by the deadline, a chargeback is lost and an inquiry closes.
+//! by the deadline, a chargeback is lost and an inquiry closes. Evidence may name files
+//! (`receipt`, `uncategorized_file`, …): each must be the merchant's own upload with
+//! purpose `dispute_evidence`, and evidence of files alone is evidence like any other.
+//!
+//! An inquiry whose submitted evidence loses *escalates* when the bank decides: it
+//! becomes a chargeback in `needs_response` with a new [`EVIDENCE_WINDOW_SECONDS`]
+//! deadline, for what is left unrefunded of the payment, and the money of a chargeback
+//! opening (amount and dispute fee withdrawn) moves in that same transaction. Its
+//! `submission_count` starts again at 0, so the merchant submits evidence once more for
+//! the chargeback, which is then won or lost as above. Any other evidence closes the
+//! inquiry; an inquiry whose payment was refunded in full meanwhile closes too.
 //!
 //! Every change is one transaction: the dispute's conditional update, its ledger
 //! transfers and balance transaction (`dispute_money`), and its event. Opening also
@@ -15,7 +25,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Authenticated;
-use crate::flows::{dispute_money, events, validate};
+use crate::flows::{dispute_money, events, files, validate};
 use crate::state::AppState;
 use crate::wire::dispute::{DisputeObject, Evidence, UpdateDispute};
 use tradewind_payments::dispute::{Decision, DisputeError, DisputeReason, DisputeStatus};
@@ -162,9 +172,24 @@ async fn open(state: &AppState, merchant_id: &str, candidate: &Disputable, now: 
     Ok(true)
 }
 
+/// Whether the sandbox bank decides `row`'s evidence for the buyer.
+fn loses(row: &DisputeRow) -> bool {
+    Evidence::from_column(&row.evidence).uncategorized_text.as_deref() == Some(LOSING_EVIDENCE)
+}
+
 /// Applies a due deadline or decision to one dispute; false when it was not due after
 /// all (another change got there first).
 async fn settle_due(state: &AppState, dispute: &DisputeRow, now: i64) -> ApiResult<bool> {
+    // An inquiry about to escalate needs the dispute fee, read before the transaction
+    // (it may look up an exchange rate).
+    let escalation_fee = if dispute.status == DisputeStatus::WarningUnderReview.as_str() && loses(dispute) {
+        match payment_intents::get(state.store.pool(), &dispute.merchant_id, &dispute.payment_intent_id).await? {
+            Some(intent) => Some(dispute_money::dispute_fee(state, &intent, now).await?),
+            None => None,
+        }
+    } else {
+        None
+    };
     let mut transaction = state.store.begin().await?;
     let Some(row) = disputes::get_in(transaction.connection(), &dispute.merchant_id, &dispute.id).await? else {
         return Ok(false);
@@ -176,24 +201,72 @@ async fn settle_due(state: &AppState, dispute: &DisputeRow, now: i64) -> ApiResu
     let next = match status {
         DisputeStatus::NeedsResponse | DisputeStatus::WarningNeedsResponse => status.deadline_passed(),
         DisputeStatus::UnderReview | DisputeStatus::WarningUnderReview => {
-            let evidence = Evidence::from_column(&row.evidence);
-            let decision = if evidence.uncategorized_text.as_deref() == Some(LOSING_EVIDENCE) {
-                Decision::ForBuyer
-            } else {
-                Decision::ForMerchant
-            };
-            status.decide(decision)
+            status.decide(if loses(&row) { Decision::ForBuyer } else { Decision::ForMerchant })
         }
         closed => Err(DisputeError::AlreadyClosed { status: closed }),
     };
     let next = next.map_err(|error| {
         ApiError::internal(&std::io::Error::other(format!("dispute {} is scheduled but {error}", row.id)))
     })?;
-    let changed = change_status(state, transaction.connection(), row, status, next, now).await?;
-    if changed.is_none() {
+    let changed = if status.is_inquiry() && !next.is_inquiry() {
+        // The evidence changed since it was read without the fee: the next sweep retries.
+        let Some(fee) = escalation_fee else { return Ok(false) };
+        escalate(state, transaction.connection(), row, fee, now).await?
+    } else {
+        change_status(state, transaction.connection(), row, status, next, now).await?.is_some()
+    };
+    if !changed {
         return Ok(false);
     }
     transaction.commit().await?;
+    Ok(true)
+}
+
+/// Turns an inquiry under review into a chargeback awaiting a response, withdrawing its
+/// money (see the module doc); false when another change won the race (nothing to keep,
+/// the caller rolls back). A payment refunded in full meanwhile leaves nothing to
+/// dispute: the inquiry closes instead.
+async fn escalate(
+    state: &AppState,
+    connection: &mut tradewind_storage::Connection,
+    mut row: DisputeRow,
+    fee: i64,
+    now: i64,
+) -> ApiResult<bool> {
+    let from = DisputeStatus::WarningUnderReview;
+    let Some(intent) = payment_intents::get_in(&mut *connection, &row.merchant_id, &row.payment_intent_id).await?
+    else {
+        return Ok(false);
+    };
+    let amount = intent.amount_received - intent.amount_refunded;
+    if intent.status != "succeeded" || amount <= 0 {
+        let closed = change_status(state, connection, row, from, DisputeStatus::WarningClosed, now).await?;
+        return Ok(closed.is_some());
+    }
+    // Serialises with refunds as opening a dispute does (see `disputes::hold_payment`).
+    if !disputes::hold_payment(&mut *connection, &intent.id, intent.amount_refunded, now).await? {
+        return Ok(false);
+    }
+    let due_by = now.saturating_add(EVIDENCE_WINDOW_SECONDS);
+    row.status = DisputeStatus::NeedsResponse.as_str().to_owned();
+    row.amount = amount;
+    row.fee = fee;
+    row.due_by = due_by;
+    row.scheduled_at = Some(due_by);
+    row.submission_count = 0;
+    row.updated_at = now;
+    if !disputes::update(&mut *connection, &row, from.as_str()).await? {
+        return Ok(false);
+    }
+    dispute_money::opened_effects(state, &mut *connection, &intent, &row, now)
+        .await?
+        .write_in(&state.store, &mut *connection, now)
+        .await?;
+    let data = DisputeObject::from_row(&row, now).to_value();
+    for event_type in ["charge.dispute.updated", "charge.dispute.funds_withdrawn"] {
+        let event = events::event(&row.merchant_id, event_type, &row.id, &data, now);
+        tradewind_storage::events::insert(&mut *connection, &event).await?;
+    }
     Ok(true)
 }
 
@@ -236,7 +309,7 @@ async fn change_status(
 
 fn check_update(request: &UpdateDispute) -> ApiResult<()> {
     if let Some(evidence) = &request.evidence {
-        for (name, value) in evidence.fields() {
+        for (name, value) in evidence.text_fields() {
             if value.as_ref().is_some_and(|text| text.chars().count() > EVIDENCE_TEXT_LENGTH_MAX) {
                 return Err(ApiError::invalid(
                     format!("evidence[{name}]"),
@@ -262,6 +335,14 @@ pub async fn update(state: &AppState, auth: &Authenticated, id: &str, request: U
     let now = auth.now(state);
     check_update(&request)?;
     let row = find(state, auth, id).await?;
+    if let Some(evidence) = &request.evidence {
+        for (name, value) in evidence.file_fields() {
+            if let Some(file_id) = value {
+                let param = format!("evidence[{name}]");
+                files::check_evidence_file(state, auth.merchant_id.as_str(), &param, file_id).await?;
+            }
+        }
+    }
     let status = status_of(&row)?;
     let evidence_change = request.evidence.is_some() || request.submit.is_some();
     let next = match (evidence_change, request.submit.unwrap_or(true)) {

@@ -1,13 +1,13 @@
 //! Due work: unpaid attempts that expire, delayed provider outcomes (SOFORT after
 //! days, Boleto the next business day), refunds that settle later, disputes (opened,
-//! past their deadline, decided), rolling reserves released and payouts (scheduled, and
-//! moving through their statuses). One step,
+//! past their deadline, decided, escalated), early fraud warnings, rolling reserves
+//! released and payouts (scheduled, and moving through their statuses). One step,
 //! [`run_due`], does all that is due for one merchant at its clock; the background
 //! worker calls it for every merchant, and advancing a sandbox clock calls it at once,
 //! so tests drive time without sleeping.
 
 use crate::error::ApiResult;
-use crate::flows::{dispute, events, money, outcome, payout, reserve};
+use crate::flows::{dispute, early_fraud_warning, events, money, outcome, payout, reserve};
 use crate::state::AppState;
 use crate::wire::refund::RefundObject;
 use tradewind_connectors::wallet;
@@ -28,8 +28,10 @@ pub struct SweepReport {
     /// Rolling reserves released, and payouts created or moved on.
     pub reserves_released: u64,
     pub payouts: u64,
-    /// Disputes opened, closed or decided.
+    /// Disputes opened, closed, decided or escalated.
     pub disputes: u64,
+    /// Early fraud warnings raised.
+    pub early_fraud_warnings: u64,
 }
 
 pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult<SweepReport> {
@@ -61,6 +63,7 @@ pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult
     }
     // Before settlement, so a dispute opened on pending funds is netted against them.
     report.disputes += dispute::run_due(state, merchant_id, now).await?;
+    report.early_fraud_warnings = early_fraud_warning::run_due(state, merchant_id, now).await?;
     for _ in 0..BATCHES_MAX {
         let due = balance_transactions::due(state.store.pool(), merchant_id, now, BATCH_SIZE).await?;
         let mut payments: Vec<String> = due.iter().filter_map(|row| row.payment_intent_id.clone()).collect();

@@ -4,6 +4,7 @@
 use crate::routes::disputes;
 use crate::routes::reconciliation;
 use crate::routes::{balance, checkout, events, fx, merchants, payment_intents, payment_methods, refunds, sandbox};
+use crate::routes::{files, radar};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -34,6 +35,8 @@ impl Modify for BearerAuth {
         payment_methods::list,
         refunds::create, refunds::retrieve, refunds::list,
         disputes::retrieve, disputes::update, disputes::close, disputes::list,
+        files::upload, files::retrieve, files::contents, files::list,
+        radar::retrieve, radar::list,
         balance::retrieve, balance::forecast, balance::list_transactions, balance::retrieve_transaction,
         checkout::create, checkout::retrieve, checkout::create_link, checkout::retrieve_link, checkout::update_link,
         checkout::list_links,
@@ -93,7 +96,7 @@ function fields(doc, schema){
 fetch("/openapi.json").then(r => r.json()).then(doc => {
   document.getElementById("intro").innerHTML = esc(doc.info.description);
   const nav = document.getElementById("nav"), main = document.getElementById("main");
-  const order = ["Payment intents", "Payment methods", "Refunds", "Disputes", "Balance", "Payouts", "Checkout", "Events", "FX", "Reconciliation", "Account", "Sandbox"];
+  const order = ["Payment intents", "Payment methods", "Refunds", "Disputes", "Files", "Radar", "Balance", "Payouts", "Checkout", "Events", "FX", "Reconciliation", "Account", "Sandbox"];
   const groups = new Map(order.map(tag => [tag, []]));
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [verb, op] of Object.entries(item)) {

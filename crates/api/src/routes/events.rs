@@ -18,7 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 pub struct ListEvents {
     pub limit: Option<i64>,
     pub starting_after: Option<String>,
-    /// Only events about this object (a payment intent, refund or dispute id).
+    /// Only events about this object (a payment intent, refund, dispute or early fraud
+    /// warning id).
     pub object_id: Option<String>,
 }
 
@@ -52,11 +53,12 @@ pub async fn list(
         && tradewind_payments::id::PaymentIntentId::parse(object_id).is_err()
         && tradewind_payments::id::RefundId::parse(object_id).is_err()
         && tradewind_payments::id::DisputeId::parse(object_id).is_err()
+        && tradewind_payments::id::EarlyFraudWarningId::parse(object_id).is_err()
     {
         return Err(ApiError::invalid(
             "object_id",
             "parameter_invalid",
-            "`object_id` must be a payment intent, refund or dispute id.",
+            "`object_id` must be a payment intent, refund, dispute or early fraud warning id.",
         ));
     }
     let rows = tradewind_storage::events::list(

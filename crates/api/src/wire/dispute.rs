@@ -1,4 +1,4 @@
-//! Dispute requests and the dispute object (Stripe's shape, without file evidence).
+//! Dispute requests and the dispute object (Stripe's shape).
 
 use crate::wire::json_column;
 use serde::{Deserialize, Serialize};
@@ -7,15 +7,15 @@ use std::collections::BTreeMap;
 use tradewind_storage::disputes::DisputeRow;
 use utoipa::{IntoParams, ToSchema};
 
-/// The text evidence a merchant can give; every field is optional and an update changes
-/// only the fields it names.
+/// The evidence a merchant can give: text fields, and file fields that each name a file
+/// (`file_…`) the merchant uploaded with purpose `dispute_evidence`. Every field is
+/// optional and an update changes only the fields it names.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
     pub access_activity_log: Option<String>,
     pub billing_address: Option<String>,
     pub cancellation_policy_disclosure: Option<String>,
-    pub customer_communication: Option<String>,
     pub customer_email_address: Option<String>,
     pub customer_name: Option<String>,
     pub customer_purchase_ip: Option<String>,
@@ -29,16 +29,33 @@ pub struct Evidence {
     /// Anything else. In the sandbox, `losing_evidence` makes the bank decide for the
     /// buyer; any other submitted evidence (say `winning_evidence`) wins.
     pub uncategorized_text: Option<String>,
+    /// A file id: the cancellation policy shown to the buyer.
+    pub cancellation_policy: Option<String>,
+    /// A file id: emails or messages with the buyer.
+    pub customer_communication: Option<String>,
+    /// A file id: the receipt or invoice.
+    pub receipt: Option<String>,
+    /// A file id: the refund policy shown to the buyer.
+    pub refund_policy: Option<String>,
+    /// A file id: proof the service was provided.
+    pub service_documentation: Option<String>,
+    /// A file id: proof of shipment (label, tracking).
+    pub shipping_documentation: Option<String>,
+    /// A file id: anything else.
+    pub uncategorized_file: Option<String>,
 }
 
+/// How many text and file fields evidence has.
+const TEXT_FIELDS: usize = 14;
+const FILE_FIELDS: usize = 7;
+
 impl Evidence {
-    /// Every field with its name, for checks that treat them alike.
-    pub fn fields(&self) -> [(&'static str, &Option<String>); 15] {
+    /// The text fields with their names, for checks that treat them alike.
+    pub fn text_fields(&self) -> [(&'static str, &Option<String>); TEXT_FIELDS] {
         [
             ("access_activity_log", &self.access_activity_log),
             ("billing_address", &self.billing_address),
             ("cancellation_policy_disclosure", &self.cancellation_policy_disclosure),
-            ("customer_communication", &self.customer_communication),
             ("customer_email_address", &self.customer_email_address),
             ("customer_name", &self.customer_name),
             ("customer_purchase_ip", &self.customer_purchase_ip),
@@ -53,12 +70,29 @@ impl Evidence {
         ]
     }
 
-    fn fields_mut(&mut self) -> [&mut Option<String>; 15] {
+    /// The file fields (file ids) with their names.
+    pub fn file_fields(&self) -> [(&'static str, &Option<String>); FILE_FIELDS] {
+        [
+            ("cancellation_policy", &self.cancellation_policy),
+            ("customer_communication", &self.customer_communication),
+            ("receipt", &self.receipt),
+            ("refund_policy", &self.refund_policy),
+            ("service_documentation", &self.service_documentation),
+            ("shipping_documentation", &self.shipping_documentation),
+            ("uncategorized_file", &self.uncategorized_file),
+        ]
+    }
+
+    /// Every field, text then files.
+    fn fields(&self) -> impl Iterator<Item = &Option<String>> {
+        self.text_fields().into_iter().chain(self.file_fields()).map(|(_, value)| value)
+    }
+
+    fn fields_mut(&mut self) -> [&mut Option<String>; TEXT_FIELDS + FILE_FIELDS] {
         [
             &mut self.access_activity_log,
             &mut self.billing_address,
             &mut self.cancellation_policy_disclosure,
-            &mut self.customer_communication,
             &mut self.customer_email_address,
             &mut self.customer_name,
             &mut self.customer_purchase_ip,
@@ -70,12 +104,19 @@ impl Evidence {
             &mut self.shipping_date,
             &mut self.shipping_tracking_number,
             &mut self.uncategorized_text,
+            &mut self.cancellation_policy,
+            &mut self.customer_communication,
+            &mut self.receipt,
+            &mut self.refund_policy,
+            &mut self.service_documentation,
+            &mut self.shipping_documentation,
+            &mut self.uncategorized_file,
         ]
     }
 
     /// This evidence with the fields `newer` names replaced.
     pub fn merged(mut self, newer: Evidence) -> Evidence {
-        let newer_fields = newer.fields().map(|(_, value)| value.clone());
+        let newer_fields: Vec<Option<String>> = newer.fields().cloned().collect();
         for (field, value) in self.fields_mut().into_iter().zip(newer_fields) {
             if value.is_some() {
                 *field = value;
@@ -85,7 +126,7 @@ impl Evidence {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fields().iter().all(|(_, value)| value.is_none())
+        self.fields().all(Option::is_none)
     }
 
     /// The stored column back; a corrupt one reads as no evidence (and is logged).
@@ -121,6 +162,8 @@ pub struct EvidenceDetails {
     pub due_by: i64,
     pub has_evidence: bool,
     pub past_due: bool,
+    /// Evidence submissions in the current phase (at most one): an inquiry that
+    /// escalates to a chargeback starts again at 0.
     pub submission_count: i64,
 }
 
@@ -189,11 +232,19 @@ mod tests {
             uncategorized_text: Some("first".to_owned()),
             ..Evidence::default()
         };
-        let newer = Evidence { uncategorized_text: Some("second".to_owned()), ..Evidence::default() };
+        let newer = Evidence {
+            uncategorized_text: Some("second".to_owned()),
+            receipt: Some("file_1".to_owned()),
+            ..Evidence::default()
+        };
         let merged = stored.merged(newer);
         assert_eq!(merged.customer_name.as_deref(), Some("Ana"));
         assert_eq!(merged.uncategorized_text.as_deref(), Some("second"));
+        assert_eq!(merged.receipt.as_deref(), Some("file_1"));
         assert!(!merged.is_empty());
+        let only_a_file = Evidence { uncategorized_file: Some("file_2".to_owned()), ..Evidence::default() };
+        assert!(!only_a_file.is_empty());
+        assert_eq!(Evidence::default().merged(only_a_file.clone()), only_a_file);
         assert!(Evidence::default().is_empty());
         assert_eq!(Evidence::from_column("not json"), Evidence::default());
     }

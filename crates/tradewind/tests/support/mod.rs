@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 20] = [
+pub const TABLES: [&str; 22] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -28,6 +28,8 @@ pub const TABLES: [&str; 20] = [
     "payout_settings",
     "payouts",
     "disputes",
+    "files",
+    "early_fraud_warnings",
     "reconciliation_reports",
     "reconciliation_lines",
     "reconciliation_results",
@@ -60,6 +62,87 @@ pub async fn send(app: &TestApp, method: Method, path: &str, key: Option<&str>, 
     let value =
         serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, value)
+}
+
+/// One part of a `multipart/form-data` body: its name, an optional file name and the
+/// bytes.
+pub type FormPart<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+const BOUNDARY: &str = "tradewind-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A `multipart/form-data` body of `parts` (each file part claims `image/png`, whatever
+/// it holds: the server must judge by the bytes).
+pub fn multipart_body(parts: &[FormPart<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, filename, bytes) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
+        if let Some(filename) = filename {
+            body.extend_from_slice(format!("; filename=\"{filename}\"\r\nContent-Type: image/png").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// POSTs a form to `/v1/files` with `key`, and an `Idempotency-Key` if given; returns the
+/// answer and whether it was replayed.
+pub async fn upload_with(
+    app: &TestApp,
+    key: &str,
+    parts: &[FormPart<'_>],
+    idempotency_key: Option<&str>,
+) -> (Answer, bool) {
+    upload_on(&app.client, app, key, parts, idempotency_key).await.expect("request")
+}
+
+/// [`upload_with`] through `client`, with the transport's error (a body too large can
+/// be cut off by the server before it is all sent).
+pub async fn upload_on(
+    client: &reqwest::Client,
+    app: &TestApp,
+    key: &str,
+    parts: &[FormPart<'_>],
+    idempotency_key: Option<&str>,
+) -> Result<(Answer, bool), reqwest::Error> {
+    let mut request = client
+        .post(app.url("/v1/files"))
+        .bearer_auth(key)
+        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(multipart_body(parts));
+    if let Some(idempotency_key) = idempotency_key {
+        request = request.header("idempotency-key", idempotency_key);
+    }
+    let response = request.send().await?;
+    let replayed = response.headers().contains_key("idempotent-replayed");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await?;
+    let value =
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    Ok(((status, value), replayed))
+}
+
+/// Uploads `bytes` as dispute evidence named `filename` with the secret key.
+pub async fn upload(app: &TestApp, filename: &str, bytes: &[u8]) -> Answer {
+    let parts: [FormPart<'_>; 2] = [("purpose", None, b"dispute_evidence"), ("file", Some(filename), bytes)];
+    upload_with(app, &app.secret_key, &parts, None).await.0
+}
+
+/// A small PDF holding every byte value, so a round trip proves the bytes are kept.
+pub fn pdf_bytes() -> Vec<u8> {
+    let mut bytes = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    bytes.extend(0..=255_u8);
+    bytes.extend_from_slice(b"\n%%EOF\n");
+    bytes
+}
+
+/// A PNG signature and chunk-like bytes.
+pub fn png_bytes() -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend((0..=255_u8).rev());
+    bytes
 }
 
 /// POST raw bytes with the secret key.
