@@ -8,7 +8,9 @@
 //! ```
 //!
 //! Every cell (backend × concurrency) gets a fresh server and database, a warm-up,
-//! then `--runs` measured runs; the table shows the median of the runs. The client
+//! then `--runs` measured runs; the table shows the median of the runs. With
+//! `--compare-postings` the two variants' servers run side by side and their runs
+//! alternate. The client
 //! runs in the same process and on the same CPUs as the server, so its (small) cost
 //! is part of the figures. Only 127.0.0.1 is ever contacted.
 //!
@@ -222,26 +224,66 @@ fn label(backend: Backend, ledger_postings: bool) -> &'static str {
     }
 }
 
-/// One cell: a fresh server, a warm-up, the measured runs, and the server stopped.
+/// The cells of one backend and concurrency, one per variant (with ledger postings or
+/// without): fresh servers started together, their warm-ups, then their runs taken in
+/// turns (run 1 of each, run 2 of each, …), so a change in the machine's load (other
+/// work on it) falls on every variant alike; then the servers stopped.
 async fn measure(
     backend: Backend,
-    ledger_postings: bool,
+    variants: &[bool],
     concurrency: usize,
     plan: &Plan,
-) -> anyhow::Result<Vec<RunSummary>> {
-    let server = Server::start(backend, ledger_postings).await?;
-    let target = Arc::new(Target::new(server.addr, &server.secret_key)?);
-    let label = format!("{} c={concurrency}", label(backend, ledger_postings));
-    let mut runs = Vec::with_capacity(plan.runs);
-    let outcome = async {
-        if !plan.warmup.is_zero() {
-            let warmup = client::run(&target, concurrency, plan.warmup, PAYMENTS_PER_RUN_MAX).await?;
+) -> anyhow::Result<Vec<Vec<RunSummary>>> {
+    let mut servers = Vec::with_capacity(variants.len());
+    let mut started = Ok(());
+    for &ledger_postings in variants {
+        match Server::start(backend, ledger_postings).await {
+            Ok(server) => servers.push((ledger_postings, server)),
+            Err(error) => {
+                started = Err(error);
+                break;
+            }
+        }
+    }
+    let outcome = match started {
+        Ok(()) => run_in_turns(backend, &servers, concurrency, plan).await,
+        Err(error) => Err(error),
+    };
+    let mut stopped = Ok(());
+    for (_, server) in servers {
+        let stop = server.stop().await.with_context(|| format!("stopping the {} server", backend.name()));
+        if stopped.is_ok() {
+            stopped = stop;
+        }
+    }
+    let runs = outcome?;
+    stopped?;
+    Ok(runs)
+}
+
+async fn run_in_turns(
+    backend: Backend,
+    servers: &[(bool, Server)],
+    concurrency: usize,
+    plan: &Plan,
+) -> anyhow::Result<Vec<Vec<RunSummary>>> {
+    let mut targets = Vec::with_capacity(servers.len());
+    for (ledger_postings, server) in servers {
+        let label = format!("{} c={concurrency}", label(backend, *ledger_postings));
+        targets.push((label, Arc::new(Target::new(server.addr, &server.secret_key)?)));
+    }
+    if !plan.warmup.is_zero() {
+        for (label, target) in &targets {
+            let warmup = client::run(target, concurrency, plan.warmup, PAYMENTS_PER_RUN_MAX).await?;
             if let Some(error) = &warmup.first_error {
                 eprintln!("{label} warm-up: {} errors, first: {error}", warmup.errors);
             }
         }
-        for index in 1..=plan.runs {
-            let tally = client::run(&target, concurrency, plan.run.duration, plan.run.payments).await?;
+    }
+    let mut runs: Vec<Vec<RunSummary>> = targets.iter().map(|_| Vec::with_capacity(plan.runs)).collect();
+    for index in 1..=plan.runs {
+        for ((label, target), runs) in targets.iter().zip(&mut runs) {
+            let tally = client::run(target, concurrency, plan.run.duration, plan.run.payments).await?;
             if let Some(error) = &tally.first_error {
                 eprintln!("{label} run {index}: first error: {error}");
             }
@@ -249,12 +291,7 @@ async fn measure(
             eprintln!("{label} run {index}/{}: {}", plan.runs, summary.line());
             runs.push(summary);
         }
-        Ok::<_, anyhow::Error>(())
     }
-    .await;
-    let stopped = server.stop().await.with_context(|| format!("stopping the {} server", backend.name()));
-    outcome?;
-    stopped?;
     Ok(runs)
 }
 
@@ -272,15 +309,21 @@ async fn main() -> anyhow::Result<()> {
     let mut cells = Vec::new();
     for &backend in &cli.backends {
         for &concurrency in &cli.concurrency {
-            // With and without postings back to back, so both see the same machine.
-            for &ledger_postings in variants {
-                let outcome =
-                    measure(backend, ledger_postings, concurrency, &plan).await.map_err(|error| format!("{error:#}"));
-                let name = label(backend, ledger_postings);
-                if let Err(reason) = &outcome {
-                    eprintln!("{name} c={concurrency}: {reason}");
+            // With and without postings in turns, so both see the same machine.
+            match measure(backend, variants, concurrency, &plan).await {
+                Ok(runs) => {
+                    for (&ledger_postings, runs) in variants.iter().zip(runs) {
+                        cells.push(Cell { backend: label(backend, ledger_postings), concurrency, outcome: Ok(runs) });
+                    }
                 }
-                cells.push(Cell { backend: name, concurrency, outcome });
+                Err(error) => {
+                    let reason = format!("{error:#}");
+                    for &ledger_postings in variants {
+                        let name = label(backend, ledger_postings);
+                        eprintln!("{name} c={concurrency}: {reason}");
+                        cells.push(Cell { backend: name, concurrency, outcome: Err(reason.clone()) });
+                    }
+                }
             }
         }
     }

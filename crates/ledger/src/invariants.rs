@@ -353,7 +353,14 @@ mod tests {
     }
 
     fn change(id: &AccountId, flags: AccountFlags, after: Balances) -> AccountChange<'_> {
-        AccountChange { id, flags, negative_limit_minor: 0, before: Balances::default(), after }
+        AccountChange {
+            id,
+            flags,
+            negative_limit_minor: 0,
+            before: Balances::default(),
+            after,
+            headroom_lowered: false,
+        }
     }
 
     #[test]

@@ -47,6 +47,13 @@ pub struct AccountChange<'a> {
     pub negative_limit_minor: i64,
     pub before: Balances,
     pub after: Balances,
+    /// Whether the batch lowered the account's headroom under its limit at some point
+    /// (a debit of a `debits_must_not_exceed_credits` account not yet covered by the
+    /// batch's own credits to it, and the mirror case). Only then did the limit checks
+    /// depend on the balances read: otherwise any balance within its limit passes them,
+    /// so a storage layer may write the change as an increment without locking the row
+    /// from the read to the write.
+    pub headroom_lowered: bool,
 }
 
 /// A stored hold that this batch posts or voids. Its row changes from `Pending` to
@@ -239,6 +246,7 @@ impl<'a, 'v, V: LedgerView> Planner<'a, 'v, V> {
                     negative_limit_minor: account.negative_limit_minor,
                     before: account.balances,
                     after: account.balances,
+                    headroom_lowered: false,
                 });
                 slot.insert(index);
                 Some(index)
@@ -371,8 +379,14 @@ impl<'a, 'v, V: LedgerView> Planner<'a, 'v, V> {
             }
         }
 
+        let debit_lowered = debit_change.flags.contains(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS)
+            && debit_headroom(&debit_after) < debit_headroom(&debit_change.before);
+        let credit_lowered = credit_change.flags.contains(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS)
+            && credit_headroom(&credit_after) < credit_headroom(&credit_change.before);
         self.accounts[debit].after = debit_after;
+        self.accounts[debit].headroom_lowered |= debit_lowered;
         self.accounts[credit].after = credit_after;
+        self.accounts[credit].headroom_lowered |= credit_lowered;
         Ok(())
     }
 
@@ -419,6 +433,16 @@ impl<'a, 'v, V: LedgerView> Planner<'a, 'v, V> {
         accounts.sort_unstable_by(|left, right| left.id.cmp(right.id));
         Plan { transfers: self.transfers, accounts, pending_changes: self.pending_changes, existed: self.existed }
     }
+}
+
+/// What a `debits_must_not_exceed_credits` account may still be debited, before its limit.
+fn debit_headroom(balances: &Balances) -> i128 {
+    i128::from(balances.credits_posted) - balances.debit_exposure()
+}
+
+/// What a `credits_must_not_exceed_debits` account may still be credited, before its limit.
+fn credit_headroom(balances: &Balances) -> i128 {
+    i128::from(balances.debits_posted) - balances.credit_exposure()
 }
 
 /// Rules a transfer must obey on its own, before anything is looked up.

@@ -430,3 +430,39 @@ fn recipes_refuse_bad_amounts() {
     assert!(matches!(over.amount_minor(101), Err(PostingError::RefundExceedsCaptured { .. })));
     assert_eq!(over.amount_minor(100), Ok(3));
 }
+
+/// The storage layer writes a batch by increments, without locking the merchant's rows
+/// for the whole transaction, only when no limit check depended on the balances read.
+#[test]
+fn a_capture_lowers_no_headroom_and_a_refund_does() {
+    let mut books = Books::new();
+    let merchant = books.merchant.clone();
+    let payment = source("pi_1");
+    let capture = postings::capture(&Capture {
+        payment: &payment,
+        merchant: &merchant,
+        connector: &connector(),
+        amount: usd(10_000),
+        fee: usd(320),
+        method: CaptureMethod::Automatic,
+    })
+    .unwrap();
+    books.ledger.open_accounts_for(&capture);
+    let plan = tradewind_ledger::plan(&books.ledger, &capture).unwrap();
+    assert!(plan.accounts().iter().all(|change| !change.headroom_lowered), "{plan:?}");
+    books.post(capture);
+
+    let refund = postings::refund(&Refund {
+        refund: &source("re_1"),
+        merchant: &merchant,
+        connector: &connector(),
+        amount: usd(5_000),
+        from: MerchantBalance::Pending,
+        fee_refund: FeeRefund::None,
+    })
+    .unwrap();
+    let plan = tradewind_ledger::plan(&books.ledger, &refund).unwrap();
+    let lowered: Vec<String> =
+        plan.accounts().iter().filter(|change| change.headroom_lowered).map(|change| change.id.to_string()).collect();
+    assert_eq!(lowered, [merchant_account(&merchant, AccountKind::Pending, "USD").to_string()]);
+}

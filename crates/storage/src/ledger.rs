@@ -14,9 +14,12 @@
 //! Two executors share steps 2–4: [`post_on_writer`] runs on SQLite's writer thread
 //! (rusqlite, no thread hop per statement; how the ledger reaches 100,000 transfers a
 //! second there), [`post_in`] on any sqlx connection inside a transaction (PostgreSQL,
-//! and SQLite's interactive transactions). On PostgreSQL the accounts are read
-//! `FOR UPDATE`, in id order, so concurrent batches serialise on the accounts they
-//! share and never deadlock.
+//! and SQLite's interactive transactions). There the accounts are read without a lock;
+//! a batch whose limit checks depended on the balances read then reads its guarded
+//! accounts `FOR UPDATE`, in id order, and writes them conditionally; every other change
+//! is an increment written last, its rows locked in id order too, so concurrent batches
+//! never deadlock. A batch that resolves no hold skips reading stored transfers (see
+//! [`post_in`]).
 
 use crate::batch::SqlValue;
 use crate::group_commit::{run_statement, sqlite_error};
@@ -25,8 +28,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use std::collections::HashMap;
 use tradewind_ledger::{
-    Account, AccountFlags, AccountId, Balances, LedgerView, PendingState, Plan, PlannedTransfer, StoredTransfer,
-    Transfer, TransferCode, TransferId, TransferKind, check_plan, plan, prefetch,
+    Account, AccountChange, AccountFlags, AccountId, Balances, LedgerView, PendingState, Plan, PlannedTransfer,
+    StoredTransfer, Transfer, TransferCode, TransferId, TransferKind, check_plan, plan, prefetch,
 };
 use tradewind_money::Currency;
 
@@ -84,6 +87,9 @@ macro_rules! insert_transfer_head {
 }
 const INSERT_TRANSFER_HEAD: &str = insert_transfer_head!();
 const INSERT_TRANSFER: &str = concat!(insert_transfer_head!(), "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+const INSERT_TRANSFER_IF_NEW: &str =
+    concat!(insert_transfer_head!(), "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING");
+const DELETE_TRANSFER: &str = "DELETE FROM ledger_transfers WHERE id = $1";
 const UPDATE_BALANCES: &str = "UPDATE ledger_accounts SET debits_pending = $1, debits_posted = $2, \
     credits_pending = $3, credits_posted = $4 WHERE id = $5 AND debits_pending = $6 AND debits_posted = $7 \
     AND credits_pending = $8 AND credits_posted = $9 RETURNING id";
@@ -210,13 +216,28 @@ fn transfer_columns<'a>(planned: &PlannedTransfer<'a>) -> TransferColumns<'a> {
     }
 }
 
-/// The statements that write `plan` besides its new transfers, each with the count of
-/// rows it must return: guarded accounts' balances (conditional on the balances read),
-/// resolved holds, and last the unguarded accounts' increments (their row locks are
-/// then held only until the commit that follows).
+/// Whether `change` is written conditionally on the balances read, with its row read
+/// `FOR UPDATE` first: a guarded account (a merchant's balances) in a batch that lowers
+/// some account's headroom, or any account whose headroom the batch lowers. Every other
+/// change is an increment.
+fn is_locked(plan: &Plan<'_>, change: &AccountChange<'_>) -> bool {
+    change.headroom_lowered || (is_guarded(change.id) && locks_guarded(plan))
+}
+
+/// Whether a limit check of `plan` depended on the balances read (a refund, a payout…;
+/// not a capture). Then every guarded account of the batch is locked, in id order, so
+/// locks are still taken in one global order: merchants' accounts (`acct_…`) sort
+/// before the connectors' and the platform's, which are incremented last.
+fn locks_guarded(plan: &Plan<'_>) -> bool {
+    plan.accounts().iter().any(|change| change.headroom_lowered)
+}
+
+/// The statements that write `plan` besides its new transfers and its increments, each
+/// with the count of rows it must return: locked accounts' balances (conditional on the
+/// balances read) and resolved holds.
 fn plan_statements(plan: &Plan<'_>) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
     let mut statements = Vec::with_capacity(plan.accounts().len() + plan.pending_changes().len());
-    for change in plan.accounts().iter().filter(|change| is_guarded(change.id)) {
+    for change in plan.accounts().iter().filter(|change| is_locked(plan, change)) {
         let (after, before) = (change.after, change.before);
         statements.push((
             UPDATE_BALANCES,
@@ -240,20 +261,6 @@ fn plan_statements(plan: &Plan<'_>) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
             vec![
                 SqlValue::Text(change.state.as_str().to_owned()),
                 SqlValue::Text(change.pending_id.as_str().to_owned()),
-            ],
-            1,
-        ));
-    }
-    for change in plan.accounts().iter().filter(|change| !is_guarded(change.id)) {
-        let (after, before) = (change.after, change.before);
-        statements.push((
-            INCREMENT_BALANCES,
-            vec![
-                SqlValue::Integer(after.debits_pending - before.debits_pending),
-                SqlValue::Integer(after.debits_posted - before.debits_posted),
-                SqlValue::Integer(after.credits_pending - before.credits_pending),
-                SqlValue::Integer(after.credits_posted - before.credits_posted),
-                SqlValue::Text(change.id.as_str().to_owned()),
             ],
             1,
         ));
@@ -307,6 +314,16 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
             loaded.accounts.insert((*id).clone(), account);
         }
     }
+    // A batch that resolves no hold (a capture) is planned without reading the stored
+    // transfers: its inserts skip ids already written, and if there was one (a replay),
+    // what was inserted is deleted again and the batch is planned with them.
+    // A refusal is not final either: a replayed transfer is a no-op, not a new debit.
+    if batch.iter().all(|transfer| transfer.kind.pending_id().is_none())
+        && let Ok(plan) = checked_plan(&loaded, batch)
+        && insert_on_writer(connection, &plan, now, true)?
+    {
+        return write_balances_on_writer(connection, &plan);
+    }
     for chunk in wanted.transfers.chunks(IN_LIST_MAX) {
         let sql = format!("{SELECT_TRANSFER} WHERE id IN ({})", in_list(chunk.len()));
         let mut select = connection.prepare_cached(&sql).map_err(sqlite_error)?;
@@ -329,10 +346,23 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
         }
     }
     let plan = checked_plan(&loaded, batch)?;
-    let mut insert = connection.prepare_cached(INSERT_TRANSFER).map_err(sqlite_error)?;
-    for planned in plan.transfers() {
+    insert_on_writer(connection, &plan, now, false)?;
+    write_balances_on_writer(connection, &plan)
+}
+
+/// Inserts `plan`'s new transfers on the writer thread; `optimistic` as in
+/// [`insert_transfers`]: answers `false`, with nothing inserted, when an id was written.
+fn insert_on_writer(
+    connection: &rusqlite::Connection,
+    plan: &Plan<'_>,
+    now: i64,
+    optimistic: bool,
+) -> StoreResult<bool> {
+    let sql = if optimistic { INSERT_TRANSFER_IF_NEW } else { INSERT_TRANSFER };
+    let mut insert = connection.prepare_cached(sql).map_err(sqlite_error)?;
+    for (index, planned) in plan.transfers().iter().enumerate() {
         let row = transfer_columns(planned);
-        insert
+        let inserted = insert
             .execute(rusqlite::params![
                 row.id,
                 row.debit_account_id,
@@ -347,7 +377,19 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
                 now,
             ])
             .map_err(sqlite_error)?;
+        if inserted == 0 {
+            let mut delete = connection.prepare_cached(DELETE_TRANSFER).map_err(sqlite_error)?;
+            for earlier in &plan.transfers()[..index] {
+                delete.execute([earlier.transfer.id.as_str()]).map_err(sqlite_error)?;
+            }
+            return Ok(false);
+        }
     }
+    Ok(true)
+}
+
+/// Writes `plan`'s balances and resolved holds on the writer thread.
+fn write_balances_on_writer(connection: &rusqlite::Connection, plan: &Plan<'_>) -> StoreResult<Posted> {
     // One writer: every account is current, so balances are written as they were
     // planned, by id, with the statement bound in place.
     let mut update = connection.prepare_cached(SET_BALANCES).map_err(sqlite_error)?;
@@ -426,26 +468,7 @@ fn in_list(count: usize) -> String {
     (1..=count).map(|number| format!("${number}")).collect::<Vec<_>>().join(", ")
 }
 
-async fn load_accounts(
-    connection: &mut Connection,
-    backend: Backend,
-    ids: &[&AccountId],
-    loaded: &mut Loaded,
-) -> StoreResult<()> {
-    // Guarded accounts (a merchant's balances, checked against their limits) are read
-    // `FOR UPDATE`, in id order; the platform's and connectors' accounts, which every
-    // payment touches and no limit guards, are read without a lock and written last by
-    // increments (see `plan_statements`), so concurrent payments do not queue on them for
-    // the whole transaction.
-    let (guarded, unguarded): (Vec<&AccountId>, Vec<&AccountId>) = ids.iter().copied().partition(|id| is_guarded(id));
-    for (ids, lock) in [(guarded, backend == Backend::Postgres), (unguarded, false)] {
-        load_account_rows(connection, &ids, lock, loaded).await?;
-    }
-    Ok(())
-}
-
-/// Whether an account's kind carries a balance limit (its rows are locked and written
-/// conditionally); the others are written by increments.
+/// Whether an account's kind carries a balance limit (a merchant's balances).
 fn is_guarded(id: &AccountId) -> bool {
     id.kind().default_flags() != AccountFlags::NONE
 }
@@ -471,32 +494,8 @@ async fn load_account_rows(
     Ok(())
 }
 
-/// Posts `batch` inside the open transaction on `connection` (sqlx: PostgreSQL, or an
-/// interactive SQLite transaction holding the writer).
-pub async fn post_in(
-    connection: &mut Connection,
-    backend: Backend,
-    batch: &[Transfer],
-    now: i64,
-) -> StoreResult<Posted> {
-    if batch.is_empty() {
-        return Ok(Posted::default());
-    }
-    let wanted = prefetch(batch);
-    let mut loaded = Loaded::default();
-    load_accounts(connection, backend, &wanted.accounts, &mut loaded).await?;
-    let missing: Vec<&AccountId> =
-        wanted.accounts.iter().copied().filter(|id| !loaded.accounts.contains_key(*id)).collect();
-    if !missing.is_empty() {
-        // Another transaction may open the same account at the same time: insert if
-        // absent, then read (and on PostgreSQL lock) what is there.
-        for id in &missing {
-            let values = insert_account_values(&Account::open((*id).clone()), now);
-            bind_values(sqlx::query(INSERT_ACCOUNT), &values).execute(&mut *connection).await?;
-        }
-        load_accounts(connection, backend, &missing, &mut loaded).await?;
-    }
-    for chunk in wanted.transfers.chunks(IN_LIST_MAX) {
+async fn load_transfer_rows(connection: &mut Connection, ids: &[&TransferId], loaded: &mut Loaded) -> StoreResult<()> {
+    for chunk in ids.chunks(IN_LIST_MAX) {
         let sql = format!("{SELECT_TRANSFER} WHERE id IN ({})", in_list(chunk.len()));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -507,7 +506,42 @@ pub async fn post_in(
             loaded.transfers.insert(stored.transfer.id.clone(), stored);
         }
     }
-    let plan = checked_plan(&loaded, batch)?;
+    Ok(())
+}
+
+/// Reads the locked accounts of `plan` `FOR UPDATE` (PostgreSQL; SQLite's writer holds
+/// the only write lock already) into `loaded`; answers whether any changed since read.
+async fn lock_accounts(
+    connection: &mut Connection,
+    backend: Backend,
+    plan: &Plan<'_>,
+    loaded: &mut Loaded,
+) -> StoreResult<bool> {
+    if backend != Backend::Postgres {
+        return Ok(false);
+    }
+    let ids: Vec<&AccountId> =
+        plan.accounts().iter().filter(|change| is_locked(plan, change)).map(|change| change.id).collect();
+    let mut locked = Loaded::default();
+    load_account_rows(connection, &ids, true, &mut locked).await?;
+    let mut changed = false;
+    for (id, account) in locked.accounts {
+        changed |= loaded.accounts.get(&id) != Some(&account);
+        loaded.accounts.insert(id, account);
+    }
+    Ok(changed)
+}
+
+/// Inserts the plan's new transfers. `optimistic` (the plan was made without reading the
+/// stored transfers) inserts only ids not yet written; if any was, it deletes what it
+/// inserted again and answers `false`, for the caller to plan with the stored transfers.
+async fn insert_transfers(
+    connection: &mut Connection,
+    plan: &Plan<'_>,
+    now: i64,
+    optimistic: bool,
+) -> StoreResult<bool> {
+    let mut inserted: Vec<String> = Vec::new();
     for chunk in plan.transfers().chunks(TRANSFER_ROWS_PER_INSERT) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|row| {
@@ -517,7 +551,8 @@ pub async fn post_in(
                 format!("({})", placeholders.join(", "))
             })
             .collect();
-        let sql = format!("{INSERT_TRANSFER_HEAD}{}", rows.join(", "));
+        let conflict = if optimistic { " ON CONFLICT (id) DO NOTHING RETURNING id" } else { "" };
+        let sql = format!("{INSERT_TRANSFER_HEAD}{}{conflict}", rows.join(", "));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for planned in chunk {
             let row = transfer_columns(planned);
@@ -534,15 +569,247 @@ pub async fn post_in(
                 .bind(row.source_id)
                 .bind(now);
         }
-        query.execute(&mut *connection).await?;
+        if !optimistic {
+            query.execute(&mut *connection).await?;
+            continue;
+        }
+        let returned = query.fetch_all(&mut *connection).await?;
+        let complete = returned.len() == chunk.len();
+        for row in returned {
+            inserted.push(row.try_get(0)?);
+        }
+        if !complete {
+            let ids: Vec<&str> = inserted.iter().map(String::as_str).collect();
+            for chunk in ids.chunks(IN_LIST_MAX) {
+                let sql = format!("DELETE FROM ledger_transfers WHERE id IN ({})", in_list(chunk.len()));
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut *connection).await?;
+            }
+            return Ok(false);
+        }
     }
-    for (sql, values, rows_required) in plan_statements(&plan) {
-        let rows = bind_values(sqlx::query(sql), &values).fetch_all(&mut *connection).await?;
-        if (rows.len() as u64) < rows_required {
+    Ok(true)
+}
+
+/// Rows one increment statement carries (5 parameters each).
+const INCREMENT_ROWS_PER_STATEMENT: usize = 500;
+
+/// The PostgreSQL increment of many accounts in one statement, up to its result: the
+/// rows are locked in id order first (`ORDER BY … FOR UPDATE`, the order every writer
+/// locks in), then each gets its changes (`values`, rows of id and four deltas) added;
+/// `updated` holds the ids written.
+fn increment_cte(values: &str) -> String {
+    format!(
+        "WITH changes (id, debits_pending, debits_posted, credits_pending, credits_posted) AS (VALUES {values}), \
+         locked AS MATERIALIZED (SELECT ledger_accounts.id FROM ledger_accounts \
+         WHERE ledger_accounts.id IN (SELECT changes.id FROM changes) ORDER BY ledger_accounts.id FOR UPDATE), \
+         updated AS (UPDATE ledger_accounts SET debits_pending = ledger_accounts.debits_pending + changes.debits_pending, \
+         debits_posted = ledger_accounts.debits_posted + changes.debits_posted, \
+         credits_pending = ledger_accounts.credits_pending + changes.credits_pending, \
+         credits_posted = ledger_accounts.credits_posted + changes.credits_posted \
+         FROM changes, locked WHERE ledger_accounts.id = changes.id AND locked.id = changes.id \
+         RETURNING ledger_accounts.id)"
+    )
+}
+
+fn increment_many_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let first = row * 5;
+            format!("(${}, ${}, ${}, ${}, ${})", first + 1, first + 2, first + 3, first + 4, first + 5)
+        })
+        .collect();
+    format!("{} SELECT id FROM updated", increment_cte(&values.join(", ")))
+}
+
+/// The changes of `plan`'s accounts written by increments, in id order, as four deltas.
+fn increments<'p, 'a>(plan: &'p Plan<'a>) -> impl Iterator<Item = (&'a AccountId, [i64; 4])> + 'p {
+    plan.accounts().iter().filter(|change| !is_locked(plan, change)).map(|change| {
+        let (after, before) = (change.after, change.before);
+        let delta = [
+            after.debits_pending - before.debits_pending,
+            after.debits_posted - before.debits_posted,
+            after.credits_pending - before.credits_pending,
+            after.credits_posted - before.credits_posted,
+        ];
+        (change.id, delta)
+    })
+}
+
+/// `plan`'s increments as PostgreSQL statements with their values written in (no
+/// parameters: they travel with the `COMMIT` in one simple query, see
+/// [`crate::final_commit`]). A statement that writes fewer rows than it names divides
+/// by zero, so the query fails before its `COMMIT`.
+fn closing_increments_sql(plan: &Plan<'_>) -> Option<String> {
+    let rows: Vec<String> = increments(plan)
+        .map(|(id, delta)| {
+            // Account ids are parsed (letters, digits, `_` and `:`); quotes are doubled anyway.
+            let id = id.as_str().replace('\'', "''");
+            let [debits_pending, debits_posted, credits_pending, credits_posted] = delta;
+            format!(
+                "('{id}', ({debits_pending})::BIGINT, ({debits_posted})::BIGINT, ({credits_pending})::BIGINT, \
+                 ({credits_posted})::BIGINT)"
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let statements: Vec<String> = rows
+        .chunks(INCREMENT_ROWS_PER_STATEMENT)
+        .map(|chunk| {
+            format!(
+                "{} SELECT 1 / (CASE WHEN count(*) = {} THEN 1 ELSE 0 END) FROM updated",
+                increment_cte(&chunk.join(", ")),
+                chunk.len()
+            )
+        })
+        .collect();
+    Some(statements.join("; "))
+}
+
+/// Adds the changes of `plan`'s unlocked accounts, in id order, last: their row locks
+/// last only until the commit. On PostgreSQL one statement (one round trip) per 500
+/// accounts.
+async fn increment_accounts(connection: &mut Connection, backend: Backend, plan: &Plan<'_>) -> StoreResult<()> {
+    let changes: Vec<(&AccountId, [i64; 4])> = increments(plan).collect();
+    if backend == Backend::Postgres {
+        for chunk in changes.chunks(INCREMENT_ROWS_PER_STATEMENT) {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(increment_many_sql(chunk.len())));
+            for (id, delta) in chunk {
+                query = query.bind(id.as_str());
+                for value in delta {
+                    query = query.bind(*value);
+                }
+            }
+            if query.fetch_all(&mut *connection).await?.len() != chunk.len() {
+                return Err(concurrent_change());
+            }
+        }
+        return Ok(());
+    }
+    for (id, [debits_pending, debits_posted, credits_pending, credits_posted]) in changes {
+        let rows = sqlx::query(INCREMENT_BALANCES)
+            .bind(debits_pending)
+            .bind(debits_posted)
+            .bind(credits_pending)
+            .bind(credits_posted)
+            .bind(id.as_str())
+            .fetch_all(&mut *connection)
+            .await?;
+        if rows.len() != 1 {
             return Err(concurrent_change());
         }
     }
-    Ok(Posted { created: plan.created(), existed: plan.existed() })
+    Ok(())
+}
+
+/// Plans tried at most per batch: the first, again with the stored transfers (after an
+/// optimistic plan was refused or its insert met a stored transfer), and again after
+/// locked rows turned out changed.
+const PLAN_ATTEMPTS_MAX: usize = 3;
+
+/// Posts `batch` inside the open transaction on `connection` (sqlx: PostgreSQL, or an
+/// interactive SQLite transaction holding the writer).
+///
+/// Round trips for a capture: one read of its accounts, one insert of its transfers and
+/// one increment of its accounts. The accounts are read without a lock and planned; only
+/// a batch whose limit checks depended on the balances read (see
+/// [`AccountChange::headroom_lowered`]) reads its guarded accounts again `FOR UPDATE`
+/// (re-planning if they changed) and writes them conditionally. A batch that resolves no
+/// hold is planned without reading stored transfers: its insert skips ids already
+/// written, and if there were any (a replay), or the plan was refused, it is planned
+/// again with them.
+pub async fn post_in(
+    connection: &mut Connection,
+    backend: Backend,
+    batch: &[Transfer],
+    now: i64,
+) -> StoreResult<Posted> {
+    post_with(connection, backend, batch, now, false).await.map(|(posted, _)| posted)
+}
+
+/// [`post_in`], except that on PostgreSQL the increments are not run but answered, for
+/// the caller to send with its `COMMIT` ([`crate::final_commit`]): the rows every
+/// payment shares then stay locked for that one round trip only.
+pub(crate) async fn post_before_commit(
+    connection: &mut Connection,
+    backend: Backend,
+    batch: &[Transfer],
+    now: i64,
+) -> StoreResult<(Posted, Option<String>)> {
+    post_with(connection, backend, batch, now, backend == Backend::Postgres).await
+}
+
+async fn post_with(
+    connection: &mut Connection,
+    backend: Backend,
+    batch: &[Transfer],
+    now: i64,
+    defer_increments: bool,
+) -> StoreResult<(Posted, Option<String>)> {
+    if batch.is_empty() {
+        return Ok((Posted::default(), None));
+    }
+    let wanted = prefetch(batch);
+    let mut loaded = Loaded::default();
+    load_account_rows(connection, &wanted.accounts, false, &mut loaded).await?;
+    let missing: Vec<&AccountId> =
+        wanted.accounts.iter().copied().filter(|id| !loaded.accounts.contains_key(*id)).collect();
+    if !missing.is_empty() {
+        // Another transaction may open the same account at the same time: insert if
+        // absent, then read what is there.
+        for id in &missing {
+            let values = insert_account_values(&Account::open((*id).clone()), now);
+            bind_values(sqlx::query(INSERT_ACCOUNT), &values).execute(&mut *connection).await?;
+        }
+        load_account_rows(connection, &missing, false, &mut loaded).await?;
+    }
+    let mut optimistic = batch.iter().all(|transfer| transfer.kind.pending_id().is_none());
+    if !optimistic {
+        load_transfer_rows(connection, &wanted.transfers, &mut loaded).await?;
+    }
+    let mut locked = false;
+    for _ in 0..PLAN_ATTEMPTS_MAX {
+        let plan = match checked_plan(&loaded, batch) {
+            Ok(plan) => plan,
+            // Planned without the stored transfers, a refusal is not final: a replayed
+            // transfer is a no-op, not a new debit.
+            Err(_) if optimistic => {
+                optimistic = false;
+                load_transfer_rows(connection, &wanted.transfers, &mut loaded).await?;
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        if !locked && locks_guarded(&plan) {
+            locked = true;
+            if lock_accounts(connection, backend, &plan, &mut loaded).await? {
+                continue;
+            }
+        }
+        if !insert_transfers(connection, &plan, now, optimistic).await? {
+            optimistic = false;
+            load_transfer_rows(connection, &wanted.transfers, &mut loaded).await?;
+            continue;
+        }
+        for (sql, values, rows_required) in plan_statements(&plan) {
+            let rows = bind_values(sqlx::query(sql), &values).fetch_all(&mut *connection).await?;
+            if (rows.len() as u64) < rows_required {
+                return Err(concurrent_change());
+            }
+        }
+        let posted = Posted { created: plan.created(), existed: plan.existed() };
+        if defer_increments {
+            return Ok((posted, closing_increments_sql(&plan)));
+        }
+        increment_accounts(connection, backend, &plan).await?;
+        return Ok((posted, None));
+    }
+    Err(concurrent_change())
 }
 
 /// Every account, for `tradewind ledger verify`.

@@ -15,6 +15,8 @@
 //! - [`batch`]: writes sent together, so a hot write path costs one trip to SQLite's
 //!   worker thread instead of one per statement ([`Store::write`],
 //!   [`Store::write_if_returned`]).
+//! - `final_commit`: on PostgreSQL a batch's transaction sends its ledger increments
+//!   with its `COMMIT`, so the rows every payment shares stay locked one round trip.
 //!
 //! Every state change goes through a conditional update (`WHERE version = …` or
 //! `WHERE status = …`), so concurrent requests cannot both win; callers turn a lost
@@ -29,6 +31,7 @@ pub mod disputes;
 pub mod early_fraud_warnings;
 pub mod events;
 pub mod files;
+mod final_commit;
 pub mod fx_quotes;
 pub mod fx_rates;
 mod group_commit;
@@ -43,6 +46,7 @@ pub mod reserves;
 mod writer;
 
 use batch::{Arguments, Batch};
+use final_commit::FinalCommit;
 use group_commit::GroupCommit;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -302,7 +306,7 @@ impl Store {
                 })
                 .await;
         }
-        let mut transaction = self.begin().await?;
+        let mut transaction = FinalCommit::begin(&self.pool).await?;
         let mut returned = 0;
         for (sql, arguments) in statements {
             let Arguments::Any(arguments) = arguments else {
@@ -316,8 +320,9 @@ impl Store {
             // Dropping the transaction rolls it back.
             return Ok(false);
         }
-        ledger::post_in(transaction.connection(), self.backend, &transfers, posted_at).await?;
-        transaction.commit().await?;
+        let (_, last) =
+            ledger::post_before_commit(transaction.connection(), self.backend, &transfers, posted_at).await?;
+        transaction.commit_after(last).await?;
         Ok(true)
     }
 
@@ -333,9 +338,10 @@ impl Store {
                 })
                 .await;
         }
-        let mut transaction = self.begin().await?;
-        let posted = ledger::post_in(transaction.connection(), self.backend, &transfers, now).await?;
-        transaction.commit().await?;
+        let mut transaction = FinalCommit::begin(&self.pool).await?;
+        let (posted, last) =
+            ledger::post_before_commit(transaction.connection(), self.backend, &transfers, now).await?;
+        transaction.commit_after(last).await?;
         Ok(posted)
     }
 
