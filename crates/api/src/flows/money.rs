@@ -15,6 +15,7 @@
 //! | refund failed after it was booked | reversals of the refund's transfers | `refund_failure` |
 //! | settlement (sweep, on `available_on`) | pending → available (less the rolling reserve); then what the merchant owes is repaid from it | rows marked `available`; `reserve_hold`, `reserve_release` (pending); `adjustment` (`negative_balance_recovery`) |
 //! | reserve released (sweep, on its date) | reserve → available; then what is owed is repaid from it | `reserve_release` marked `available`; `adjustment` (`negative_balance_recovery`) |
+//! | payout created / paid / failed or canceled | see `flows::payout` | `payout` / — / `payout_failure` or `payout_cancel` |
 //!
 //! **Negative balance recovery.** When a dispute's withdrawal found the merchant's
 //! balances short, the rest is owed (`negative_balance`, shown by `/v1/balance` as a
@@ -26,7 +27,6 @@
 //! description: the merchant's balance (available less what it owes) does not change,
 //! only what it is made of, and so the nets of the available balance transactions still
 //! add up to `/v1/balance`'s available figure.
-//! | payout created / paid / failed or canceled | see `flows::payout` | `payout` / — / `payout_failure` or `payout_cancel` |
 
 use crate::error::{ApiError, ApiResult};
 use crate::flows::pricing::{self, MerchantTerms};
