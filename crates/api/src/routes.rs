@@ -17,3 +17,4 @@ pub mod reconciliation;
 pub mod refunds;
 pub mod sandbox;
 pub mod sandbox_pages;
+pub mod webhook_endpoints;
