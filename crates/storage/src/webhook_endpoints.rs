@@ -8,7 +8,8 @@ use crate::events::EventRow;
 use crate::{Connection, StoreResult};
 use sqlx::AnyPool;
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// `Debug` leaves the secrets out.
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EndpointRow {
     pub id: String,
     pub merchant_id: String,
@@ -28,6 +29,23 @@ pub struct EndpointRow {
     pub failing_since: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl std::fmt::Debug for EndpointRow {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("EndpointRow")
+            .field("id", &self.id)
+            .field("merchant_id", &self.merchant_id)
+            .field("url", &self.url)
+            .field("enabled_events", &self.enabled_events)
+            .field("status", &self.status)
+            .field("disabled_reason", &self.disabled_reason)
+            .field("secret", &"[redacted]")
+            .field("previous_secret", &self.previous_secret.as_ref().map(|_| "[redacted]"))
+            .field("failing_since", &self.failing_since)
+            .finish_non_exhaustive()
+    }
 }
 
 const COLUMNS: &str = "id, merchant_id, url, description, metadata, enabled_events, status, disabled_reason, \

@@ -30,6 +30,7 @@ on_both_backends!(
     an_endpoint_failing_for_five_days_is_disabled_with_an_event,
     endpoints_are_listed_updated_deleted_and_isolated,
     bad_input_is_a_typed_400_that_writes_nothing,
+    two_workers_never_send_one_attempt_twice,
 );
 
 #[derive(Clone)]
@@ -329,6 +330,17 @@ async fn endpoints_are_listed_updated_deleted_and_isolated(app: TestApp) {
     assert_eq!((second["object"].as_str(), second["status"].as_str()), (Some("webhook_endpoint"), Some("enabled")));
     assert_eq!((second["description"].as_str(), &second["metadata"]), (Some("Shop"), &json!({"team": "payments"})));
     let second = id(&second);
+    let (_, openapi) = app.get("/openapi.json").await;
+    for (path, verb) in [
+        ("/v1/webhook_endpoints", "post"),
+        ("/v1/webhook_endpoints", "get"),
+        ("/v1/webhook_endpoints/{id}", "delete"),
+        ("/v1/webhook_endpoints/{id}/rotate_secret", "post"),
+        ("/v1/events/{id}/resend", "post"),
+        ("/v1/events/{id}/deliveries", "get"),
+    ] {
+        assert!(openapi["paths"][path][verb].is_object(), "{verb} {path} in the OpenAPI document");
+    }
     let (_, list) = app.get("/v1/webhook_endpoints?limit=1").await;
     assert_eq!((list["data"][0]["id"].as_str(), list["has_more"].as_bool()), (Some(second.as_str()), Some(true)));
     assert!(list["data"][0].get("secret").is_none());
@@ -446,4 +458,41 @@ async fn bad_input_is_a_typed_400_that_writes_nothing(app: TestApp) {
     );
     assert_error(&app.get("/v1/events/evt_00000000000000000000000000").await, 404, "resource_missing", Some("id"));
     assert_eq!(row_counts(&app).await, before, "rejected requests wrote nothing");
+}
+
+/// A second application state on the same database (another process, as far as the
+/// leases are concerned) runs the webhook step at the same time as the server's clock
+/// advance: every event arrives exactly once.
+async fn two_workers_never_send_one_attempt_twice(app: TestApp) {
+    use tradewind_api::state::AppState;
+    use tradewind_api::{ApiConfig, SystemClock};
+    let receiver = Receiver::start(true).await;
+    create_endpoint(&app, &receiver.url, &["*"]).await;
+    for _ in 0..6 {
+        paid(&app, 1_000, "4242424242424242").await;
+    }
+    let store = tradewind::startup::connect(&app.database_url).await.expect("store");
+    let config = ApiConfig {
+        public_base_url: app.base_url.clone(),
+        fingerprint_key: Arc::from(&b"unused"[..]),
+        fx_markup_basis_points: 40,
+        ledger_postings: true,
+    };
+    let other = AppState::new(store.clone(), config, Arc::new(SystemClock));
+    let (advanced, first, second) = tokio::join!(
+        app.advance_clock(1),
+        tradewind_api::worker::webhooks_once(&other, None),
+        tradewind_api::worker::webhooks_once(&other, None),
+    );
+    assert_eq!(advanced["object"], "test_clock");
+    first.unwrap();
+    second.unwrap();
+    app.advance_clock(1).await;
+    let events = all_events(&app).await;
+    let mut received: Vec<String> = receiver.requests().iter().map(Request::id).collect();
+    received.sort();
+    let mut expected: Vec<String> = events.iter().map(id).collect();
+    expected.sort();
+    assert_eq!(received, expected, "each event exactly once");
+    store.close().await;
 }

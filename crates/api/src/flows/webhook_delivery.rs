@@ -41,6 +41,9 @@ pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
 pub const IN_FLIGHT_PER_ENDPOINT: usize = 4;
 /// Requests in flight to all endpoints together.
 pub const IN_FLIGHT_TOTAL: usize = 256;
+/// Webhook claims and records at once, over all drivers: half the PostgreSQL pool, so
+/// delivery bookkeeping never starves API requests (or itself) of connections.
+pub const DATABASE_CALLS_MAX: usize = 8;
 /// How long a claim holds a delivery: well beyond one attempt's timeout.
 pub const LEASE_SECONDS: i64 = 60;
 /// Endpoints one step starts drivers for.
@@ -55,6 +58,7 @@ const RESPONSE_READ_BYTES_MAX: usize = 4_096;
 pub struct WebhookRuntime {
     client: reqwest::Client,
     in_flight_total: Arc<Semaphore>,
+    database: Semaphore,
     driven: Mutex<HashSet<String>>,
 }
 
@@ -67,7 +71,12 @@ impl Default for WebhookRuntime {
             .pool_max_idle_per_host(IN_FLIGHT_PER_ENDPOINT)
             .build()
             .unwrap_or_default();
-        WebhookRuntime { client, in_flight_total: Arc::new(Semaphore::new(IN_FLIGHT_TOTAL)), driven: Mutex::default() }
+        WebhookRuntime {
+            client,
+            in_flight_total: Arc::new(Semaphore::new(IN_FLIGHT_TOTAL)),
+            database: Semaphore::new(DATABASE_CALLS_MAX),
+            driven: Mutex::default(),
+        }
     }
 }
 
@@ -176,6 +185,7 @@ type Claimed = (Arc<webhook_endpoints::EndpointRow>, i64, Arc<str>, Vec<ClaimedD
 /// Leases up to `limit` due deliveries of an enabled endpoint, with the endpoint and
 /// its merchant's clock offset; `None` when the endpoint is gone or disabled.
 async fn claim(state: &AppState, endpoint_id: &str, limit: usize) -> ApiResult<Option<Claimed>> {
+    let Ok(_database) = state.webhooks.database.acquire().await else { return Ok(None) };
     let pool = state.store.pool();
     let Some(endpoint) = webhook_endpoints::get_for_delivery(pool, endpoint_id).await? else { return Ok(None) };
     if endpoint.status != "enabled" {
@@ -258,6 +268,7 @@ async fn attempt(
         duration_ms,
     };
     let mut report = DeliveryReport { attempted: 1, ..DeliveryReport::default() };
+    let Ok(_database) = state.webhooks.database.acquire().await else { return report };
     match webhook_deliveries::record_attempt(&state.store, &row, next, &token).await {
         Ok(true) => {}
         Ok(false) => tracing::warn!(delivery = %delivery.id, "webhook lease lost before the attempt was recorded"),

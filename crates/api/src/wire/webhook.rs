@@ -40,7 +40,8 @@ pub struct RotateSecret {
     pub expires_in: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// No `Debug`: the create and rotate answers carry the secret.
+#[derive(Serialize, ToSchema)]
 pub struct WebhookEndpointObject {
     pub id: String,
     pub object: &'static str,
