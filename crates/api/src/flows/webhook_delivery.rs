@@ -162,7 +162,10 @@ async fn drive(driving: Driving) -> DeliveryReport {
                 Ok(Some((endpoint, offset, token, claimed))) if !claimed.is_empty() => {
                     claimed_total += claimed.len() as u64;
                     for delivery in claimed {
-                        in_flight.push(attempt(state, Arc::clone(&endpoint), offset, Arc::clone(&token), delivery));
+                        // A task each: futures polled only by this loop would stall
+                        // (holding connections and permits) while it awaits a claim.
+                        let sent = attempt(state.clone(), Arc::clone(&endpoint), offset, Arc::clone(&token), delivery);
+                        in_flight.push(tokio::spawn(sent));
                     }
                 }
                 Ok(_) => exhausted = true,
@@ -173,7 +176,8 @@ async fn drive(driving: Driving) -> DeliveryReport {
             }
         }
         match in_flight.next().await {
-            Some(outcome) => report.add(outcome),
+            Some(Ok(outcome)) => report.add(outcome),
+            Some(Err(error)) => tracing::error!(%error, "webhook attempt task failed"),
             None => break,
         }
     }
@@ -220,7 +224,7 @@ impl Answer {
 
 /// POSTs one delivery, then records it; never fails (errors are logged).
 async fn attempt(
-    state: &AppState,
+    state: AppState,
     endpoint: Arc<webhook_endpoints::EndpointRow>,
     clock_offset_seconds: i64,
     token: Arc<str>,
@@ -245,7 +249,7 @@ async fn attempt(
     let merchant_now = timestamp.saturating_add(clock_offset_seconds);
     let signature = signature(&endpoint, merchant_now, &delivery.event_id, timestamp, &body);
     let started = Instant::now();
-    let answer = post(state, &endpoint.url, &delivery.event_id, timestamp, &signature, body).await;
+    let answer = post(&state, &endpoint.url, &delivery.event_id, timestamp, &signature, body).await;
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let number = delivery.attempts + 1;
     let next = if answer.succeeded() {
@@ -279,7 +283,7 @@ async fn attempt(
     } else {
         report.failed = 1;
         tracing::debug!(endpoint = %endpoint.id, status = ?answer.http_status, error = ?answer.error, "webhook attempt failed");
-        report.endpoints_disabled = disable_if_failing(state, &endpoint, merchant_now).await;
+        report.endpoints_disabled = disable_if_failing(&state, &endpoint, merchant_now).await;
     }
     report
 }
