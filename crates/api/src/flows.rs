@@ -1,5 +1,5 @@
 //! Payment flows: what confirmation, capture, cancellation, sandbox provider actions
-//! and the due-work sweep do to intents and attempts. Handlers in `routes` parse and
+//! the due-work sweep and webhook dispatch and delivery do to intents and attempts. Handlers in `routes` parse and
 //! authorise; these functions decide, and the caller writes everything they return
 //! in one transaction.
 
@@ -22,3 +22,5 @@ pub mod reserve;
 pub mod sandbox;
 pub mod sweep;
 pub mod validate;
+pub mod webhook_delivery;
+pub mod webhook_dispatch;

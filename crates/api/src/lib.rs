@@ -11,7 +11,7 @@
 //! - [`flows`]: what confirmation, provider actions, refunds and due work decide.
 //! - [`routes`]: one file per resource.
 //! - [`pages`]: server-rendered checkout and sandbox pages.
-//! - [`worker`]: the background sweep of due work.
+//! - [`worker`]: the background sweep of due work and the webhook worker.
 
 pub mod error;
 pub mod extract;
@@ -151,6 +151,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/payment_links", post(checkout::create_link).get(checkout::list_links))
         .route("/v1/payment_links/{id}", get(checkout::retrieve_link).post(checkout::update_link))
         .route("/v1/events", get(events::list))
+        .route("/v1/events/{id}", get(events::retrieve))
+        .route("/v1/events/{id}/deliveries", get(events::deliveries))
+        .route("/v1/events/{id}/resend", post(events::resend))
+        .route("/v1/webhook_endpoints", post(webhook_endpoints::create).get(webhook_endpoints::list))
+        .route(
+            "/v1/webhook_endpoints/{id}",
+            get(webhook_endpoints::retrieve).post(webhook_endpoints::update).delete(webhook_endpoints::delete),
+        )
+        .route("/v1/webhook_endpoints/{id}/rotate_secret", post(webhook_endpoints::rotate_secret))
         .route("/v1/fx_rates", get(fx::retrieve_rate).post(fx::create_rate))
         .route("/v1/fx_quotes", post(fx::create_quote))
         .route("/v1/fx_quotes/{id}", get(fx::retrieve_quote))
@@ -215,16 +224,21 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` resolves, then drains open connections; the background
-/// worker stops with it.
+/// workers stop with it.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let webhooks =
+        state.background_webhooks.then(|| tokio::spawn(worker::run_webhooks(state.clone(), worker_stopped.clone())));
     let worker = tokio::spawn(worker::run(state.clone(), worker_stopped));
     let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
     let _ = stop_worker.send(true);
     let _ = worker.await;
+    if let Some(webhooks) = webhooks {
+        let _ = webhooks.await;
+    }
     result
 }

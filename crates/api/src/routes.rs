@@ -19,3 +19,4 @@ pub mod reconciliation;
 pub mod refunds;
 pub mod sandbox;
 pub mod sandbox_pages;
+pub mod webhook_endpoints;

@@ -57,6 +57,11 @@ pub struct AppState {
     pub key_cache: Arc<KeyCache>,
     /// Merchants' pricing and settlement terms (`flows::pricing`).
     pub terms_cache: Arc<crate::flows::pricing::TermsCache>,
+    /// The webhook delivery client and its bounds (`flows::webhook_delivery`).
+    pub webhooks: Arc<crate::flows::webhook_delivery::WebhookRuntime>,
+    /// Whether `serve` runs the webhook worker in the background (on by default).
+    /// Tests turn it off and drive delivery step by step through the sandbox clock.
+    pub background_webhooks: bool,
 }
 
 impl AppState {
@@ -68,6 +73,8 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             key_cache: Arc::new(KeyCache::new()),
             terms_cache: Arc::default(),
+            webhooks: Arc::default(),
+            background_webhooks: true,
         }
     }
 

@@ -13,6 +13,7 @@ pub mod payout;
 pub mod radar;
 pub mod reconciliation;
 pub mod refund;
+pub mod webhook;
 
 /// Stored JSON text back to a value; a corrupt column shows as `null` and is logged.
 pub fn json_column(column: &str, text: Option<&str>) -> serde_json::Value {

@@ -1,14 +1,21 @@
-//! The background worker: every few seconds it runs the due-work step for every
-//! merchant at that merchant's clock, and purges expired idempotency keys. Tests and
-//! the sandbox clock call the same step directly instead of waiting for it.
+//! The background workers: every few seconds the sweep runs the due-work step for
+//! every merchant at that merchant's clock, and purges expired idempotency keys; every
+//! second the webhook worker dispatches new events and starts a delivery driver for
+//! each endpoint with deliveries due ([`WEBHOOK_INTERVAL`]). Tests and the sandbox clock
+//! call the same steps directly ([`webhooks_once`]) instead of waiting for them.
 
-use crate::flows::sweep;
+use crate::error::ApiResult;
+use crate::flows::webhook_delivery::{self, DeliveryReport};
+use crate::flows::{sweep, webhook_dispatch};
 use crate::idempotency::KEY_LIFETIME_SECONDS;
 use crate::state::AppState;
 use std::time::Duration;
 use tokio::sync::watch;
 
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
+/// How often new events are dispatched and drivers started for due deliveries (a
+/// driver keeps sending while its endpoint has deliveries due, between ticks too).
+pub const WEBHOOK_INTERVAL: Duration = Duration::from_secs(1);
 /// Merchants per page of the sweep.
 const MERCHANT_PAGE_SIZE: i64 = 200;
 /// Pages per sweep: a bound on one sweep's work (200 × 500 = 100,000 merchants).
@@ -52,6 +59,35 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 let moved = sweep_once(&state).await;
                 if moved > 0 {
                     tracing::info!(moved, "due work settled");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// The webhook step, for one merchant or all: dispatch new events, then send every
+/// delivery due and wait for the answers.
+pub async fn webhooks_once(state: &AppState, merchant_id: Option<&str>) -> ApiResult<DeliveryReport> {
+    webhook_dispatch::dispatch_pending(state, merchant_id).await?;
+    webhook_delivery::deliver_due(state, merchant_id).await
+}
+
+/// The webhook worker: like [`webhooks_once`] for every merchant, but without waiting
+/// for the drivers it starts, so a slow endpoint never holds up the next tick.
+pub async fn run_webhooks(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(WEBHOOK_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {
+                if let Err(error) = webhook_dispatch::dispatch_pending(&state, None).await {
+                    tracing::warn!(code = %error.code, "webhook dispatch failed");
+                }
+                // Dropping the handles detaches the drivers; each ends when its
+                // endpoint has nothing due.
+                if let Err(error) = webhook_delivery::start_due(&state, None).await {
+                    tracing::warn!(code = %error.code, "webhook delivery could not start");
                 }
             }
             _ = stop.changed() => return,

@@ -5,6 +5,7 @@
 //! cargo run --release -p tradewind-bench -- [--backends sqlite,postgres] [--concurrency 1,16,64]
 //!     [--seconds 10 | --payments N] [--runs 3] [--warmup-seconds 1] [--quick]
 //! cargo run --release -p tradewind-bench -- --ledger [--backends …] [--runs 3] [--quick]
+//! cargo run --release -p tradewind-bench -- --webhooks [--backends …] [--runs 3] [--quick]
 //! ```
 //!
 //! Every cell (backend × concurrency) gets a fresh server and database, a warm-up,
@@ -19,11 +20,14 @@
 //! - [`report`]: percentiles, medians and the table.
 //! - [`ledger`]: `--ledger`, the ledger alone: single transfers and batches of 1,000
 //!   posted through the storage layer.
+//! - [`webhooks`]: `--webhooks`, webhook delivery throughput to a local receiver
+//!   (dispatch from the events outbox, signed POSTs, attempts recorded).
 
 mod client;
 mod ledger;
 mod report;
 mod server;
+mod webhooks;
 
 use anyhow::Context;
 use clap::Parser;
@@ -74,6 +78,10 @@ struct Cli {
     /// Measure the ledger alone (single transfers and batches of 1,000, no HTTP).
     #[arg(long)]
     ledger: bool,
+    /// Measure webhook delivery alone: events per second from the outbox to a local
+    /// receiver, with 1 and 8 endpoints.
+    #[arg(long, conflicts_with = "ledger")]
+    webhooks: bool,
     /// Measure each backend twice, with ledger postings and without, side by side
     /// (the second row of each pair is labelled `…-nopost`).
     #[arg(long)]
@@ -115,6 +123,49 @@ async fn measure_ledger(cli: &Cli) -> anyhow::Result<()> {
             cell.mode,
             median,
             cell.transfers_per_second.len()
+        );
+    }
+    Ok(())
+}
+
+/// Events per run of the webhook benchmark, and endpoints each event goes to.
+const WEBHOOK_EVENTS: usize = 2_000;
+const WEBHOOK_QUICK_EVENTS: usize = 200;
+const WEBHOOK_ENDPOINTS: [usize; 2] = [1, 8];
+
+/// `--webhooks`: every backend's cells, then the table of medians.
+async fn measure_webhooks(cli: &Cli) -> anyhow::Result<()> {
+    let (runs, events) = if cli.quick {
+        (1, WEBHOOK_QUICK_EVENTS)
+    } else {
+        anyhow::ensure!((1..=RUNS_MAX).contains(&cli.runs), "--runs must be 1 to {RUNS_MAX}");
+        (cli.runs, WEBHOOK_EVENTS)
+    };
+    println!("tradewind-bench --webhooks: events from the outbox to a receiver on 127.0.0.1, fresh database per cell");
+    println!("command   {}", std::env::args().collect::<Vec<_>>().join(" "));
+    println!(
+        "runs      {runs} per cell of {events} events, each to every endpoint; 4 in flight per endpoint; \
+         signed, each attempt recorded"
+    );
+    println!();
+    let mut cells = Vec::new();
+    for &backend in &cli.backends {
+        cells.extend(webhooks::measure(backend, &WEBHOOK_ENDPOINTS, runs, events).await?);
+    }
+    println!();
+    println!(
+        "{:<9} {:>9} {:>7} {:>10} {:>13} {:>5}",
+        "backend", "endpoints", "events", "events/s", "deliveries/s", "runs"
+    );
+    for cell in &cells {
+        println!(
+            "{:<9} {:>9} {:>7} {:>10.0} {:>13.0} {:>5}",
+            cell.backend.name(),
+            cell.endpoints,
+            cell.events,
+            report::median(cell.events_per_second.clone()),
+            report::median(cell.deliveries_per_second.clone()),
+            cell.events_per_second.len()
         );
     }
     Ok(())
@@ -301,6 +352,10 @@ async fn main() -> anyhow::Result<()> {
     if cli.ledger {
         init_logging();
         return measure_ledger(&cli).await;
+    }
+    if cli.webhooks {
+        init_logging();
+        return measure_webhooks(&cli).await;
     }
     let plan = cli.plan()?;
     init_logging();

@@ -97,6 +97,10 @@ define_id!(/// A payout to a merchant's bank account.
     PayoutId, "po", "payout");
 define_id!(/// A dispute of a payment by the buyer's bank.
     DisputeId, "dp", "dispute");
+define_id!(/// A URL a merchant receives events at (a webhook endpoint).
+    WebhookEndpointId, "we", "webhook endpoint");
+define_id!(/// One event owed to one webhook endpoint, with its attempts.
+    WebhookDeliveryId, "whdl", "webhook delivery");
 define_id!(/// An imported provider settlement report and its reconciliation.
     ReconciliationReportId, "recon", "reconciliation report");
 define_id!(/// A file a merchant uploaded (dispute evidence).

@@ -11,6 +11,8 @@
 //! - [`refund`]: refund statuses and the "never more than captured" rule.
 //! - [`dispute`]: dispute statuses, reasons and their transitions.
 //! - [`customer`]: buyer details and bounded metadata.
+//! - [`webhook`]: the event-type catalogue, endpoint URLs, `whsec_` secrets, Standard
+//!   Webhooks signatures and the retry schedule.
 
 pub mod card;
 pub mod customer;
@@ -20,3 +22,4 @@ pub mod intent;
 pub mod method;
 pub mod refund;
 pub mod tax_id;
+pub mod webhook;

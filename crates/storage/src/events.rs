@@ -1,5 +1,6 @@
 //! Events, written in the same transaction as the state change they describe, so a
-//! change is never visible without its event (later work delivers them as webhooks).
+//! change is never visible without its event (the webhook dispatcher, `webhook_deliveries`,
+//! turns them into deliveries).
 
 use crate::batch::{self, Arguments, Batch};
 use crate::{Connection, StoreResult};
@@ -59,4 +60,15 @@ pub async fn list(
     .fetch_all(pool)
     .await?;
     Ok(rows)
+}
+
+/// One of a merchant's events.
+pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> StoreResult<Option<EventRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, merchant_id, event_type, object_id, data, created_at FROM events WHERE merchant_id = $1 AND id = $2",
+    )
+    .bind(merchant_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
 }

@@ -11,7 +11,8 @@
 //! - One module per table: [`merchants`], [`api_keys`], [`payment_intents`],
 //!   [`attempts`], [`refunds`], [`checkout`], [`idempotency`], [`events`],
 //!   [`fx_rates`], [`fx_quotes`], [`disputes`], [`files`], [`early_fraud_warnings`],
-//!   [`reconciliation`].
+//!   [`reconciliation`], [`webhook_endpoints`], [`webhook_deliveries`] (with the attempt
+//!   log).
 //! - [`batch`]: writes sent together, so a hot write path costs one trip to SQLite's
 //!   worker thread instead of one per statement ([`Store::write`],
 //!   [`Store::write_if_returned`]).
@@ -43,6 +44,8 @@ pub mod payouts;
 pub mod reconciliation;
 pub mod refunds;
 pub mod reserves;
+pub mod webhook_deliveries;
+pub mod webhook_endpoints;
 mod writer;
 
 use batch::{Arguments, Batch};

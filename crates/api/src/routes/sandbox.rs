@@ -52,7 +52,8 @@ pub struct AdvanceClock {
     pub seconds: i64,
 }
 
-/// Advances the sandbox clock; expiries and delayed outcomes that fall due happen now.
+/// Advances the sandbox clock; expiries, delayed outcomes and webhook deliveries that
+/// fall due happen now.
 #[utoipa::path(post, path = "/v1/sandbox/clock/advance", request_body = AdvanceClock,
     responses((status = 200, body = ClockObject)), security(("bearer" = [])), tag = "Sandbox")]
 pub async fn advance(
@@ -70,6 +71,9 @@ pub async fn advance(
     state.key_cache.forget_merchant(auth.merchant_id.as_str());
     let now = state.clock.now().saturating_add(offset);
     let report = sweep::run_due(&state, auth.merchant_id.as_str(), now).await?;
+    // Webhooks too, so what fell due is delivered (and retries due at the new time are
+    // sent) before this answers: tests and the demo see deliveries without waiting.
+    crate::worker::webhooks_once(&state, Some(auth.merchant_id.as_str())).await?;
     Ok(Json(ClockObject {
         object: "test_clock",
         frozen_time: now,

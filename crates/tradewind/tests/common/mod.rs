@@ -103,7 +103,9 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         fingerprint_key: b"test fingerprint key, 32 bytes!!".to_vec(),
         fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
     };
-    let application = Application::build(&config, Arc::new(SystemClock)).await.expect("build app");
+    let mut application = Application::build(&config, Arc::new(SystemClock)).await.expect("build app");
+    // Tests drive webhook delivery step by step (the sandbox clock advance runs it).
+    application.state.background_webhooks = false;
     let base_url = application.base_url.clone();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let merchant =

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 22] = [
+pub const TABLES: [&str; 25] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -33,6 +33,9 @@ pub const TABLES: [&str; 22] = [
     "reconciliation_reports",
     "reconciliation_lines",
     "reconciliation_results",
+    "webhook_endpoints",
+    "webhook_deliveries",
+    "webhook_attempts",
 ];
 
 /// Ids that are well formed but name nothing.
