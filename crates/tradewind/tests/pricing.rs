@@ -312,6 +312,31 @@ async fn fee_overrides_and_the_international_surcharge_price_each_payment(app: T
                {"type": "international", "description": "International surcharge", "amount": 150}])
     );
 
+    // Another merchant keeps the default terms, and cannot see these settings.
+    let (other_key, _) = app.second_merchant().await;
+    let (status, theirs) = app
+        .post_with_key(
+            &other_key,
+            "/v1/payment_intents",
+            json!({"amount": 10_000, "currency": "usd", "confirm": true,
+                   "payment_method_data": card("4000002760000016")}),
+        )
+        .await;
+    assert_eq!(status, 200, "{theirs}");
+    let (_, rows) = app
+        .get_with_key(
+            &other_key,
+            &format!("/v1/balance_transactions?payment_intent={}", theirs["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(rows["data"][0]["fee"], 320, "no country set: no surcharge, default card terms: {rows}");
+    let (_, their_settings) = app.get_with_key(&other_key, "/v1/account/settings").await;
+    assert_eq!(
+        (&their_settings["country"], &their_settings["fees"]["card"]["overridden"]),
+        (&Value::Null, &json!(false)),
+        "{their_settings}"
+    );
+
     // `null` goes back to the default: 2.9% + 0.30, and the surcharge still applies.
     let shown = settings(&app, json!({"fees": {"card": null}})).await;
     assert_eq!(shown["fees"]["card"]["overridden"], false, "{shown}");
