@@ -34,14 +34,7 @@ const DISPUTE_FEE: i64 = 1_500;
 
 /// The amount of `bucket` in USD, 0 when the merchant has none.
 async fn usd(app: &TestApp, bucket: &str) -> i64 {
-    let (status, balance) = app.get("/v1/balance").await;
-    assert_eq!(status, 200, "{balance}");
-    balance[bucket]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|entry| entry["currency"] == "usd")
-        .map_or(0, |entry| entry["amount"].as_i64().unwrap())
+    common::balance_of(app, bucket, "usd").await
 }
 
 /// Pays `amount` USD cents with `number` and runs the sweep, which opens the card's

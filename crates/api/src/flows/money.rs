@@ -312,7 +312,9 @@ pub async fn intent_effects(
             let connector = connector_of(after, method)?;
             let gross = Money::new(after.amount_received, currency);
             let terms = pricing::terms(state, &after.merchant_id).await?;
-            let international = terms.international(pricing::buyer_country(after).as_deref());
+            // The buyer's country is read from the intent's JSON only when it matters.
+            let international =
+                terms.country.is_some() && terms.international(pricing::buyer_country(after).as_deref());
             let conversion = conversion_for(state, &terms, after, gross, now).await?;
             let settled = conversion.map_or(gross, |conversion| conversion.settled);
             let schedule =

@@ -205,22 +205,14 @@ pub fn overlaid(default: &FeeSchedule, fee_override: &FeeOverride, method: Metho
     };
     default.with_overlay(&overlay).map_err(|error| {
         let field = match &error {
-            FeeError::BasisPointsOutOfRange { field, .. } => field_param(field),
+            // The schedule names its rates as the wire does.
+            FeeError::BasisPointsOutOfRange { field, .. } => *field,
             FeeError::TotalOverHundredPercent(_) => "percent_basis_points",
             FeeError::MixedCurrencies { .. } => "currency",
             _ => "fixed_amount",
         };
         ApiError::invalid(param(method, field), "parameter_invalid", format!("{}: {error}.", param(method, field)))
     })
-}
-
-/// The wire name of a fee term `FeeError` names.
-fn field_param(field: &str) -> &'static str {
-    match field {
-        "international_surcharge_basis_points" => "international_surcharge_basis_points",
-        "currency_conversion_surcharge_basis_points" => "currency_conversion_surcharge_basis_points",
-        _ => "percent_basis_points",
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
