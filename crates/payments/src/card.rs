@@ -18,6 +18,21 @@ pub enum CardBrand {
 }
 
 impl CardBrand {
+    pub const ALL: [CardBrand; 7] = [
+        CardBrand::Visa,
+        CardBrand::Mastercard,
+        CardBrand::Amex,
+        CardBrand::Discover,
+        CardBrand::Jcb,
+        CardBrand::Unionpay,
+        CardBrand::Diners,
+    ];
+
+    /// The brand named `name` as [`CardBrand::as_str`] spells it (`"visa"`), if any.
+    pub fn parse(name: &str) -> Option<CardBrand> {
+        CardBrand::ALL.into_iter().find(|brand| brand.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CardBrand::Visa => "visa",
@@ -222,6 +237,15 @@ pub fn validate_cvc(cvc: &str, brand: CardBrand) -> Result<(), CardError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn brand_names_parse_back() {
+        for brand in CardBrand::ALL {
+            assert_eq!(CardBrand::parse(brand.as_str()), Some(brand));
+        }
+        assert_eq!(CardBrand::parse("Visa"), None);
+        assert_eq!(CardBrand::parse("maestro"), None);
+    }
 
     #[test]
     fn brands_from_stripe_test_numbers() {
