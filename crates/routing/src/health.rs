@@ -126,17 +126,11 @@ struct ConnectorHealth {
     last_recorded_at: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Health {
     config: HealthConfig,
     connectors: HashMap<String, ConnectorHealth>,
     window_count: usize,
-}
-
-impl Default for Health {
-    fn default() -> Self {
-        Health { config: HealthConfig::default(), connectors: HashMap::new(), window_count: 0 }
-    }
 }
 
 impl Health {
@@ -246,5 +240,69 @@ impl Health {
         {
             self.window_count -= health.windows.len();
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    const CARD: PaymentMethodType = PaymentMethodType::Card;
+
+    #[test]
+    fn an_outcome_counts_for_its_country_and_for_all_countries() {
+        let mut health = Health::default();
+        health.record_outcome("mca_A", CARD, Some("de"), Outcome::Success, 10);
+        health.record_outcome("mca_A", CARD, Some("FR"), Outcome::Decline, 11);
+        health.record_outcome("mca_A", CARD, None, Outcome::Timeout, 12);
+        health.record_outcome("mca_A", CARD, Some("Germany"), Outcome::Success, 13);
+        let stats = |country| health.success_stats("mca_A", CARD, country, 20);
+        assert_eq!(stats(Some("DE")), WindowStats { successes: 1, total: 1 });
+        assert_eq!(stats(Some("FR")), WindowStats { successes: 0, total: 1 });
+        assert_eq!(stats(None), WindowStats { successes: 2, total: 4 });
+        assert_eq!(stats(Some("Germany")), WindowStats::default());
+        assert_eq!(health.success_stats("mca_A", PaymentMethodType::Paypal, None, 20), WindowStats::default());
+        assert_eq!(health.success_stats("mca_B", CARD, None, 20), WindowStats::default());
+    }
+
+    #[test]
+    fn windows_beyond_the_bound_forget_the_idlest() {
+        let config = HealthConfig { windows_max: 4, ..HealthConfig::default() };
+        let mut health = Health::new(config).unwrap();
+        health.record_outcome("mca_A", CARD, Some("DE"), Outcome::Success, 10);
+        health.record_outcome("mca_B", CARD, Some("DE"), Outcome::Success, 20);
+        assert_eq!(health.window_count, 4);
+        // A third connector's two windows push out mca_A's two, recorded longest ago.
+        health.record_outcome("mca_C", CARD, Some("DE"), Outcome::Success, 30);
+        assert_eq!(health.window_count, 4);
+        assert_eq!(health.success_stats("mca_A", CARD, None, 30).total, 0);
+        assert_eq!(health.success_stats("mca_B", CARD, None, 30).total, 1);
+        assert_eq!(health.success_stats("mca_C", CARD, Some("DE"), 30).total, 1);
+    }
+
+    #[test]
+    fn connectors_beyond_the_bound_forget_the_idlest() {
+        let config = HealthConfig { connectors_max: 2, ..HealthConfig::default() };
+        let mut health = Health::new(config).unwrap();
+        for (connector, at) in [("mca_A", 10), ("mca_B", 20), ("mca_A", 30), ("mca_C", 40)] {
+            health.record_outcome(connector, CARD, None, Outcome::Error, at);
+        }
+        assert_eq!(health.connectors.len(), 2);
+        assert!(!health.connectors.contains_key("mca_B"));
+        assert_eq!(health.window_count, 2);
+    }
+
+    #[test]
+    fn settings_out_of_range_are_named() {
+        assert_eq!(Health::new(HealthConfig::default()).map(|_| ()), Ok(()));
+        let field = |config: HealthConfig| Health::new(config).map(|_| ()).unwrap_err().field;
+        assert_eq!(
+            field(HealthConfig { window_max_age_seconds: 10, ..HealthConfig::default() }),
+            "window_max_age_seconds"
+        );
+        assert_eq!(field(HealthConfig { windows_max: 1, ..HealthConfig::default() }), "windows_max");
+        let breaker = BreakerConfig { cooldown_max_seconds: 10, ..BreakerConfig::default() };
+        assert_eq!(field(HealthConfig { breaker, ..HealthConfig::default() }), "breaker.cooldown_max_seconds");
     }
 }
