@@ -6,6 +6,7 @@
 //!     [--seconds 10 | --payments N] [--runs 3] [--warmup-seconds 1] [--quick]
 //! cargo run --release -p tradewind-bench -- --ledger [--backends …] [--runs 3] [--quick]
 //! cargo run --release -p tradewind-bench -- --webhooks [--backends …] [--runs 3] [--quick]
+//! cargo run --release -p tradewind-bench -- --routing [--runs 3] [--quick]
 //! ```
 //!
 //! Every cell (backend × concurrency) gets a fresh server and database, a warm-up,
@@ -22,10 +23,13 @@
 //!   posted through the storage layer.
 //! - [`webhooks`]: `--webhooks`, webhook delivery throughput to a local receiver
 //!   (dispatch from the events outbox, signed POSTs, attempts recorded).
+//! - [`routing`]: `--routing`, routing decision latency alone (50 rules, 6 connector
+//!   accounts, no I/O): p50/p99 per decision and decisions per second.
 
 mod client;
 mod ledger;
 mod report;
+mod routing;
 mod server;
 mod webhooks;
 
@@ -82,6 +86,9 @@ struct Cli {
     /// receiver, with 1 and 8 endpoints.
     #[arg(long, conflicts_with = "ledger")]
     webhooks: bool,
+    /// Measure routing decisions alone: 50 rules, 6 connector accounts, in process.
+    #[arg(long, conflicts_with_all = ["ledger", "webhooks"])]
+    routing: bool,
     /// Measure each backend twice, with ledger postings and without, side by side
     /// (the second row of each pair is labelled `…-nopost`).
     #[arg(long)]
@@ -169,6 +176,21 @@ async fn measure_webhooks(cli: &Cli) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Decisions per run of the routing benchmark.
+const ROUTING_DECISIONS: usize = 200_000;
+const ROUTING_QUICK_DECISIONS: usize = 20_000;
+
+/// `--routing`: the runs and the table of medians.
+fn measure_routing(cli: &Cli) -> anyhow::Result<()> {
+    let (runs, decisions) = if cli.quick {
+        (1, ROUTING_QUICK_DECISIONS)
+    } else {
+        anyhow::ensure!((1..=RUNS_MAX).contains(&cli.runs), "--runs must be 1 to {RUNS_MAX}");
+        (cli.runs, ROUTING_DECISIONS)
+    };
+    routing::measure(runs, decisions)
 }
 
 /// How long and how much one run may go on.
@@ -349,6 +371,9 @@ async fn run_in_turns(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if cli.routing {
+        return measure_routing(&cli);
+    }
     if cli.ledger {
         init_logging();
         return measure_ledger(&cli).await;

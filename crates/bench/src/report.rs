@@ -15,14 +15,18 @@ pub struct RunSummary {
     pub latency_ms_max: f64,
 }
 
-/// The nearest-rank percentile `quantile` (0 < q ≤ 1) of ascending `sorted`, in ms.
-fn percentile_ms(sorted: &[u32], quantile: f64) -> f64 {
+/// The nearest-rank percentile `quantile` (0 < q ≤ 1) of ascending `sorted`.
+pub fn nearest_rank<T: Copy>(sorted: &[T], quantile: f64) -> Option<T> {
     if sorted.is_empty() {
-        return f64::NAN;
+        return None;
     }
     let rank = (quantile * sorted.len() as f64).ceil() as usize;
-    let index = rank.clamp(1, sorted.len()) - 1;
-    f64::from(sorted[index]) / 1000.0
+    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
+}
+
+/// The nearest-rank percentile of ascending latencies in µs, in ms.
+fn percentile_ms(sorted: &[u32], quantile: f64) -> f64 {
+    nearest_rank(sorted, quantile).map_or(f64::NAN, |micros| f64::from(micros) / 1000.0)
 }
 
 impl RunSummary {
