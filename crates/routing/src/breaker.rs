@@ -84,6 +84,7 @@ struct Bucket {
     total: u32,
 }
 
+/// One connector's breaker; [`Health`](crate::Health) keeps one per connector.
 #[derive(Debug, Clone)]
 pub struct CircuitBreaker {
     config: BreakerConfig,

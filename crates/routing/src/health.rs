@@ -126,6 +126,8 @@ struct ConnectorHealth {
     last_recorded_at: i64,
 }
 
+/// Outcome windows and breakers of every connector the process has sent payments to.
+/// `Health::default()` uses [`HealthConfig::default`].
 #[derive(Debug, Clone, Default)]
 pub struct Health {
     config: HealthConfig,
@@ -155,15 +157,19 @@ impl Health {
         now: i64,
     ) {
         let country = country.and_then(country_key);
-        if !self.connectors.contains_key(connector) && self.connectors.len() >= self.config.connectors_max {
-            self.forget_idlest_connector();
-        }
         let config = self.config;
-        let health = self.connectors.entry(connector.to_owned()).or_insert_with(|| ConnectorHealth {
-            breaker: CircuitBreaker::new(config.breaker),
-            windows: HashMap::new(),
-            last_recorded_at: now,
-        });
+        if !self.connectors.contains_key(connector) {
+            if self.connectors.len() >= config.connectors_max {
+                self.forget_idlest_connector();
+            }
+            let health = ConnectorHealth {
+                breaker: CircuitBreaker::new(config.breaker),
+                windows: HashMap::new(),
+                last_recorded_at: now,
+            };
+            self.connectors.insert(connector.to_owned(), health);
+        }
+        let Some(health) = self.connectors.get_mut(connector) else { return };
         health.last_recorded_at = health.last_recorded_at.max(now);
         health.breaker.record(outcome.is_fault(), now);
         let keys: Vec<WindowKey> =

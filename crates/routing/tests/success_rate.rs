@@ -9,7 +9,7 @@ use common::*;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tradewind_payments::method::PaymentMethodType;
-use tradewind_routing::{Candidate, Conditions, Health, Outcome, PaymentFacts, RuleSet, route};
+use tradewind_routing::{Candidate, Conditions, Decision, Health, Outcome, PaymentFacts, RuleSet, route};
 
 /// A merchant routing every payment by success rate over mca_good and mca_bad.
 struct Simulation {
@@ -50,6 +50,21 @@ impl Simulation {
         self.health.record_outcome(&chosen, facts.method, facts.country(), outcome, self.now);
         chosen
     }
+
+    /// Records `successes` then `declines` card outcomes from `country` through
+    /// `connector`, at the current instant.
+    fn record(&mut self, connector: &str, country: &str, successes: usize, declines: usize) {
+        let outcomes =
+            std::iter::repeat_n(Outcome::Success, successes).chain(std::iter::repeat_n(Outcome::Decline, declines));
+        for outcome in outcomes {
+            self.health.record_outcome(connector, PaymentMethodType::Card, Some(country), outcome, self.now);
+        }
+    }
+
+    /// Routes `facts` without recording anything.
+    fn decide(&mut self, facts: &PaymentFacts) -> Decision {
+        route(&self.rules, &self.accounts, facts, &self.health, self.now, &mut self.routing_dice)
+    }
 }
 
 #[test]
@@ -69,134 +84,81 @@ fn traffic_leaves_a_connector_whose_rate_falls_to_twenty_percent_but_exploration
 #[test]
 fn without_exploration_an_eliminated_connector_gets_nothing() {
     let mut simulation = Simulation::new(0);
-    for _ in 0..30 {
-        simulation.health.record_outcome("mca_bad", PaymentMethodType::Card, Some("DE"), Outcome::Decline, NOW);
-        simulation.health.record_outcome("mca_good", PaymentMethodType::Card, Some("DE"), Outcome::Success, NOW);
-    }
+    simulation.record("mca_bad", "DE", 0, 30);
+    simulation.record("mca_good", "DE", 30, 0);
     let chosen: Vec<String> = (0..200).map(|_| simulation.pay(|_| 95)).collect();
     assert!(chosen.iter().all(|id| id == "mca_good"));
-    let facts = card_payment(5_000, "EUR");
-    let decision = route(
-        &simulation.rules,
-        &simulation.accounts,
-        &facts,
-        &simulation.health,
-        simulation.now,
-        &mut simulation.routing_dice,
-    );
+    let decision = simulation.decide(&card_payment(5_000, "EUR"));
     // The eliminated connector stays in the failover order.
     assert_eq!(decision.connectors, strings(&["mca_good", "mca_bad"]));
-    assert!(
-        decision.explanation.contains("mca_bad eliminated at 0% < 50% (30 payments in DE)"),
-        "{}",
-        decision.explanation
-    );
+    assert_explains(&decision, "mca_bad eliminated at 0% < 50% (30 payments in DE)");
 }
 
 #[test]
 fn when_every_connector_is_eliminated_the_best_is_used_and_the_explanation_says_so() {
-    let simulation = Simulation::new(0);
-    let mut health = simulation.health;
-    for index in 0..40 {
-        let outcome = |successes: i32| if index % 10 < successes { Outcome::Success } else { Outcome::Decline };
-        health.record_outcome("mca_good", PaymentMethodType::Card, Some("DE"), outcome(4), NOW);
-        health.record_outcome("mca_bad", PaymentMethodType::Card, Some("DE"), outcome(2), NOW);
-    }
-    let mut dice = StdRng::seed_from_u64(1);
-    let decision = route(&simulation.rules, &simulation.accounts, &card_payment(5_000, "EUR"), &health, NOW, &mut dice);
+    let mut simulation = Simulation::new(0);
+    simulation.record("mca_good", "DE", 16, 24);
+    simulation.record("mca_bad", "DE", 8, 32);
+    let decision = simulation.decide(&card_payment(5_000, "EUR"));
     assert_eq!(decision.connectors, strings(&["mca_good", "mca_bad"]));
-    assert!(
-        decision.explanation.contains(
-            "Success rate: every connector is below 50%; chose the best of them, mca_good: \
-             mca_good eliminated at 40% < 50% (40 payments in DE), mca_bad eliminated at 20% < 50% (40 payments in DE)."
-        ),
-        "{}",
-        decision.explanation
+    assert_explains(
+        &decision,
+        "Success rate: every connector is below 50%; chose the best of them, mca_good: \
+         mca_good eliminated at 40% < 50% (40 payments in DE), mca_bad eliminated at 20% < 50% (40 payments in DE).",
     );
 }
 
 #[test]
 fn a_new_connector_is_tried_until_it_has_enough_samples() {
-    let simulation = Simulation::new(0);
-    let mut health = simulation.health;
+    let mut simulation = Simulation::new(0);
     // mca_good at 96 %; a new connector counts as 100 %, so it goes first.
-    for index in 0..50 {
-        let outcome = if index < 48 { Outcome::Success } else { Outcome::Decline };
-        health.record_outcome("mca_good", PaymentMethodType::Card, Some("DE"), outcome, NOW);
-    }
-    for _ in 0..19 {
-        health.record_outcome("mca_bad", PaymentMethodType::Card, Some("DE"), Outcome::Decline, NOW);
-    }
-    let mut dice = StdRng::seed_from_u64(1);
+    simulation.record("mca_good", "DE", 48, 2);
+    simulation.record("mca_bad", "DE", 0, 19);
     let facts = card_payment(5_000, "EUR");
-    let decision = route(&simulation.rules, &simulation.accounts, &facts, &health, NOW, &mut dice);
-    // 19 outcomes of the 20 needed: still new, counted as 100 %.
+    let decision = simulation.decide(&facts);
+    // 19 outcomes of the 20 needed: still new.
     assert_eq!(decision.chosen(), Some("mca_bad"));
-    assert!(
-        decision
-            .explanation
-            .contains("mca_bad new (19 of 20 payments in all countries), mca_good 96% (50 payments in DE)"),
-        "{}",
-        decision.explanation
-    );
-    health.record_outcome("mca_bad", PaymentMethodType::Card, Some("DE"), Outcome::Decline, NOW);
-    let decision = route(&simulation.rules, &simulation.accounts, &facts, &health, NOW, &mut dice);
-    assert_eq!(decision.chosen(), Some("mca_good"));
+    assert_explains(&decision, "mca_bad new (19 of 20 payments in all countries), mca_good 96% (50 payments in DE)");
+    simulation.record("mca_bad", "DE", 0, 1);
+    assert_eq!(simulation.decide(&facts).chosen(), Some("mca_good"));
 }
 
 #[test]
 fn a_thin_country_window_falls_back_to_all_countries() {
-    let simulation = Simulation::new(0);
-    let mut health = simulation.health;
+    let mut simulation = Simulation::new(0);
     // Plenty of French history: mca_good fails there, mca_bad succeeds.
-    for _ in 0..30 {
-        health.record_outcome("mca_good", PaymentMethodType::Card, Some("FR"), Outcome::Decline, NOW);
-        health.record_outcome("mca_bad", PaymentMethodType::Card, Some("FR"), Outcome::Success, NOW);
-    }
+    simulation.record("mca_good", "FR", 0, 30);
+    simulation.record("mca_bad", "FR", 30, 0);
     // German history is thin but says the opposite.
-    for _ in 0..5 {
-        health.record_outcome("mca_good", PaymentMethodType::Card, Some("DE"), Outcome::Success, NOW);
-        health.record_outcome("mca_bad", PaymentMethodType::Card, Some("DE"), Outcome::Decline, NOW);
-    }
-    let mut dice = StdRng::seed_from_u64(1);
+    simulation.record("mca_good", "DE", 5, 0);
+    simulation.record("mca_bad", "DE", 0, 5);
     let german = card_payment(5_000, "EUR");
-    let decision = route(&simulation.rules, &simulation.accounts, &german, &health, NOW, &mut dice);
+    let decision = simulation.decide(&german);
     // 5 German outcomes are too few: the 35 of all countries decide (30/35 vs 5/35).
     assert_eq!(decision.chosen(), Some("mca_bad"));
-    assert!(decision.explanation.contains("mca_bad 85% (35 payments in all countries)"), "{}", decision.explanation);
+    assert_explains(&decision, "mca_bad 85% (35 payments in all countries)");
     let french = PaymentFacts { card_country: Some("FR".to_owned()), ..german };
-    let decision = route(&simulation.rules, &simulation.accounts, &french, &health, NOW, &mut dice);
+    let decision = simulation.decide(&french);
     assert_eq!(decision.chosen(), Some("mca_bad"));
-    assert!(
-        decision.explanation.contains("mca_good eliminated at 0% < 50% (30 payments in FR)"),
-        "{}",
-        decision.explanation
-    );
+    assert_explains(&decision, "mca_good eliminated at 0% < 50% (30 payments in FR)");
 }
 
 #[test]
 fn an_exploring_pick_is_marked_and_explained() {
-    let simulation = Simulation::new(50);
-    let mut health = simulation.health;
-    for _ in 0..30 {
-        health.record_outcome("mca_good", PaymentMethodType::Card, Some("DE"), Outcome::Success, NOW);
-        health.record_outcome("mca_bad", PaymentMethodType::Card, Some("DE"), Outcome::Decline, NOW);
-    }
-    let mut dice = StdRng::seed_from_u64(3);
+    let mut simulation = Simulation::new(50);
+    simulation.record("mca_good", "DE", 30, 0);
+    simulation.record("mca_bad", "DE", 0, 30);
     let facts = card_payment(5_000, "EUR");
-    let decisions: Vec<_> =
-        (0..200).map(|_| route(&simulation.rules, &simulation.accounts, &facts, &health, NOW, &mut dice)).collect();
-    let explored: Vec<_> = decisions.iter().filter(|decision| decision.explored).collect();
+    let decisions: Vec<Decision> = (0..200).map(|_| simulation.decide(&facts)).collect();
+    let explored: Vec<&Decision> = decisions.iter().filter(|decision| decision.explored).collect();
     assert!((60..=140).contains(&explored.len()), "{} of 200 explored at 50 %", explored.len());
     for decision in &explored {
         assert_eq!(decision.connectors, strings(&["mca_bad", "mca_good"]));
-        assert!(
-            decision
-                .explanation
-                .contains("Success rate explored mca_bad (50% of payments go to a connector other than the best)")
+        assert_explains(
+            decision,
+            "Success rate explored mca_bad (50% of payments go to a connector other than the best)",
         );
     }
-    assert!(
-        decisions.iter().filter(|decision| !decision.explored).all(|decision| decision.chosen() == Some("mca_good"))
-    );
+    let exploited = decisions.iter().filter(|decision| !decision.explored);
+    assert!(exploited.map(Decision::chosen).all(|chosen| chosen == Some("mca_good")));
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use tradewind_money::{Currency, Money};
 use tradewind_payments::method::PaymentMethodType;
-use tradewind_routing::{Candidate, Conditions, PaymentFacts, Rule, RuleSet, Split, Strategy};
+use tradewind_routing::{Candidate, Conditions, Decision, PaymentFacts, Rule, RuleSet, Split, Strategy};
 use tradewind_settlement::fees::{FeeSchedule, FeeTerms};
 
 /// A fixed instant (2026-01-01T00:00:00Z); tests move it by hand.
@@ -104,4 +104,9 @@ pub fn success_rate(connectors: &[&str], exploration_percent: i64) -> Strategy {
 /// A valid rule set over `candidates`.
 pub fn rule_set(rules: Vec<Rule>, candidates: &[Candidate]) -> RuleSet {
     RuleSet::new(rules, candidates.iter().map(|candidate| candidate.id.as_str())).unwrap()
+}
+
+/// Asserts that the decision's explanation contains `text`, showing both if not.
+pub fn assert_explains(decision: &Decision, text: &str) {
+    assert!(decision.explanation.contains(text), "{}\nshould contain\n{text}", decision.explanation);
 }
