@@ -1,1 +1,1 @@
-
+//! PayPal tests come next.

@@ -78,13 +78,21 @@ pub fn decline_retriable(code: &DeclineCode) -> bool {
     }
 }
 
+/// The error code of a failed 3-D Secure challenge (it has no `decline_code`).
+pub const AUTHENTICATION_FAILURE: &str = "payment_intent_authentication_failure";
+
 /// A card error as a decline: classified by `decline_code`, or by `code` when Stripe
-/// gives none (`expired_card`, `incorrect_cvc` come that way).
+/// gives none (`expired_card`, `incorrect_cvc` come that way). A failed 3-D Secure
+/// challenge is hard: only the buyer can try again, by authenticating.
 pub fn decline(error: &wire::ErrorObject, payment_id: Option<String>) -> Decline {
     let code = error.code.clone().unwrap_or_else(|| "card_declined".to_owned());
-    let classified = DeclineCode::parse(error.decline_code.as_deref().unwrap_or(&code));
+    let retriable = match (&error.decline_code, code.as_str()) {
+        (Some(decline_code), _) => decline_retriable(&DeclineCode::parse(decline_code)),
+        (None, AUTHENTICATION_FAILURE) => false,
+        (None, code) => decline_retriable(&DeclineCode::parse(code)),
+    };
     Decline {
-        retriable: decline_retriable(&classified),
+        retriable,
         code,
         decline_code: error.decline_code.clone(),
         message: error.message.clone().unwrap_or_else(|| "The card was declined.".to_owned()),
@@ -246,6 +254,7 @@ mod tests {
         // Stripe sends some without a decline code.
         assert!(!retriable("expired_card", None));
         assert!(!retriable("incorrect_cvc", None));
+        assert!(!retriable(AUTHENTICATION_FAILURE, None));
     }
 
     #[test]
