@@ -15,18 +15,25 @@
 //! logic, as when a load balancer fails it, so it saves nothing under its idempotency
 //! key. Dropping a fake stops its server.
 
+// The fakes' helpers fail with the finished axum `Response` a handler returns; its size
+// costs nothing in a test server.
+#![allow(clippy::result_large_err)]
+
 pub mod paypal;
 pub mod stripe;
 
-// pub use paypal::FakePaypal;
+pub use paypal::FakePaypal;
 pub use stripe::FakeStripe;
 
 use axum::Router;
 use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Request, State};
+use axum::http::HeaderValue;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::task::JoinHandle;
@@ -164,6 +171,64 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
         .iter()
         .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
         .collect()
+}
+
+/// Answers saved under idempotency keys (Stripe's `Idempotency-Key`, PayPal's
+/// `PayPal-Request-Id`).
+#[derive(Default)]
+pub(crate) struct Replays {
+    saved: Mutex<HashMap<String, Saved>>,
+}
+
+enum Saved {
+    InProgress,
+    Done { fingerprint: Vec<u8>, status: StatusCode, body: Bytes },
+}
+
+/// How a provider treats its idempotency keys.
+pub(crate) struct IdempotencyRules {
+    /// The request header that carries the key.
+    pub header: &'static str,
+    /// The answer while the key's first request still runs.
+    pub in_progress: fn() -> Response,
+    /// The answer to the key reused for another request; `None` replays regardless
+    /// (PayPal).
+    pub mismatch: Option<fn(&str) -> Response>,
+}
+
+/// Saves each POST's answer under its key and replays it (with
+/// `Idempotent-Replayed: true`) for a later request with the same key.
+pub(crate) async fn idempotent(replays: &Replays, rules: &IdempotencyRules, request: Request, next: Next) -> Response {
+    let key = request.headers().get(rules.header).and_then(|value| value.to_str().ok()).map(str::to_owned);
+    let (Some(key), true) = (key, request.method() == axum::http::Method::POST) else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, REQUEST_BYTES_MAX).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let key = format!("{} {key}", parts.uri.path());
+    let fingerprint = bytes.to_vec();
+    match lock(&replays.saved).get(&key) {
+        Some(Saved::InProgress) => return (rules.in_progress)(),
+        Some(Saved::Done { fingerprint: saved, status, body }) => match rules.mismatch {
+            Some(mismatch) if *saved != fingerprint => return mismatch(&key),
+            _ => {
+                let mut replay = (*status, body.clone()).into_response();
+                replay.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+                let json = HeaderValue::from_static("application/json");
+                replay.headers_mut().insert(axum::http::header::CONTENT_TYPE, json);
+                return replay;
+            }
+        },
+        None => {}
+    }
+    lock(&replays.saved).insert(key.clone(), Saved::InProgress);
+    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, REQUEST_BYTES_MAX).await.unwrap_or_default();
+    lock(&replays.saved).insert(key, Saved::Done { fingerprint, status: parts.status, body: body.clone() });
+    Response::from_parts(parts, Body::from(body))
 }
 
 /// A running fake: its address, its recorder, its server task.

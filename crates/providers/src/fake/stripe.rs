@@ -16,12 +16,14 @@
 //!   `idempotency_error`; a key whose first request is still running, a 409.
 //! - [`FakeStripe::send_webhook`] posts an event signed per `Stripe-Signature`.
 
-use super::{FakeError, FakeServer, SentWebhook, decode_form, lock, now, webhook_client};
+use super::{
+    FakeError, FakeServer, IdempotencyRules, Replays, SentWebhook, decode_form, idempotent, lock, now, webhook_client,
+};
 use crate::stripe::{STRIPE_API_VERSION, sign};
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -35,8 +37,6 @@ use tradewind_payments::card::CardNumber;
 
 /// The body of an injected 500.
 const FAULT: &str = r#"{"error":{"type":"api_error","message":"An unknown error occurred (injected by the fake)."}}"#;
-/// The largest answer the idempotency layer saves.
-const SAVED_BYTES_MAX: usize = 1024 * 1024;
 
 /// Stripe's test PaymentMethods and the card numbers they stand for.
 const TEST_PAYMENT_METHODS: &[(&str, &str)] = &[
@@ -72,6 +72,7 @@ struct App {
     secret_key: String,
     base_url: String,
     state: Mutex<StripeState>,
+    replays: Replays,
 }
 
 #[derive(Default)]
@@ -79,7 +80,6 @@ struct StripeState {
     next_id: u64,
     intents: HashMap<String, Intent>,
     refunds: HashMap<String, Value>,
-    idempotency: HashMap<String, Saved>,
 }
 
 impl StripeState {
@@ -95,11 +95,6 @@ struct Intent {
     after_three_ds: Option<AfterThreeDs>,
     return_url: Option<String>,
     refunded: i64,
-}
-
-enum Saved {
-    InProgress,
-    Done { fingerprint: Vec<u8>, status: StatusCode, body: Bytes },
 }
 
 fn answer(status: StatusCode, body: Value) -> Response {
@@ -134,6 +129,7 @@ impl FakeStripe {
                 secret_key: secret_key.to_owned(),
                 base_url: base_url.to_owned(),
                 state: Mutex::default(),
+                replays: Replays::default(),
             });
             (router(Arc::clone(&app)), app)
         })
@@ -209,44 +205,23 @@ async fn authenticate(State(app): State<Arc<App>>, request: Request, next: Next)
     error(StatusCode::UNAUTHORIZED, "invalid_request_error", None, message)
 }
 
-/// Stripe's idempotency: saves each POST's answer under its key, replays it for the
-/// same request, refuses the key for another.
+const IDEMPOTENCY: IdempotencyRules = IdempotencyRules {
+    header: "idempotency-key",
+    in_progress: || {
+        let message = "There is currently another in-progress request using this Idempotent Key.";
+        error(StatusCode::CONFLICT, "idempotency_error", Some("idempotency_key_in_use"), message)
+    },
+    mismatch: Some(|key| {
+        let message = format!(
+            "Keys for idempotent requests can only be used with the same parameters they were first used with. \
+             Try using a key other than '{key}' if you meant to execute a different request."
+        );
+        error(StatusCode::BAD_REQUEST, "idempotency_error", None, &message)
+    }),
+};
+
 async fn idempotency(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
-    let key = request.headers().get("idempotency-key").and_then(|value| value.to_str().ok()).map(str::to_owned);
-    let (Some(key), true) = (key, request.method() == Method::POST) else {
-        return next.run(request).await;
-    };
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, SAVED_BYTES_MAX).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let fingerprint = [parts.uri.path().as_bytes(), b"?", &bytes].concat();
-    match lock(&app.state).idempotency.get(&key) {
-        Some(Saved::InProgress) => {
-            let message = "There is currently another in-progress request using this Idempotent Key.";
-            return error(StatusCode::CONFLICT, "idempotency_error", Some("idempotency_key_in_use"), message);
-        }
-        Some(Saved::Done { fingerprint: saved, status, body }) if *saved == fingerprint => {
-            let mut replay = (*status, body.clone()).into_response();
-            replay.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-            replay.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            return replay;
-        }
-        Some(Saved::Done { .. }) => {
-            let message = format!(
-                "Keys for idempotent requests can only be used with the same parameters they were first used \
-                 with. Try using a key other than '{key}' if you meant to execute a different request."
-            );
-            return error(StatusCode::BAD_REQUEST, "idempotency_error", None, &message);
-        }
-        None => {}
-    }
-    lock(&app.state).idempotency.insert(key.clone(), Saved::InProgress);
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-    let (parts, body) = response.into_parts();
-    let body = axum::body::to_bytes(body, SAVED_BYTES_MAX).await.unwrap_or_default();
-    lock(&app.state).idempotency.insert(key, Saved::Done { fingerprint, status: parts.status, body: body.clone() });
-    Response::from_parts(parts, Body::from(body))
+    idempotent(&app.replays, &IDEMPOTENCY, request, next).await
 }
 
 /// A form's fields by name.
