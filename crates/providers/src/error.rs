@@ -102,6 +102,29 @@ impl ProviderError {
             | ProviderError::Unavailable { .. } => false,
         }
     }
+
+    /// An answer (or event) that is not the documented shape.
+    pub(crate) fn unexpected(status: u16, message: impl ToString) -> Self {
+        ProviderError::UnexpectedResponse { status, message: message.to_string() }
+    }
+
+    /// An error answer by its HTTP status alone, when its body says no more.
+    pub(crate) fn from_http_status(status: u16, code: String, message: String) -> Self {
+        match status {
+            401 | 403 => ProviderError::Authentication { message },
+            404 => ProviderError::NotFound { message },
+            409 => ProviderError::InProgress,
+            429 => ProviderError::RateLimited,
+            500..=599 => ProviderError::Unavailable { status },
+            400..=499 => ProviderError::InvalidRequest { code, message },
+            _ => ProviderError::UnexpectedResponse { status, message },
+        }
+    }
+}
+
+/// Reads an event's object in its documented shape.
+pub(crate) fn read_object<T: serde::de::DeserializeOwned>(object: &serde_json::Value) -> Result<T, ProviderError> {
+    T::deserialize(object).map_err(|error| ProviderError::unexpected(200, error))
 }
 
 #[cfg(test)]

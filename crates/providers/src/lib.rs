@@ -34,6 +34,8 @@ pub mod transport;
 
 #[cfg(feature = "fake")]
 pub mod fake;
+#[cfg(test)]
+mod test_support;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{Decline, ProviderError};

@@ -153,11 +153,7 @@ fn retry_reply(reply: &Reply) -> bool {
 }
 
 fn decode<T: DeserializeOwned>(reply: &Reply) -> Result<T, ProviderError> {
-    if !reply.is_success() {
-        return Err(mapping::error(reply.status, &reply.body));
-    }
-    serde_json::from_slice(&reply.body)
-        .map_err(|error| ProviderError::UnexpectedResponse { status: reply.status, message: error.to_string() })
+    reply.decode(mapping::error)
 }
 
 fn payment_reply(reply: Result<Reply, ProviderError>) -> Result<ProviderPayment, ProviderError> {

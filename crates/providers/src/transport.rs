@@ -63,6 +63,18 @@ impl Reply {
         (200..300).contains(&self.status)
     }
 
+    /// The answer's JSON as `T` when it is a success, else the provider's error read
+    /// by `error`.
+    pub fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        error: impl Fn(u16, &[u8]) -> ProviderError,
+    ) -> Result<T, ProviderError> {
+        if !self.is_success() {
+            return Err(error(self.status, &self.body));
+        }
+        serde_json::from_slice(&self.body).map_err(|parse| ProviderError::unexpected(self.status, parse))
+    }
+
     /// A header's value, if present and text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())

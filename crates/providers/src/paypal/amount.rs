@@ -55,10 +55,7 @@ pub fn from_value(currency_code: &str, value: &str) -> Result<Money, AmountError
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn money(minor: i64, code: &str) -> Money {
-        Money::new(minor, Currency::parse(code).unwrap())
-    }
+    use crate::test_support::money;
 
     #[test]
     fn values_by_exponent() {

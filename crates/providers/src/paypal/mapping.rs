@@ -13,7 +13,7 @@ use crate::payment::{ProviderPayment, ProviderPaymentStatus, ProviderRefund, Pro
 use tradewind_money::Money;
 
 fn unexpected(status: u16, message: impl ToString) -> ProviderError {
-    ProviderError::UnexpectedResponse { status, message: message.to_string() }
+    ProviderError::unexpected(status, message)
 }
 
 pub fn money(amount: &wire::Amount, http_status: u16) -> Result<Money, ProviderError> {
@@ -266,7 +266,7 @@ pub fn error(http_status: u16, body: &[u8]) -> ProviderError {
         | ErrorName::MethodNotSupported
         | ErrorName::MediaTypeNotAcceptable
         | ErrorName::UnsupportedMediaType => ProviderError::InvalidRequest { code, message },
-        ErrorName::Unknown(_) => by_http_status(http_status, code, message),
+        ErrorName::Unknown(_) => ProviderError::from_http_status(http_status, code, message),
     }
 }
 
@@ -275,21 +275,12 @@ fn oauth_error(http_status: u16, body: &[u8]) -> ProviderError {
     match serde_json::from_slice::<wire::OAuthError>(body) {
         Ok(oauth) => {
             let message = oauth.error_description.unwrap_or_default();
-            by_http_status(http_status, oauth.error, message)
+            ProviderError::from_http_status(http_status, oauth.error, message)
         }
-        Err(_) => by_http_status(http_status, format!("http_{http_status}"), "no PayPal error in the answer".into()),
-    }
-}
-
-fn by_http_status(http_status: u16, code: String, message: String) -> ProviderError {
-    match http_status {
-        401 | 403 => ProviderError::Authentication { message },
-        404 => ProviderError::NotFound { message },
-        409 => ProviderError::InProgress,
-        429 => ProviderError::RateLimited,
-        500..=599 => ProviderError::Unavailable { status: http_status },
-        400..=499 => ProviderError::InvalidRequest { code, message },
-        _ => ProviderError::UnexpectedResponse { status: http_status, message },
+        Err(_) => {
+            let message = "no PayPal error in the answer".to_owned();
+            ProviderError::from_http_status(http_status, format!("http_{http_status}"), message)
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 
 use super::mapping::{self, authorization, capture, last_segment, order};
 use super::wire::{self, Event, link};
-use crate::error::ProviderError;
+use crate::error::{ProviderError, read_object as resource};
 use crate::payment::{ProviderDispute, ProviderEvent, ProviderEventKind};
 use reqwest::header::HeaderMap;
 use serde::Serialize;
@@ -112,11 +112,6 @@ pub fn parse_paypal_event(body: &[u8]) -> Result<ProviderEvent, EventError> {
     Ok(ProviderEvent { id: event.id, created, event_type: event.event_type, kind })
 }
 
-fn resource<T: serde::de::DeserializeOwned>(resource: &serde_json::Value) -> Result<T, ProviderError> {
-    T::deserialize(resource)
-        .map_err(|error| ProviderError::UnexpectedResponse { status: 200, message: error.to_string() })
-}
-
 fn kind(event_type: &EventType, data: &serde_json::Value) -> Result<ProviderEventKind, ProviderError> {
     Ok(match event_type {
         EventType::CheckoutOrderApproved | EventType::CheckoutOrderCompleted => {
@@ -136,10 +131,10 @@ fn kind(event_type: &EventType, data: &serde_json::Value) -> Result<ProviderEven
         }
         EventType::PaymentCaptureReversed => {
             let reversal: wire::Refund = resource(data)?;
-            let amount = reversal.amount.as_ref().ok_or_else(|| ProviderError::UnexpectedResponse {
-                status: 200,
-                message: "a reversal without an amount".to_owned(),
-            })?;
+            let amount = reversal
+                .amount
+                .as_ref()
+                .ok_or_else(|| ProviderError::unexpected(200, "a reversal without an amount"))?;
             ProviderEventKind::Dispute(ProviderDispute {
                 amount: mapping::money(amount, 200)?,
                 charge_id: link(&reversal.links, "up").and_then(last_segment),

@@ -50,10 +50,7 @@ pub fn from_stripe(amount: i64, currency: Currency) -> Result<Money, AmountError
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn money(minor: i64, code: &str) -> Money {
-        Money::new(minor, Currency::parse(code).unwrap())
-    }
+    use crate::test_support::money;
 
     #[test]
     fn iso_and_stripe_agree_for_most_currencies() {

@@ -131,12 +131,16 @@ fn redirect(intent: &wire::PaymentIntent) -> Option<String> {
 }
 
 fn currency(code: &str, status: u16) -> Result<Currency, ProviderError> {
-    Currency::parse(code).map_err(|error| ProviderError::UnexpectedResponse { status, message: error.to_string() })
+    Currency::parse(code).map_err(|error| ProviderError::unexpected(status, error))
 }
 
 fn money(amount: i64, currency: Currency, status: u16) -> Result<Money, ProviderError> {
-    from_stripe(amount, currency)
-        .map_err(|error: AmountError| ProviderError::UnexpectedResponse { status, message: error.to_string() })
+    from_stripe(amount, currency).map_err(|error: AmountError| ProviderError::unexpected(status, error))
+}
+
+/// A Stripe `amount` in the `currency` it names (`"usd"`).
+pub fn amount(amount: i64, currency_code: &str, status: u16) -> Result<Money, ProviderError> {
+    money(amount, currency(currency_code, status)?, status)
 }
 
 /// A PaymentIntent as a [`ProviderPayment`]; `http_status` is the answer's, for errors.
@@ -179,7 +183,8 @@ pub fn refund(refund: &wire::Refund, http_status: u16) -> Result<ProviderRefund,
 /// error's `type`.
 pub fn error(http_status: u16, body: &[u8]) -> ProviderError {
     let Ok(wire::ErrorBody { error }) = serde_json::from_slice::<wire::ErrorBody>(body) else {
-        return by_http_status(http_status, "no Stripe error object in the answer".to_owned());
+        let message = "no Stripe error object in the answer".to_owned();
+        return ProviderError::from_http_status(http_status, format!("http_{http_status}"), message);
     };
     let message = error.message.clone().unwrap_or_default();
     let code = error.code.clone().unwrap_or_else(|| error.kind.as_str().to_owned());
@@ -196,19 +201,7 @@ pub fn error(http_status: u16, body: &[u8]) -> ProviderError {
             ProviderError::InvalidRequest { code, message }
         }
         (_, ErrorType::ApiError) => ProviderError::Unavailable { status: http_status },
-        (_, ErrorType::Unknown(_)) => by_http_status(http_status, message),
-    }
-}
-
-fn by_http_status(http_status: u16, message: String) -> ProviderError {
-    match http_status {
-        401 | 403 => ProviderError::Authentication { message },
-        404 => ProviderError::NotFound { message },
-        409 => ProviderError::InProgress,
-        429 => ProviderError::RateLimited,
-        500..=599 => ProviderError::Unavailable { status: http_status },
-        400..=499 => ProviderError::InvalidRequest { code: format!("http_{http_status}"), message },
-        _ => ProviderError::UnexpectedResponse { status: http_status, message },
+        (_, ErrorType::Unknown(_)) => ProviderError::from_http_status(http_status, code, message),
     }
 }
 

@@ -6,13 +6,12 @@
 //! mode's legacy scheme and is ignored. A payload is accepted when any `v1` matches
 //! (compared in constant time) and `t` is within the tolerance of now, either side.
 
-use super::mapping::{payment, refund};
+use super::mapping::{self, payment, refund};
 use super::wire::{self, Event};
-use crate::error::ProviderError;
+use crate::error::{ProviderError, read_object as object};
 use crate::payment::{ProviderDispute, ProviderEvent, ProviderEventKind};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use tradewind_money::Currency;
 
 /// Stripe's libraries' default: a signature older than five minutes is a replay.
 pub const DEFAULT_TOLERANCE_SECONDS: i64 = 300;
@@ -113,11 +112,6 @@ pub fn parse_stripe_event(payload: &[u8]) -> Result<ProviderEvent, EventError> {
     Ok(ProviderEvent { id: event.id, created: event.created, event_type: event.event_type, kind })
 }
 
-fn object<T: serde::de::DeserializeOwned>(object: &serde_json::Value) -> Result<T, ProviderError> {
-    T::deserialize(object)
-        .map_err(|error| ProviderError::UnexpectedResponse { status: 200, message: error.to_string() })
-}
-
 fn kind(event_type: &EventType, data: &serde_json::Value) -> Result<ProviderEventKind, ProviderError> {
     Ok(match event_type {
         EventType::PaymentIntentSucceeded
@@ -155,9 +149,7 @@ fn kind(event_type: &EventType, data: &serde_json::Value) -> Result<ProviderEven
 }
 
 fn money(amount: i64, currency: &str) -> Result<tradewind_money::Money, ProviderError> {
-    let unexpected = |message: String| ProviderError::UnexpectedResponse { status: 200, message };
-    let currency = Currency::parse(currency).map_err(|error| unexpected(error.to_string()))?;
-    super::amount::from_stripe(amount, currency).map_err(|error| unexpected(error.to_string()))
+    mapping::amount(amount, currency, 200)
 }
 
 #[cfg(test)]
