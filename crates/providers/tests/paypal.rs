@@ -150,6 +150,23 @@ fn base64_of(text: &str) -> String {
 }
 
 #[tokio::test]
+async fn concurrent_calls_share_one_token_fetch() {
+    let (fake, client) = started().await;
+    let requests =
+        [order(money(100, "USD"), "pa_c1"), order(money(200, "USD"), "pa_c2"), order(money(300, "USD"), "pa_c3")];
+    let (one, two, three) = tokio::join!(
+        client.create_order(&requests[0]),
+        client.create_order(&requests[1]),
+        client.create_order(&requests[2]),
+    );
+    assert_eq!(
+        [one.unwrap().amount, two.unwrap().amount, three.unwrap().amount],
+        [money(100, "USD"), money(200, "USD"), money(300, "USD")]
+    );
+    assert_eq!(fake.requests_to(TOKEN_PATH).len(), 1);
+}
+
+#[tokio::test]
 async fn the_token_is_refreshed_shortly_before_it_expires() {
     let fake = FakePaypal::start(CLIENT_ID, CLIENT_SECRET).await.unwrap();
     fake.set_token_lifetime(1_000);
@@ -365,4 +382,22 @@ async fn forged_webhooks_fail_verification() {
     let mut unknown = genuine.clone();
     unknown.transmission_id = "00000000-forged".to_owned();
     assert!(!client.verify_webhook(&unknown, WEBHOOK_ID, &delivery.body).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_refund_webhook_names_the_capture() {
+    let (fake, client) = started().await;
+    let receiver = Receiver::start().await;
+    let captured = paid(&client, money(1_000, "JPY"), "pa_refund_hook").await;
+    let capture_id = captured.charge_id.unwrap();
+    let refund = client.refund_capture(&capture_id, money(400, "JPY"), "re_hook", "req_re_hook").await.unwrap();
+    let resource = fake.refund(&refund.id).unwrap();
+    fake.send_webhook(&receiver.url, WEBHOOK_ID, "PAYMENT.CAPTURE.REFUNDED", resource).await.unwrap();
+
+    let delivery = receiver.single();
+    let transmission = Transmission::from_headers(&delivery.headers).unwrap();
+    assert!(client.verify_webhook(&transmission, WEBHOOK_ID, &delivery.body).await.unwrap());
+    let ProviderEventKind::Refund(parsed) = parse_paypal_event(&delivery.body).unwrap().kind else { panic!() };
+    assert_eq!(parsed, refund);
+    assert_eq!(parsed.charge_id.as_deref(), Some(capture_id.as_str()));
 }

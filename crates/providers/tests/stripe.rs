@@ -414,3 +414,35 @@ async fn any_of_several_v1_signatures_may_match() {
     let event = parse_stripe_event(payload).unwrap();
     assert_eq!(event.kind, ProviderEventKind::Unknown);
 }
+
+#[tokio::test]
+async fn refund_and_dispute_events_parse() {
+    let (fake, client) = started().await;
+    let receiver = Receiver::start().await;
+    let paid = client.create_payment(&payment("4242424242424242", money(2_000, "USD"), "pa_events")).await.unwrap();
+    let refund = client.create_refund(&paid.provider_id, money(500, "USD"), "re_ev", "idem_re_ev").await.unwrap();
+    fake.send_webhook(&receiver.url, WEBHOOK_SECRET, "refund.updated", fake.refund(&refund.id).unwrap()).await.unwrap();
+    let delivery = receiver.single();
+    assert_eq!(
+        verify_stripe_signature(&delivery.body, delivery.header("stripe-signature"), WEBHOOK_SECRET, now(), 300),
+        Ok(())
+    );
+    assert_eq!(parse_stripe_event(&delivery.body).unwrap().kind, ProviderEventKind::Refund(refund));
+
+    let dispute = serde_json::json!({
+        "id": "dp_1", "object": "dispute", "amount": 2_000, "currency": "usd", "charge": paid.charge_id,
+        "payment_intent": paid.provider_id, "reason": "fraudulent", "status": "needs_response",
+    });
+    let payload = serde_json::to_vec(&serde_json::json!({
+        "id": "evt_dispute", "object": "event", "created": 1_700_000_000, "type": "charge.dispute.created",
+        "data": { "object": dispute },
+    }))
+    .unwrap();
+    let event = parse_stripe_event(&payload).unwrap();
+    assert_eq!(event.created, 1_700_000_000);
+    let ProviderEventKind::Dispute(parsed) = event.kind else { panic!("{:?}", event.kind) };
+    assert_eq!(parsed.amount, money(2_000, "USD"));
+    assert_eq!(parsed.payment_id.as_deref(), Some(paid.provider_id.as_str()));
+    assert_eq!(parsed.charge_id, paid.charge_id);
+    assert_eq!(parsed.reason, "fraudulent");
+}

@@ -165,10 +165,11 @@ pub struct RelatedIds {
     pub order_id: Option<String>,
 }
 
+/// A capture or an authorisation: the same fields, each with its own statuses.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Capture {
+pub struct MoneyMovement<Status> {
     pub id: String,
-    pub status: CaptureStatus,
+    pub status: Status,
     #[serde(default)]
     pub amount: Option<Amount>,
     #[serde(default)]
@@ -179,19 +180,8 @@ pub struct Capture {
     pub supplementary_data: SupplementaryData,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Authorization {
-    pub id: String,
-    pub status: AuthorizationStatus,
-    #[serde(default)]
-    pub amount: Option<Amount>,
-    #[serde(default)]
-    pub custom_id: Option<String>,
-    #[serde(default)]
-    pub status_details: Option<StatusDetails>,
-    #[serde(default)]
-    pub supplementary_data: SupplementaryData,
-}
+pub type Capture = MoneyMovement<CaptureStatus>;
+pub type Authorization = MoneyMovement<AuthorizationStatus>;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Refund {
