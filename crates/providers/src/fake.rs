@@ -191,9 +191,12 @@ pub(crate) struct IdempotencyRules {
     pub header: &'static str,
     /// The answer while the key's first request still runs.
     pub in_progress: fn() -> Response,
-    /// The answer to the key reused for another request; `None` replays regardless
-    /// (PayPal).
+    /// The answer to the key reused for another request (another body or path);
+    /// `None` replays regardless.
     pub mismatch: Option<fn(&str) -> Response>,
+    /// Whether a key belongs to one path (PayPal's request ids) or to the whole
+    /// account (Stripe's keys: the same key on another endpoint is a mismatch).
+    pub per_path: bool,
 }
 
 /// Saves each POST's answer under its key and replays it (with
@@ -207,8 +210,8 @@ pub(crate) async fn idempotent(replays: &Replays, rules: &IdempotencyRules, requ
     let Ok(bytes) = axum::body::to_bytes(body, REQUEST_BYTES_MAX).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
-    let key = format!("{} {key}", parts.uri.path());
-    let fingerprint = bytes.to_vec();
+    let fingerprint = [parts.uri.path().as_bytes(), b" ", &bytes].concat();
+    let key = if rules.per_path { format!("{} {key}", parts.uri.path()) } else { key };
     match lock(&replays.saved).get(&key) {
         Some(Saved::InProgress) => return (rules.in_progress)(),
         Some(Saved::Done { fingerprint: saved, status, body }) => match rules.mismatch {

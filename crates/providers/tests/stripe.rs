@@ -265,6 +265,10 @@ async fn the_same_idempotency_key_creates_one_payment() {
     other.amount = money(701, "USD");
     let refused = client.create_payment(&other).await;
     assert!(matches!(&refused, Err(ProviderError::InvalidRequest { code, .. }) if code == "idempotency_error"));
+
+    // So is the same key on another endpoint.
+    let refund = client.create_refund(&first.provider_id, money(100, "USD"), "re_x", "idem_pa_twice").await;
+    assert!(matches!(&refund, Err(ProviderError::InvalidRequest { code, .. }) if code == "idempotency_error"));
 }
 
 #[tokio::test]

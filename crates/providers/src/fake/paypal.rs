@@ -370,6 +370,7 @@ const IDEMPOTENCY: IdempotencyRules = IdempotencyRules {
     header: "paypal-request-id",
     in_progress: || unprocessable("DUPLICATE_REQUEST_ID", "A request with this PayPal-Request-Id is in progress."),
     mismatch: None,
+    per_path: true,
 };
 
 async fn idempotency(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {

@@ -12,8 +12,9 @@
 //!   POST to `/3ds/{id}?outcome=complete` (or `fail`) finishes it and redirects (303) to
 //!   the `return_url` as Stripe does.
 //! - `Idempotency-Key`: the same key and body replay the saved answer (with
-//!   `Idempotent-Replayed: true`); the same key with another body is a 400
-//!   `idempotency_error`; a key whose first request is still running, a 409.
+//!   `Idempotent-Replayed: true`); the same key with another body, or on another
+//!   endpoint, is a 400 `idempotency_error`; a key whose first request is still
+//!   running, a 409.
 //! - [`FakeStripe::send_webhook`] posts an event signed per `Stripe-Signature`.
 
 use super::{
@@ -218,6 +219,7 @@ const IDEMPOTENCY: IdempotencyRules = IdempotencyRules {
         );
         error(StatusCode::BAD_REQUEST, "idempotency_error", None, &message)
     }),
+    per_path: false,
 };
 
 async fn idempotency(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
