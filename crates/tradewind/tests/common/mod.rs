@@ -82,6 +82,14 @@ pub async fn postgres_schema_url() -> Option<String> {
     Some(format!("{base}{separator}options[search_path]={schema}"))
 }
 
+/// The credentials key every test server is given (64 hex characters), so tests can
+/// decrypt what the server stored.
+pub const TEST_CREDENTIALS_KEY_HEX: &str = "8f1c2e4a6b0d9f3e5a7c1b2d4e6f8a0c3b5d7e9f1a2c4e6b8d0f2a4c6e8b0d2f";
+
+pub fn test_credentials_key() -> tradewind_api::credentials::CredentialsKey {
+    tradewind_api::credentials::CredentialsKey::parse(TEST_CREDENTIALS_KEY_HEX).expect("test credentials key")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_on(Backend::Sqlite).await.expect("sqlite always available")
 }
@@ -102,6 +110,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         public_url: None,
         fingerprint_key: b"test fingerprint key, 32 bytes!!".to_vec(),
         fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
+        credentials_key: test_credentials_key(),
     };
     let mut application = Application::build(&config, Arc::new(SystemClock)).await.expect("build app");
     // Tests drive webhook delivery step by step (the sandbox clock advance runs it).

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 25] = [
+pub const TABLES: [&str; 27] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -36,6 +36,8 @@ pub const TABLES: [&str; 25] = [
     "webhook_endpoints",
     "webhook_deliveries",
     "webhook_attempts",
+    "connector_accounts",
+    "connector_webhook_events",
 ];
 
 /// Ids that are well formed but name nothing.
