@@ -201,6 +201,21 @@ async fn accounts_are_created_listed_in_order_updated_and_disabled(app: TestApp)
     let (_, enabled) = app.post(&path, json!({"status": "enabled"})).await;
     assert_eq!(enabled["status"], "enabled");
     state.store.close().await;
+
+    let (_, openapi) = app.get("/openapi.json").await;
+    for (verb, path) in [
+        ("post", "/v1/connector_accounts"),
+        ("get", "/v1/connector_accounts"),
+        ("get", "/v1/connector_accounts/{id}"),
+        ("post", "/v1/connector_accounts/{id}"),
+        ("delete", "/v1/connector_accounts/{id}"),
+        ("get", "/v1/connector_accounts/{id}/faults"),
+        ("post", "/v1/connector_accounts/{id}/faults"),
+        ("post", "/v1/connectors/{connector_account_id}/webhooks"),
+    ] {
+        assert_eq!(openapi["paths"][path][verb]["tags"][0], "Connectors", "{verb} {path} in the OpenAPI document");
+    }
+    assert!(openapi["components"]["schemas"]["ConnectorAccountObject"]["properties"]["credentials"].is_object());
 }
 
 async fn credentials_are_encrypted_bound_to_their_row_and_never_shown(app: TestApp) {
@@ -370,6 +385,7 @@ async fn bad_input_is_a_typed_400_that_writes_nothing(app: TestApp) {
             "parameter_invalid",
             "faults[outages[0][start]]",
         ),
+        (sandbox_with(json!({"faults": [20]})), "parameter_invalid", "faults"),
         (sandbox_with(json!({"colour": "red"})), "parameter_unknown", "colour"),
         (
             json!({"connector": "stripe", "payment_methods": ["card"], "base_url": "ftp://example.com",

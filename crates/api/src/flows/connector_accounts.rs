@@ -407,8 +407,8 @@ pub fn new_row(
     let fx_spread_basis_points = fx_spread(body.fx_spread_basis_points.unwrap_or(0))?;
     let base_url = base_url(connector, body.base_url)?;
     let faults = match (connector, &body.faults) {
-        (Connector::Sandbox, given) => Some(faults(connector, &given.clone().unwrap_or_default())?),
-        (_, Some(given)) => Some(faults(connector, given)?),
+        (Connector::Sandbox, given) => Some(faults(connector, &given.clone().unwrap_or_default().0)?),
+        (_, Some(given)) => Some(faults(connector, &given.0)?),
         (_, None) => None,
     };
     let position = position(body.position.unwrap_or(next_position.min(POSITION_MAX)))?;
@@ -503,7 +503,7 @@ pub fn updated_row(
         row.base_url = base_url(connector, url)?;
     }
     if let Some(given) = &body.faults {
-        row.faults = Some(faults(connector, given)?);
+        row.faults = Some(faults(connector, &given.0)?);
     }
     if let Some(value) = body.position {
         row.position = position(value)?;

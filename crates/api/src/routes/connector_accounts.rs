@@ -10,8 +10,8 @@ use crate::flows::connector_accounts::{self as flow, CONNECTOR_ACCOUNTS_PER_MERC
 use crate::idempotency::NotStored;
 use crate::state::AppState;
 use crate::wire::connector_account::{
-    ConnectorAccountListQuery, ConnectorAccountObject, ConnectorFaultsObject, CreateConnectorAccount, FaultsObject,
-    UpdateConnectorAccount,
+    ConnectorAccountListQuery, ConnectorAccountObject, ConnectorFaultsObject, CreateConnectorAccount, FaultsInput,
+    FaultsObject, UpdateConnectorAccount,
 };
 use crate::wire::json_column;
 use crate::wire::list::{ListObject, page_limit};
@@ -177,7 +177,7 @@ pub async fn replace_faults(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<FaultsObject>,
+    ApiJson(FaultsInput(body)): ApiJson<FaultsInput>,
 ) -> ApiResult<Json<ConnectorFaultsObject>> {
     let mut row = load(&state, auth.merchant_id.as_str(), &id).await?;
     let faults = flow::checked_faults(&row, &body)?;

@@ -5,8 +5,11 @@
 use crate::credentials::CredentialsInput;
 use crate::flows::pricing::FeeOverride;
 use crate::wire::json_column;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 use tradewind_connectors::faults::{Faults, Outage};
 use tradewind_storage::connector_accounts::ConnectorAccountRow;
 use utoipa::{IntoParams, ToSchema};
@@ -46,7 +49,8 @@ pub struct CreateConnectorAccount {
     /// webhook_id; sandbox: none. Stored encrypted, never shown again.
     pub credentials: Option<CredentialsInput>,
     /// Sandbox only: the faults it injects.
-    pub faults: Option<FaultsObject>,
+    #[schema(value_type = Option<FaultsObject>)]
+    pub faults: Option<FaultsInput>,
     /// Its place in the merchant's order, 0 to 1000000, lower first (default: last).
     pub position: Option<i64>,
 }
@@ -81,7 +85,8 @@ pub struct UpdateConnectorAccount {
     /// Replaces every credential (all the connector's fields are required).
     pub credentials: Option<CredentialsInput>,
     /// Sandbox only: replaces the faults.
-    pub faults: Option<FaultsObject>,
+    #[schema(value_type = Option<FaultsObject>)]
+    pub faults: Option<FaultsInput>,
     pub position: Option<i64>,
 }
 
@@ -138,6 +143,31 @@ impl FaultsObject {
                 .map(|outage| OutageObject { start: outage.start, end: outage.end })
                 .collect(),
         }
+    }
+}
+
+/// Fault settings as a request gives them: a JSON object only. (Every field of
+/// [`FaultsObject`] has a default, so serde alone would also take `[]` for "none".)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaultsInput(pub FaultsObject);
+
+impl<'de> Deserialize<'de> for FaultsInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectOnly;
+
+        impl<'de> Visitor<'de> for ObjectOnly {
+            type Value = FaultsInput;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("an object of fault settings")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FaultsInput, A::Error> {
+                FaultsObject::deserialize(MapAccessDeserializer::new(map)).map(FaultsInput)
+            }
+        }
+
+        deserializer.deserialize_map(ObjectOnly)
     }
 }
 
