@@ -294,6 +294,7 @@ pub fn run_tradewind(app: &TestApp, arguments: &[&str]) -> std::process::Output 
         .env("DATABASE_URL", &app.database_url)
         .env_remove("TRADEWIND_CONFIG")
         .env_remove("TRADEWIND_ADDR")
+        .env_remove("TRADEWIND_CREDENTIALS_KEY")
         .output()
         .expect("run tradewind");
     let _ = std::fs::remove_dir_all(&directory);
