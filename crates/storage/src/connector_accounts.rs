@@ -1,8 +1,8 @@
 //! Connector accounts: a merchant's accounts with the providers that process its
 //! payments, in the merchant's order (`position`, then creation). Credentials and the
 //! webhook secret are stored as ciphertexts (the API crate encrypts them); this module
-//! never sees them in the clear. Disabled accounts stay (payments refer to them); every
-//! query of the API filters by merchant.
+//! never sees them in the clear. Accounts are disabled, never deleted (payments refer
+//! to them); every query of the API filters by merchant.
 
 use crate::{Connection, StoreResult};
 use sqlx::AnyPool;
@@ -72,35 +72,47 @@ fn holding(name: &str) -> String {
     format!("%\"{}\"%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
 
+/// Binds the columns a merchant may change, as `$1` to `$15` in this order: label,
+/// payment_methods, countries, currencies, fees, settlement_currency,
+/// fx_spread_basis_points, base_url, credentials_ciphertext, credentials_hint,
+/// webhook_secret_ciphertext, faults, status, position, updated_at.
+fn bind_changeable<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    row: &'q ConnectorAccountRow,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(&row.label)
+        .bind(&row.payment_methods)
+        .bind(&row.countries)
+        .bind(&row.currencies)
+        .bind(&row.fees)
+        .bind(&row.settlement_currency)
+        .bind(row.fx_spread_basis_points)
+        .bind(&row.base_url)
+        .bind(&row.credentials_ciphertext)
+        .bind(&row.credentials_hint)
+        .bind(&row.webhook_secret_ciphertext)
+        .bind(&row.faults)
+        .bind(&row.status)
+        .bind(row.position)
+        .bind(row.updated_at)
+}
+
 pub async fn insert(connection: &mut Connection, row: &ConnectorAccountRow) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO connector_accounts (id, merchant_id, connector, label, payment_methods, countries, currencies, \
-         fees, settlement_currency, fx_spread_basis_points, base_url, mode, credentials_ciphertext, \
-         credentials_hint, webhook_secret_ciphertext, faults, status, position, created_at, updated_at) \
+    let query = sqlx::query(
+        "INSERT INTO connector_accounts (label, payment_methods, countries, currencies, fees, settlement_currency, \
+         fx_spread_basis_points, base_url, credentials_ciphertext, credentials_hint, webhook_secret_ciphertext, \
+         faults, status, position, updated_at, id, merchant_id, connector, mode, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-    )
-    .bind(&row.id)
-    .bind(&row.merchant_id)
-    .bind(&row.connector)
-    .bind(&row.label)
-    .bind(&row.payment_methods)
-    .bind(&row.countries)
-    .bind(&row.currencies)
-    .bind(&row.fees)
-    .bind(&row.settlement_currency)
-    .bind(row.fx_spread_basis_points)
-    .bind(&row.base_url)
-    .bind(&row.mode)
-    .bind(&row.credentials_ciphertext)
-    .bind(&row.credentials_hint)
-    .bind(&row.webhook_secret_ciphertext)
-    .bind(&row.faults)
-    .bind(&row.status)
-    .bind(row.position)
-    .bind(row.created_at)
-    .bind(row.updated_at)
-    .execute(connection)
-    .await?;
+    );
+    bind_changeable(query, row)
+        .bind(&row.id)
+        .bind(&row.merchant_id)
+        .bind(&row.connector)
+        .bind(&row.mode)
+        .bind(row.created_at)
+        .execute(connection)
+        .await?;
     Ok(())
 }
 
@@ -171,66 +183,12 @@ pub async fn count_and_next_position(connection: &mut Connection, merchant_id: &
 /// Writes every field a merchant may change; false when the account is not this
 /// merchant's.
 pub async fn update(connection: &mut Connection, row: &ConnectorAccountRow) -> StoreResult<bool> {
-    let result = sqlx::query(
+    let query = sqlx::query(
         "UPDATE connector_accounts SET label = $1, payment_methods = $2, countries = $3, currencies = $4, \
          fees = $5, settlement_currency = $6, fx_spread_basis_points = $7, base_url = $8, \
          credentials_ciphertext = $9, credentials_hint = $10, webhook_secret_ciphertext = $11, faults = $12, \
          status = $13, position = $14, updated_at = $15 WHERE id = $16 AND merchant_id = $17",
-    )
-    .bind(&row.label)
-    .bind(&row.payment_methods)
-    .bind(&row.countries)
-    .bind(&row.currencies)
-    .bind(&row.fees)
-    .bind(&row.settlement_currency)
-    .bind(row.fx_spread_basis_points)
-    .bind(&row.base_url)
-    .bind(&row.credentials_ciphertext)
-    .bind(&row.credentials_hint)
-    .bind(&row.webhook_secret_ciphertext)
-    .bind(&row.faults)
-    .bind(&row.status)
-    .bind(row.position)
-    .bind(row.updated_at)
-    .bind(&row.id)
-    .bind(&row.merchant_id)
-    .execute(connection)
-    .await?;
-    Ok(result.rows_affected() == 1)
-}
-
-/// Replaces a sandbox account's faults; false when it is not this merchant's sandbox
-/// account.
-pub async fn set_faults(
-    connection: &mut Connection,
-    merchant_id: &str,
-    id: &str,
-    faults: &str,
-    now: i64,
-) -> StoreResult<bool> {
-    let result = sqlx::query(
-        "UPDATE connector_accounts SET faults = $1, updated_at = $2 \
-         WHERE id = $3 AND merchant_id = $4 AND connector = 'sandbox'",
-    )
-    .bind(faults)
-    .bind(now)
-    .bind(id)
-    .bind(merchant_id)
-    .execute(connection)
-    .await?;
-    Ok(result.rows_affected() == 1)
-}
-
-/// Disables an account (it stays: payments refer to it); false when it is not this
-/// merchant's.
-pub async fn disable(connection: &mut Connection, merchant_id: &str, id: &str, now: i64) -> StoreResult<bool> {
-    let result = sqlx::query(
-        "UPDATE connector_accounts SET status = 'disabled', updated_at = $1 WHERE id = $2 AND merchant_id = $3",
-    )
-    .bind(now)
-    .bind(id)
-    .bind(merchant_id)
-    .execute(connection)
-    .await?;
+    );
+    let result = bind_changeable(query, row).bind(&row.id).bind(&row.merchant_id).execute(connection).await?;
     Ok(result.rows_affected() == 1)
 }

@@ -3,7 +3,6 @@
 //! replay (or the same event arriving twice at once) finds it and changes nothing.
 
 use crate::{Connection, StoreResult};
-use sqlx::AnyPool;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ConnectorWebhookEventRow {
@@ -18,9 +17,6 @@ pub struct ConnectorWebhookEventRow {
     /// `applied`, `ignored_stale` or `ignored_unknown`.
     pub outcome: String,
 }
-
-const COLUMNS: &str =
-    "connector_account_id, provider_event_id, merchant_id, event_type, object_id, received_at, payload_sha256, outcome";
 
 /// Records the event unless its id was already recorded for this account: true when
 /// this call recorded it (and so applies it), false for a replay. On PostgreSQL a
@@ -61,17 +57,4 @@ pub async fn set_outcome(
     .execute(connection)
     .await?;
     Ok(())
-}
-
-/// The events a merchant received about one object, oldest first.
-pub async fn for_object(
-    pool: &AnyPool,
-    merchant_id: &str,
-    object_id: &str,
-) -> StoreResult<Vec<ConnectorWebhookEventRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM connector_webhook_events WHERE merchant_id = $1 AND object_id = $2 \
-         ORDER BY received_at, provider_event_id"
-    );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(object_id).fetch_all(pool).await?)
 }

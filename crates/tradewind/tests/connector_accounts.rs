@@ -10,10 +10,9 @@
 mod common;
 mod support;
 
-use common::{Backend, TestApp, card, test_credentials_key};
+use common::{Backend, TestApp, card, logs, test_credentials_key};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use support::{assert_error, message_without, row_counts};
 use tradewind_api::credentials::{Binding, Column, Credentials, CredentialsKey};
 use tradewind_api::flows::connector_accounts::{self as flow, ConnectorAccount};
@@ -30,31 +29,6 @@ on_both_backends!(
     sandbox_faults_are_validated_and_round_trip,
     payments_without_connector_accounts_use_the_implicit_sandbox,
 );
-
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every log line of this test binary, at the most verbose level.
-fn logs() -> &'static LogBuffer {
-    static LOGS: OnceLock<LogBuffer> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = LogBuffer::default();
-        let writer = buffer.clone();
-        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).init();
-        buffer
-    })
-}
 
 /// A secret no other test uses, so finding it anywhere means this test leaked it.
 fn unique(prefix: &str) -> String {
@@ -295,6 +269,33 @@ async fn credentials_are_encrypted_bound_to_their_row_and_never_shown(app: TestA
     pool.close().await;
     let moved = row(&state, &app.merchant_id, &id(&other)).await;
     assert_eq!(flow::credentials(&state, &moved).unwrap_err().status.as_u16(), 500);
+    // Over HTTP too: a sandbox whose webhook secret was copied from another account
+    // answers a typed 500 to a webhook signed with that secret, and records nothing.
+    let second_sandbox = create(&app, json!({"connector": "sandbox", "payment_methods": ["card"]})).await;
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    sqlx::query("UPDATE connector_accounts SET webhook_secret_ciphertext = $1 WHERE id = $2")
+        .bind(&sandbox_row.webhook_secret_ciphertext)
+        .bind(id(&second_sandbox))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let now = app.get("/v1/sandbox/clock").await.1["frozen_time"].as_i64().unwrap();
+    let event = json!({"id": "evt_moved", "type": "payment.succeeded", "created": now, "data": {"attempt": "pa_x"}});
+    let signed = tradewind_api::flows::connector_webhooks::signed_sandbox_webhook(&sandbox_secret, &event, now);
+    let before = row_counts(&app).await;
+    let answer = app
+        .client
+        .post(app.url(&format!("/v1/connectors/{}/webhooks", id(&second_sandbox))))
+        .header("Tradewind-Signature", &signed.signature)
+        .body(signed.body.clone())
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let answer = (status, answer.json::<Value>().await.unwrap());
+    assert_error(&answer, 500, "internal_error", None);
+    assert_eq!(row_counts(&app).await, before);
 
     // Nothing logged them.
     let logged = String::from_utf8_lossy(&logs.0.lock().expect("logs")).into_owned();

@@ -293,24 +293,10 @@ fn settlement_currency(code: Option<&str>) -> ApiResult<Option<String>> {
     code.map(|code| Ok(validate::currency("settlement_currency", code)?.code().to_owned())).transpose()
 }
 
-fn fx_spread(value: i64) -> ApiResult<i64> {
-    if !(0..=FX_SPREAD_BASIS_POINTS_MAX).contains(&value) {
-        return Err(ApiError::invalid(
-            "fx_spread_basis_points",
-            "parameter_invalid_integer",
-            format!("`fx_spread_basis_points` must be 0 to {FX_SPREAD_BASIS_POINTS_MAX}."),
-        ));
-    }
-    Ok(value)
-}
-
-fn position(value: i64) -> ApiResult<i64> {
-    if !(0..=POSITION_MAX).contains(&value) {
-        return Err(ApiError::invalid(
-            "position",
-            "parameter_invalid_integer",
-            format!("`position` must be 0 to {POSITION_MAX}."),
-        ));
+/// `value` if within `0..=max`, else a 400 naming `param`.
+fn bounded(param: &str, value: i64, max: i64) -> ApiResult<i64> {
+    if !(0..=max).contains(&value) {
+        return Err(ApiError::invalid(param, "parameter_invalid_integer", format!("`{param}` must be 0 to {max}.")));
     }
     Ok(value)
 }
@@ -404,14 +390,15 @@ pub fn new_row(
     let currencies = currencies(body.currencies.as_deref())?;
     let fees = fees(connector, &methods, &body.fees.unwrap_or_default())?;
     let settlement_currency = settlement_currency(body.settlement_currency.as_deref())?;
-    let fx_spread_basis_points = fx_spread(body.fx_spread_basis_points.unwrap_or(0))?;
+    let fx_spread_basis_points =
+        bounded("fx_spread_basis_points", body.fx_spread_basis_points.unwrap_or(0), FX_SPREAD_BASIS_POINTS_MAX)?;
     let base_url = base_url(connector, body.base_url)?;
     let faults = match (connector, &body.faults) {
         (Connector::Sandbox, given) => Some(faults(connector, &given.clone().unwrap_or_default().0)?),
         (_, Some(given)) => Some(faults(connector, &given.0)?),
         (_, None) => None,
     };
-    let position = position(body.position.unwrap_or(next_position.min(POSITION_MAX)))?;
+    let position = bounded("position", body.position.unwrap_or(next_position.min(POSITION_MAX)), POSITION_MAX)?;
     let credentials = Credentials::from_input(connector, mode, &body.credentials.unwrap_or_default())?;
     let generated = (connector == Connector::Sandbox).then(|| Secret::new(WebhookSecret::generate().expose()));
     let mut row = ConnectorAccountRow {
@@ -497,7 +484,7 @@ pub fn updated_row(
         row.settlement_currency = settlement_currency(code.as_deref())?;
     }
     if let Some(value) = body.fx_spread_basis_points {
-        row.fx_spread_basis_points = fx_spread(value)?;
+        row.fx_spread_basis_points = bounded("fx_spread_basis_points", value, FX_SPREAD_BASIS_POINTS_MAX)?;
     }
     if let Some(url) = body.base_url {
         row.base_url = base_url(connector, url)?;
@@ -506,7 +493,7 @@ pub fn updated_row(
         row.faults = Some(faults(connector, &given.0)?);
     }
     if let Some(value) = body.position {
-        row.position = position(value)?;
+        row.position = bounded("position", value, POSITION_MAX)?;
     }
     if let Some(input) = &body.credentials {
         let credentials = Credentials::from_input(connector, account.mode, input)?;

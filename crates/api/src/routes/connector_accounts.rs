@@ -119,11 +119,7 @@ pub async fn update(
 ) -> ApiResult<Json<ConnectorAccountObject>> {
     let row = load(&state, auth.merchant_id.as_str(), &id).await?;
     let row = flow::updated_row(&state, row, body, auth.now(&state))?;
-    let mut transaction = state.store.begin().await?;
-    if !connector_accounts::update(transaction.connection(), &row).await? {
-        return Err(not_found(&id));
-    }
-    transaction.commit().await?;
+    save(&state, &row).await?;
     Ok(Json(object(&state, &row)))
 }
 
@@ -136,15 +132,21 @@ pub async fn disable(
     SecretAuth(auth): SecretAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConnectorAccountObject>> {
-    ConnectorAccountId::parse(&id).map_err(|_| not_found(&id))?;
-    let now = auth.now(&state);
+    let mut row = load(&state, auth.merchant_id.as_str(), &id).await?;
+    row.status = "disabled".to_owned();
+    row.updated_at = auth.now(&state);
+    save(&state, &row).await?;
+    Ok(Json(object(&state, &row)))
+}
+
+/// Writes a changed row; 404 when it is no longer this merchant's.
+async fn save(state: &AppState, row: &ConnectorAccountRow) -> ApiResult<()> {
     let mut transaction = state.store.begin().await?;
-    if !connector_accounts::disable(transaction.connection(), auth.merchant_id.as_str(), &id, now).await? {
-        return Err(not_found(&id));
+    if !connector_accounts::update(transaction.connection(), row).await? {
+        return Err(not_found(&row.id));
     }
     transaction.commit().await?;
-    let row = load(&state, auth.merchant_id.as_str(), &id).await?;
-    Ok(Json(object(&state, &row)))
+    Ok(())
 }
 
 fn faults_object(row: &ConnectorAccountRow) -> ApiResult<ConnectorFaultsObject> {
@@ -180,13 +182,8 @@ pub async fn replace_faults(
     ApiJson(FaultsInput(body)): ApiJson<FaultsInput>,
 ) -> ApiResult<Json<ConnectorFaultsObject>> {
     let mut row = load(&state, auth.merchant_id.as_str(), &id).await?;
-    let faults = flow::checked_faults(&row, &body)?;
-    let now = auth.now(&state);
-    let mut transaction = state.store.begin().await?;
-    if !connector_accounts::set_faults(transaction.connection(), auth.merchant_id.as_str(), &id, &faults, now).await? {
-        return Err(not_found(&id));
-    }
-    transaction.commit().await?;
-    row.faults = Some(faults);
+    row.faults = Some(flow::checked_faults(&row, &body)?);
+    row.updated_at = auth.now(&state);
+    save(&state, &row).await?;
     Ok(Json(faults_object(&row)?))
 }
