@@ -66,10 +66,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         Err(error) => {
             let path = error.path().clone();
             let inner = error.into_inner();
-            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            let syntax = if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                Some(inner.to_string())
+            } else {
+                // A type can refuse a body before its JSON ends (an object-only type
+                // meeting `[`): the body's own syntax decides which error it is.
+                serde_json::from_slice::<serde::de::IgnoredAny>(bytes).err().map(|error| error.to_string())
+            };
+            if let Some(syntax) = syntax {
                 return Err(ApiError::bad_request(
                     "parameter_invalid_json",
-                    format!("The request body is not valid JSON: {inner}"),
+                    format!("The request body is not valid JSON: {syntax}"),
                 ));
             }
             return Err(deserialize_error(&path, &inner.to_string()));

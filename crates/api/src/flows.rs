@@ -4,6 +4,8 @@
 //! in one transaction.
 
 pub mod confirm;
+pub mod connector_accounts;
+pub mod connector_webhooks;
 pub mod dispute;
 pub mod dispute_money;
 pub mod early_fraud_warning;

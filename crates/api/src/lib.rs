@@ -5,6 +5,7 @@
 //! - [`state`]: shared state and the injectable clock.
 //! - [`error`]: the one Stripe-shaped error type.
 //! - [`extract`]: JSON bodies that name bad parameters; API-key authentication.
+//! - [`credentials`]: connector credentials: checked, encrypted at rest, masked.
 //! - [`key_cache`]: API keys recently authenticated, so most requests skip the query.
 //! - [`idempotency`]: the `Idempotency-Key` middleware.
 //! - [`wire`]: request and response models with OpenAPI schemas.
@@ -13,6 +14,7 @@
 //! - [`pages`]: server-rendered checkout and sandbox pages.
 //! - [`worker`]: the background sweep of due work and the webhook worker.
 
+pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod flows;
@@ -160,6 +162,15 @@ pub fn router(state: AppState) -> Router {
             get(webhook_endpoints::retrieve).post(webhook_endpoints::update).delete(webhook_endpoints::delete),
         )
         .route("/v1/webhook_endpoints/{id}/rotate_secret", post(webhook_endpoints::rotate_secret))
+        .route("/v1/connector_accounts", post(connector_accounts::create).get(connector_accounts::list))
+        .route(
+            "/v1/connector_accounts/{id}",
+            get(connector_accounts::retrieve).post(connector_accounts::update).delete(connector_accounts::disable),
+        )
+        .route(
+            "/v1/connector_accounts/{id}/faults",
+            get(connector_accounts::retrieve_faults).post(connector_accounts::replace_faults),
+        )
         .route("/v1/fx_rates", get(fx::retrieve_rate).post(fx::create_rate))
         .route("/v1/fx_quotes", post(fx::create_quote))
         .route("/v1/fx_quotes/{id}", get(fx::retrieve_quote))
@@ -187,6 +198,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/files", post(files::upload).get(files::list))
         .layer(middleware::from_fn_with_state(state.clone(), idempotency::upload_middleware))
         .layer(DefaultBodyLimit::max(flows::files::UPLOAD_BODY_LIMIT_BYTES));
+    // Providers' webhooks carry no API key (their signature authenticates them) and no
+    // Idempotency-Key (the provider's event id makes them idempotent).
+    let provider_webhooks =
+        Router::new().route("/v1/connectors/{connector_account_id}/webhooks", post(connector_webhooks::receive));
     let buyer_pages = Router::new()
         .route("/checkout/{id}", get(checkout::page))
         .route("/checkout/{id}/return", get(checkout::return_from_provider))
@@ -206,6 +221,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(docs::openapi))
         .route("/docs", get(docs::reference));
     api.merge(uploads)
+        .merge(provider_webhooks)
         .merge(buyer_pages)
         .merge(pages)
         .fallback(not_found)

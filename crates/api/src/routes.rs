@@ -4,6 +4,8 @@
 pub mod account_settings;
 pub mod balance;
 pub mod checkout;
+pub mod connector_accounts;
+pub mod connector_webhooks;
 pub mod disputes;
 pub mod docs;
 pub mod events;

@@ -30,6 +30,8 @@ pub struct ApiConfig {
     /// The platform's markup on mid rates in FX quotes and conversions, in basis
     /// points (40 = 0.40%), at most `tradewind_settlement::fx::MAX_MARKUP_BASIS_POINTS`.
     pub fx_markup_basis_points: i64,
+    /// Encrypts connector accounts' credentials at rest (`credentials`). Never logged.
+    pub credentials_key: crate::credentials::CredentialsKey,
     /// Whether payment changes post to the ledger and write balance transactions.
     /// Always on in the product; the benchmark turns it off to measure what the
     /// ledger costs (`tradewind-bench --compare-postings`).
@@ -43,6 +45,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("public_base_url", &self.public_base_url)
             .field("fingerprint_key", &"[redacted]")
             .field("fx_markup_basis_points", &self.fx_markup_basis_points)
+            .field("credentials_key", &"[redacted]")
             .field("ledger_postings", &self.ledger_postings)
             .finish()
     }

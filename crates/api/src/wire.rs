@@ -3,6 +3,7 @@
 
 pub mod balance;
 pub mod checkout;
+pub mod connector_account;
 pub mod dispute;
 pub mod file;
 pub mod fx;

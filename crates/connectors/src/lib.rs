@@ -18,6 +18,10 @@
 //! - [`sofort`]: SOFORT's days in `processing` and the test accounts that fail.
 //! - [`paypal`]: PayPal-shaped order ids.
 //! - [`payout`]: the sandbox payout bank and its failing test accounts.
+//! - [`faults`]: fault injection (latency, errors, timeouts, soft declines, outage
+//!   windows) for sandbox connector accounts, decided from a roll the caller draws.
+//! - [`webhook_signature`]: the sandbox webhooks' `Tradewind-Signature` (HMAC-SHA256
+//!   over the timestamp and the raw body, as Stripe signs).
 //!
 //! Architecture invariant: this crate knows no HTTP, no database and no clock.
 
@@ -25,6 +29,7 @@ pub mod bank_transfer;
 pub mod boleto;
 pub mod card;
 pub mod emv;
+pub mod faults;
 pub mod iban;
 pub mod payout;
 pub mod paypal;
@@ -32,10 +37,12 @@ mod permutation;
 pub mod qr;
 pub mod sofort;
 pub mod wallet;
+pub mod webhook_signature;
 
 pub use bank_transfer::{BankAccountDetails, Funding};
 pub use boleto::{BoletoError, DigitableLineError, Voucher};
 pub use card::{AfterThreeDs, CardDecline, CardFlags, CardScenario, DisputeScenario};
+pub use faults::{FaultDecision, Faults, Outage};
 pub use qr::{QrError, qr_svg};
 pub use sofort::SofortOutcome;
 pub use wallet::RedirectChoice;

@@ -107,6 +107,8 @@ define_id!(/// A file a merchant uploaded (dispute evidence).
     FileId, "file", "file");
 define_id!(/// An early fraud warning: the card issuer's notice that a payment looks fraudulent.
     EarlyFraudWarningId, "issfr", "early fraud warning");
+define_id!(/// A merchant's account with a connector (a sandbox, Stripe or PayPal) and its credentials.
+    ConnectorAccountId, "mca", "connector account");
 
 #[cfg(test)]
 mod tests {

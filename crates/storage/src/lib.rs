@@ -12,7 +12,8 @@
 //!   [`attempts`], [`refunds`], [`checkout`], [`idempotency`], [`events`],
 //!   [`fx_rates`], [`fx_quotes`], [`disputes`], [`files`], [`early_fraud_warnings`],
 //!   [`reconciliation`], [`webhook_endpoints`], [`webhook_deliveries`] (with the attempt
-//!   log).
+//!   log), [`connector_accounts`] (credentials as ciphertexts) and
+//!   [`connector_webhook_events`] (provider webhooks received, one per provider event).
 //! - [`batch`]: writes sent together, so a hot write path costs one trip to SQLite's
 //!   worker thread instead of one per statement ([`Store::write`],
 //!   [`Store::write_if_returned`]).
@@ -28,6 +29,8 @@ pub mod attempts;
 pub mod balance_transactions;
 pub mod batch;
 pub mod checkout;
+pub mod connector_accounts;
+pub mod connector_webhook_events;
 pub mod disputes;
 pub mod early_fraud_warnings;
 pub mod events;

@@ -91,6 +91,13 @@ pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> StoreResult<Opt
     Ok(row)
 }
 
+/// The same read inside a write transaction.
+pub async fn get_in(connection: &mut Connection, merchant_id: &str, id: &str) -> StoreResult<Option<RefundRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM refunds WHERE id = $1 AND merchant_id = $2");
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(merchant_id).fetch_optional(connection).await?;
+    Ok(row)
+}
+
 pub async fn list(
     pool: &AnyPool,
     merchant_id: &str,

@@ -5,11 +5,14 @@ use anyhow::Context;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use tradewind_api::credentials::CredentialsKey;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tradewind.db";
 pub const DEFAULT_FX_MARKUP_BASIS_POINTS: i64 = tradewind_api::flows::fx::DEFAULT_MARKUP_BASIS_POINTS;
 const FINGERPRINT_KEY_BYTES: usize = 32;
+/// The generated credentials key's file, beside the SQLite database (or in `data/`).
+pub const CREDENTIALS_KEY_FILE_NAME: &str = "credentials.key";
 
 /// The settings file, every field optional.
 #[derive(Debug, Default, Deserialize)]
@@ -21,6 +24,7 @@ pub struct FileConfig {
     pub fingerprint_key: Option<String>,
     pub log_format: Option<String>,
     pub fx_markup_basis_points: Option<i64>,
+    pub credentials_key: Option<String>,
 }
 
 impl FileConfig {
@@ -39,6 +43,8 @@ pub struct Config {
     pub fingerprint_key: Vec<u8>,
     /// The markup on mid rates in FX quotes, in basis points (default 40 = 0.40%).
     pub fx_markup_basis_points: i64,
+    /// Encrypts connector credentials at rest (see [`credentials_key`]).
+    pub credentials_key: CredentialsKey,
 }
 
 impl std::fmt::Debug for Config {
@@ -50,6 +56,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("fingerprint_key", &"[redacted]")
             .field("fx_markup_basis_points", &self.fx_markup_basis_points)
+            .field("credentials_key", &"[redacted]")
             .finish()
     }
 }
@@ -96,6 +103,75 @@ fn rand_byte() -> u8 {
 
 pub fn default_key_file() -> PathBuf {
     PathBuf::from("data/fingerprint.key")
+}
+
+/// Where a credentials key came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialsKeySource {
+    /// `--credentials-key`, `TRADEWIND_CREDENTIALS_KEY` or the config file.
+    Configured,
+    /// The key file, written by an earlier start.
+    File(PathBuf),
+    /// The key file, just written with a new key.
+    Generated(PathBuf),
+}
+
+/// Where an unconfigured credentials key is kept: `credentials.key` in the directory
+/// of the SQLite database, or in `data/` for another database.
+pub fn credentials_key_file(database_url: &str) -> PathBuf {
+    let sqlite_path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|path| path.split('?').next().unwrap_or_default());
+    let directory = match sqlite_path.map(Path::new).and_then(Path::parent) {
+        Some(parent) => parent.to_path_buf(),
+        None => PathBuf::from("data"),
+    };
+    directory.join(CREDENTIALS_KEY_FILE_NAME)
+}
+
+/// The key connector credentials are encrypted with: configured (64 hex characters, or
+/// base64 of 32 bytes), or else kept in `key_file`, which the first start creates (mode
+/// 0600) with a key from the operating system's random source. Losing that file makes
+/// stored credentials unreadable: production configures the key.
+pub fn credentials_key(
+    configured: Option<&str>,
+    key_file: &Path,
+) -> anyhow::Result<(CredentialsKey, CredentialsKeySource)> {
+    if let Some(text) = configured {
+        let key = CredentialsKey::parse(text).context("TRADEWIND_CREDENTIALS_KEY")?;
+        return Ok((key, CredentialsKeySource::Configured));
+    }
+    if let Ok(existing) = std::fs::read_to_string(key_file) {
+        let key = CredentialsKey::parse(&existing).with_context(|| format!("the key in {}", key_file.display()))?;
+        return Ok((key, CredentialsKeySource::File(key_file.to_path_buf())));
+    }
+    if let Some(parent) = key_file.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let text = CredentialsKey::generate_text().context("generating a credentials key")?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(key_file) {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, text.as_bytes())
+                .with_context(|| format!("writing {}", key_file.display()))?;
+            let key = CredentialsKey::parse(&text).context("the generated credentials key")?;
+            Ok((key, CredentialsKeySource::Generated(key_file.to_path_buf())))
+        }
+        // Another process created it first: use its key.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            let existing =
+                std::fs::read_to_string(key_file).with_context(|| format!("reading {}", key_file.display()))?;
+            let key = CredentialsKey::parse(&existing).with_context(|| format!("the key in {}", key_file.display()))?;
+            Ok((key, CredentialsKeySource::File(key_file.to_path_buf())))
+        }
+        Err(error) => Err(error).with_context(|| format!("creating {}", key_file.display())),
+    }
 }
 
 /// The FX markup, checked against the settlement crate's bound so a typo in a pricing

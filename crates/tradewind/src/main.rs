@@ -17,7 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(name = "tradewind", version, about = "Payments, money and real-time commerce for cross-border sellers")]
 struct Cli {
     /// A TOML file with addr, database_url, public_url, fingerprint_key, log_format,
-    /// fx_markup_basis_points.
+    /// fx_markup_basis_points, credentials_key.
     #[arg(long, global = true, env = "TRADEWIND_CONFIG")]
     config: Option<PathBuf>,
     /// Address to listen on (default 127.0.0.1:8080).
@@ -35,6 +35,11 @@ struct Cli {
     /// The markup on mid rates in FX quotes, in basis points (default 40 = 0.40%).
     #[arg(long, global = true, env = "TRADEWIND_FX_MARKUP_BASIS_POINTS")]
     fx_markup_basis_points: Option<i64>,
+    /// The key connector credentials are encrypted with: 32 bytes as 64 hex characters
+    /// or base64. Without it a key is generated once and kept in `credentials.key`
+    /// beside the SQLite database (or in data/).
+    #[arg(long, global = true, env = "TRADEWIND_CREDENTIALS_KEY", hide_env_values = true)]
+    credentials_key: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -140,12 +145,26 @@ fn resolve(cli: &Cli, default_database_url: &str) -> anyhow::Result<Config> {
     let fingerprint_key = config::fingerprint_key(configured_key.as_deref(), &config::default_key_file())?;
     let fx_markup_basis_points =
         config::fx_markup_basis_points(cli.fx_markup_basis_points.or(file.fx_markup_basis_points))?;
+    let configured_credentials_key = cli.credentials_key.clone().or(file.credentials_key);
+    let (credentials_key, source) =
+        config::credentials_key(configured_credentials_key.as_deref(), &config::credentials_key_file(&database_url))?;
+    match &source {
+        config::CredentialsKeySource::Configured => {}
+        config::CredentialsKeySource::File(path) => {
+            tracing::info!(file = %path.display(), "connector credentials use the generated key kept in this file");
+        }
+        config::CredentialsKeySource::Generated(path) => tracing::warn!(
+            file = %path.display(),
+            "no TRADEWIND_CREDENTIALS_KEY: generated a key for connector credentials and kept it in this file"
+        ),
+    }
     Ok(Config {
         addr,
         database_url,
         public_url: cli.public_url.clone().or(file.public_url),
         fingerprint_key,
         fx_markup_basis_points,
+        credentials_key,
     })
 }
 

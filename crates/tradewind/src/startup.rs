@@ -35,6 +35,7 @@ impl Application {
             public_base_url: base_url.clone(),
             fingerprint_key: config.fingerprint_key.clone().into(),
             fx_markup_basis_points: config.fx_markup_basis_points,
+            credentials_key: config.credentials_key.clone(),
             ledger_postings: true,
         };
         let state = AppState::new(store, api_config, clock);

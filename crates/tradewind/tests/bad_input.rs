@@ -319,6 +319,12 @@ fn id_routes() -> Vec<(Method, &'static str, &'static str)> {
         (Method::GET, "/sandbox/boleto/{}", "payment_attempt"),
         (Method::POST, "/sandbox/boleto/{}/pay", "payment_attempt"),
         (Method::GET, "/sandbox/qr/{}", "payment_attempt"),
+        (Method::GET, "/v1/connector_accounts/{}", "connector account"),
+        (Method::POST, "/v1/connector_accounts/{}", "connector account"),
+        (Method::DELETE, "/v1/connector_accounts/{}", "connector account"),
+        (Method::GET, "/v1/connector_accounts/{}/faults", "connector account"),
+        (Method::POST, "/v1/connector_accounts/{}/faults", "connector account"),
+        (Method::POST, "/v1/connectors/{}/webhooks", "connector account"),
     ]
 }
 

@@ -24,6 +24,7 @@ fn tradewind(directory: &Path, database_url: &str, arguments: &[&str]) -> Output
         .env_remove("TRADEWIND_CONFIG")
         .env_remove("TRADEWIND_ADDR")
         .env_remove("TRADEWIND_PUBLIC_URL")
+        .env_remove("TRADEWIND_CREDENTIALS_KEY")
         .output()
         .expect("run tradewind")
 }
@@ -94,6 +95,53 @@ fn migrate_and_merchant_create_on_a_fresh_sqlite_file() {
     let secret = first["secret_key"].as_str().expect("secret");
     assert!(contains(&hex::encode(Sha256::digest(secret.as_bytes()))), "the key's hash is stored");
     assert!(!contains(&secret["sk_test_".len()..]), "the secret key is stored in plaintext");
+}
+
+#[test]
+fn an_unconfigured_credentials_key_is_generated_once_beside_the_database() {
+    let directory = temporary_directory("credentials_key");
+    let url = format!("sqlite://{}/db/x.db", directory.0.display());
+    let first = tradewind(&directory.0, &url, &["migrate"]);
+    assert!(first.status.success(), "{first:?}");
+    let key_file = directory.0.join("db").join("credentials.key");
+    let key = std::fs::read_to_string(&key_file).expect("a key file beside the database");
+    assert!(key.len() == 64 && key.bytes().all(|byte| byte.is_ascii_hexdigit()), "32 bytes in hex: {key:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    }
+    let logged = String::from_utf8_lossy(&first.stderr).into_owned();
+    assert!(logged.contains("credentials.key"), "the log names the file: {logged}");
+    let again = tradewind(&directory.0, &url, &["migrate"]);
+    assert!(again.status.success(), "{again:?}");
+    assert_eq!(std::fs::read_to_string(&key_file).expect("key"), key, "the same key on the next start");
+    let logged = format!("{logged}{}", String::from_utf8_lossy(&again.stderr));
+    assert!(!logged.contains(&key), "the key itself is never logged");
+
+    // A configured key wins (nothing is written); a malformed one stops start-up
+    // without echoing it.
+    let configured = temporary_directory("credentials_key_configured");
+    let configured_url = format!("sqlite://{}/x.db", configured.0.display());
+    let run_with = |value: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tradewind"))
+            .args(["migrate"])
+            .current_dir(&configured.0)
+            .env("DATABASE_URL", &configured_url)
+            .env("TRADEWIND_CREDENTIALS_KEY", value)
+            .env_remove("TRADEWIND_CONFIG")
+            .output()
+            .expect("run tradewind")
+    };
+    let good = run_with(&"ab".repeat(32));
+    assert!(good.status.success(), "{good:?}");
+    assert!(!configured.0.join("credentials.key").exists(), "no key file when one is configured");
+    let bad = run_with("not-a-key-7f3a9");
+    assert!(!bad.status.success(), "{bad:?}");
+    let explained = String::from_utf8_lossy(&bad.stderr);
+    assert!(explained.contains("TRADEWIND_CREDENTIALS_KEY"), "{explained}");
+    assert!(!explained.contains("not-a-key-7f3a9"), "the value is not echoed: {explained}");
 }
 
 #[test]

@@ -213,6 +213,7 @@ async fn rate_for_and_claim_quote(app: TestApp) {
         public_base_url: app.base_url.clone(),
         fingerprint_key: Arc::from(&b"unused"[..]),
         fx_markup_basis_points: 40,
+        credentials_key: common::test_credentials_key(),
         ledger_postings: true,
     };
     let state = AppState::new(store.clone(), config, Arc::new(SystemClock));

@@ -6,38 +6,11 @@
 
 mod common;
 
-use common::{Backend, TestApp, card};
+use common::{Backend, TestApp, card, logs};
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 
 const CARDS: [&str; 5] =
     ["4242424242424242", "4000000000000002", "4000002760003184", "5555555555554444", "378282246310005"];
-
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Captures every log line of this test binary, at the most verbose level.
-fn logs() -> &'static LogBuffer {
-    static LOGS: OnceLock<LogBuffer> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = LogBuffer::default();
-        let writer = buffer.clone();
-        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).init();
-        buffer
-    })
-}
 
 on_both_backends!(card_numbers_never_stored_or_logged);
 

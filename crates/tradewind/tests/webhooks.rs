@@ -476,6 +476,7 @@ async fn two_workers_never_send_one_attempt_twice(app: TestApp) {
         public_base_url: app.base_url.clone(),
         fingerprint_key: Arc::from(&b"unused"[..]),
         fx_markup_basis_points: 40,
+        credentials_key: common::test_credentials_key(),
         ledger_postings: true,
     };
     let other = AppState::new(store.clone(), config, Arc::new(SystemClock));

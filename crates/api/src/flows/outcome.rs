@@ -1,10 +1,15 @@
 //! Applying a provider outcome to an intent and its attempt. Every change of status
-//! goes through the domain's transition rules (`IntentStatus::apply`).
+//! goes through the domain's transition rules (`IntentStatus::apply`);
+//! [`write_change_in`] writes the result with its event and money effects.
 
 use crate::error::{ApiError, ApiResult};
+use crate::flows::{events, money};
+use crate::state::AppState;
 use serde_json::{Value, json};
 use tradewind_payments::intent::{CaptureMethod, IntentEvent, IntentStatus};
+use tradewind_storage::attempts;
 use tradewind_storage::attempts::AttemptRow;
+use tradewind_storage::payment_intents;
 use tradewind_storage::payment_intents::PaymentIntentRow;
 
 /// Attempt statuses as stored.
@@ -188,4 +193,31 @@ pub fn abandoned(row: &mut PaymentIntentRow, attempt: &mut AttemptRow, now: i64)
         "The customer abandoned the payment on the provider's page.",
         now,
     )
+}
+
+/// Writes an intent change inside an open transaction: the changed attempt, the intent
+/// (conditional on its version), its event and what the change from `before` does to
+/// money (none without a `before`). False when another writer changed the intent first:
+/// the caller must then roll back.
+pub async fn write_change_in(
+    state: &AppState,
+    connection: &mut tradewind_storage::Connection,
+    before: Option<&money::Before>,
+    intent: &PaymentIntentRow,
+    changed_attempt: Option<&AttemptRow>,
+    now: i64,
+) -> ApiResult<bool> {
+    let effects = match before {
+        Some(before) => money::intent_effects(state, before, intent, now).await?,
+        None => money::Effects::default(),
+    };
+    if let Some(attempt) = changed_attempt {
+        attempts::update(&mut *connection, attempt).await?;
+    }
+    if !payment_intents::update(&mut *connection, intent).await? {
+        return Ok(false);
+    }
+    tradewind_storage::events::insert(&mut *connection, &events::for_intent(intent, now)).await?;
+    effects.write_in(&state.store, connection, now).await?;
+    Ok(true)
 }

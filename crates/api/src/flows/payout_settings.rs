@@ -17,7 +17,7 @@ use tradewind_connectors::iban;
 use tradewind_ledger::{Account, AccountId, AccountKind};
 use tradewind_payments::id::MerchantId;
 use tradewind_payments::method::is_country_code;
-use tradewind_settlement::fees::{Connector, Method, default_schedule};
+use tradewind_settlement::fees::{Connector, Method};
 use tradewind_settlement::payout_schedule::{MONTHLY_ANCHOR_MAX, PayoutSchedule, ScheduleError, parse_weekday};
 use tradewind_storage::ledger;
 use tradewind_storage::payouts::{self, PayoutSettingsRow};
@@ -181,11 +181,7 @@ fn pricing_settings(request: &UpdateAccountSettings, row: &mut PayoutSettingsRow
                     overrides.remove(name);
                 }
                 Some(fee_override) => {
-                    let default =
-                        default_schedule(Connector::Sandbox, method).map_err(|error| ApiError::internal(&error))?;
-                    pricing::overlaid(&default, fee_override, method)?;
-                    let mut stored = fee_override.clone();
-                    stored.currency = stored.currency.map(|code| code.to_ascii_uppercase());
+                    let stored = pricing::checked_override(Connector::Sandbox, method, fee_override)?;
                     overrides.insert(name.clone(), stored);
                 }
             }

@@ -116,13 +116,7 @@ impl MerchantTerms {
 
     /// The default schedule of `method` with the merchant's terms laid over it.
     pub fn schedule(&self, method: Method) -> ApiResult<FeeSchedule> {
-        let default = default_schedule(Connector::Sandbox, method).map_err(|error| corrupt(error.to_string()))?;
-        match self.fee_overrides.get(&method) {
-            None => Ok(default),
-            Some(fee_override) => {
-                overlaid(&default, fee_override, method).map_err(|error| corrupt(error.message.clone()))
-            }
-        }
+        stored_schedule(Connector::Sandbox, method, self.fee_overrides.get(&method))
     }
 
     /// Every method's schedule in force, as the settings show them.
@@ -161,6 +155,31 @@ pub fn buyer_country(intent: &PaymentIntentRow) -> Option<String> {
 /// The fee override's parameter prefix on the wire: `fees[card]`.
 fn param(method: Method, field: &str) -> String {
     format!("fees[{}][{field}]", method.as_str())
+}
+
+/// The schedule of `method` through `connector` with stored terms (checked when they
+/// were stored) laid over its default; a failure is corrupt data.
+pub fn stored_schedule(
+    connector: Connector,
+    method: Method,
+    fee_override: Option<&FeeOverride>,
+) -> ApiResult<FeeSchedule> {
+    let default = default_schedule(connector, method).map_err(|error| corrupt(error.to_string()))?;
+    match fee_override {
+        None => Ok(default),
+        Some(fee_override) => overlaid(&default, fee_override, method).map_err(|error| corrupt(error.message.clone())),
+    }
+}
+
+/// `fee_override` checked against the default schedule of `method` through
+/// `connector`, as it is stored (its currency in capitals); errors name
+/// `fees[method][field]`.
+pub fn checked_override(connector: Connector, method: Method, fee_override: &FeeOverride) -> ApiResult<FeeOverride> {
+    let default = default_schedule(connector, method).map_err(|error| ApiError::internal(&error))?;
+    overlaid(&default, fee_override, method)?;
+    let mut stored = fee_override.clone();
+    stored.currency = stored.currency.map(|code| code.to_ascii_uppercase());
+    Ok(stored)
 }
 
 /// `default` with `fee_override` laid over it, checked like any schedule; errors name

@@ -127,15 +127,12 @@ async fn settle_intent(
         transaction.commit().await?;
         return Ok(true);
     }
-    attempts::update(transaction.connection(), &attempt).await?;
-    if !payment_intents::update(transaction.connection(), &intent).await? {
-        return Ok(false);
+    let written =
+        outcome::write_change_in(state, transaction.connection(), Some(&before), &intent, Some(&attempt), now).await?;
+    if written {
+        transaction.commit().await?;
     }
-    tradewind_storage::events::insert(transaction.connection(), &events::for_intent(&intent, now)).await?;
-    let effects = money::intent_effects(state, &before, &intent, now).await?;
-    effects.write_in(&state.store, transaction.connection(), now).await?;
-    transaction.commit().await?;
-    Ok(true)
+    Ok(written)
 }
 
 /// Makes a payment's due pending funds available: its charge net of the refunds taken
@@ -164,52 +161,63 @@ async fn settle_funds(state: &AppState, merchant_id: &str, payment_intent_id: &s
 async fn settle_refund(state: &AppState, refund: &refunds::RefundRow, now: i64) -> ApiResult<()> {
     let mut transaction = state.store.begin().await?;
     let fails = refund.scheduled_outcome.as_deref() == Some("fail");
-    let changed = match (refund.status.as_str(), fails) {
-        ("pending", false) => refunds::settle(transaction.connection(), &refund.id, "succeeded", None, now).await?,
-        ("pending", true) => {
-            refunds::settle(transaction.connection(), &refund.id, "failed", Some("declined"), now).await?
-        }
-        ("succeeded", true) => {
-            refunds::fail_after_success(transaction.connection(), &refund.id, "expired_or_canceled_card", now).await?
-        }
-        _ => false,
-    };
-    if changed && fails {
-        payment_intents::release_refund(transaction.connection(), &refund.payment_intent_id, refund.amount, now)
-            .await?;
-        // The money comes back: the refund's transfers reversed, and a balance
-        // transaction saying so.
-        let booked = balance_transactions::for_source(transaction.connection(), &refund.merchant_id, &refund.id)
-            .await?
-            .into_iter()
-            .find(|row| row.r#type == "refund");
-        if let Some(booked) = booked {
-            let transfers: Vec<_> = tradewind_storage::ledger::source_transfers(transaction.connection(), &refund.id)
-                .await?
-                .into_iter()
-                .map(|stored| stored.transfer)
-                .filter(|transfer| transfer.code != tradewind_ledger::TransferCode::Reversal)
-                .collect();
-            money::refund_failure_effects(&transfers, &booked, now)?
-                .write_in(&state.store, transaction.connection(), now)
-                .await?;
-        }
-    }
-    if changed {
-        let mut settled = refund.clone();
-        settled.status = if fails { "failed" } else { "succeeded" }.to_owned();
-        settled.failure_reason = fails.then(|| "declined".to_owned());
-        let data = serde_json::to_value(RefundObject::from_row(&settled)).unwrap_or_default();
-        let event_type = if fails { "refund.failed" } else { "refund.updated" };
-        tradewind_storage::events::insert(
-            transaction.connection(),
-            &events::event(&refund.merchant_id, event_type, &refund.id, &data, now),
-        )
-        .await?;
-    } else {
+    if !settle_refund_in(state, transaction.connection(), refund, fails, now).await? {
         // Left pending elsewhere: clear the schedule so the sweep does not loop on it.
         refunds::clear_schedule(transaction.connection(), &refund.id).await?;
     }
     transaction.commit().await?;
     Ok(())
+}
+
+/// Settles `refund` inside an open transaction: a pending refund succeeds, or fails
+/// (`fails`) giving the money back; a succeeded one that `fails` is failed after
+/// success (the card could not take it). The refund's event goes with it. False when
+/// the refund was not in a status this moves (nothing written).
+pub async fn settle_refund_in(
+    state: &AppState,
+    connection: &mut tradewind_storage::Connection,
+    refund: &refunds::RefundRow,
+    fails: bool,
+    now: i64,
+) -> ApiResult<bool> {
+    let changed = match (refund.status.as_str(), fails) {
+        ("pending", false) => refunds::settle(&mut *connection, &refund.id, "succeeded", None, now).await?,
+        ("pending", true) => refunds::settle(&mut *connection, &refund.id, "failed", Some("declined"), now).await?,
+        ("succeeded", true) => {
+            refunds::fail_after_success(&mut *connection, &refund.id, "expired_or_canceled_card", now).await?
+        }
+        _ => false,
+    };
+    if !changed {
+        return Ok(false);
+    }
+    if fails {
+        payment_intents::release_refund(&mut *connection, &refund.payment_intent_id, refund.amount, now).await?;
+        // The money comes back: the refund's transfers reversed, and a balance
+        // transaction saying so.
+        let booked = balance_transactions::for_source(&mut *connection, &refund.merchant_id, &refund.id)
+            .await?
+            .into_iter()
+            .find(|row| row.r#type == "refund");
+        if let Some(booked) = booked {
+            let transfers: Vec<_> = tradewind_storage::ledger::source_transfers(&mut *connection, &refund.id)
+                .await?
+                .into_iter()
+                .map(|stored| stored.transfer)
+                .filter(|transfer| transfer.code != tradewind_ledger::TransferCode::Reversal)
+                .collect();
+            money::refund_failure_effects(&transfers, &booked, now)?.write_in(&state.store, connection, now).await?;
+        }
+    }
+    let mut settled = refund.clone();
+    settled.status = if fails { "failed" } else { "succeeded" }.to_owned();
+    settled.failure_reason = fails.then(|| "declined".to_owned());
+    let data = serde_json::to_value(RefundObject::from_row(&settled)).unwrap_or_default();
+    let event_type = if fails { "refund.failed" } else { "refund.updated" };
+    tradewind_storage::events::insert(
+        connection,
+        &events::event(&refund.merchant_id, event_type, &refund.id, &data, now),
+    )
+    .await?;
+    Ok(true)
 }

@@ -44,6 +44,10 @@ impl Modify for BearerAuth {
         crate::routes::webhook_endpoints::create, crate::routes::webhook_endpoints::list,
         crate::routes::webhook_endpoints::retrieve, crate::routes::webhook_endpoints::update,
         crate::routes::webhook_endpoints::delete, crate::routes::webhook_endpoints::rotate_secret,
+        crate::routes::connector_accounts::create, crate::routes::connector_accounts::list,
+        crate::routes::connector_accounts::retrieve, crate::routes::connector_accounts::update,
+        crate::routes::connector_accounts::disable, crate::routes::connector_accounts::retrieve_faults,
+        crate::routes::connector_accounts::replace_faults, crate::routes::connector_webhooks::receive,
         fx::retrieve_rate, fx::create_rate, fx::create_quote, fx::retrieve_quote,
         merchants::retrieve, merchants::roll,
         crate::routes::payouts::create, crate::routes::payouts::retrieve, crate::routes::payouts::list,
@@ -99,7 +103,7 @@ function fields(doc, schema){
 fetch("/openapi.json").then(r => r.json()).then(doc => {
   document.getElementById("intro").innerHTML = esc(doc.info.description);
   const nav = document.getElementById("nav"), main = document.getElementById("main");
-  const order = ["Payment intents", "Payment methods", "Refunds", "Disputes", "Files", "Radar", "Balance", "Payouts", "Checkout", "Events", "FX", "Reconciliation", "Account", "Sandbox"];
+  const order = ["Payment intents", "Payment methods", "Refunds", "Disputes", "Files", "Radar", "Balance", "Payouts", "Checkout", "Events", "FX", "Reconciliation", "Connectors", "Account", "Sandbox"];
   const groups = new Map(order.map(tag => [tag, []]));
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [verb, op] of Object.entries(item)) {

@@ -66,24 +66,17 @@ pub async fn persist(
     // The stored row is the "before" of this change (the update below is conditional on
     // its version): its money effects are written with it.
     let stored = payment_intents::get_in(transaction.connection(), &intent.merchant_id, &intent.id).await?;
-    let effects = match &stored {
-        Some(stored) => money::intent_effects(state, &money::Before::of(stored), intent, now).await?,
-        None => money::Effects::default(),
-    };
+    let before = stored.as_ref().map(money::Before::of);
     if let Some(attempt) = new_attempt {
         attempts::insert(transaction.connection(), attempt).await?;
     }
-    if let Some(attempt) = changed_attempt {
-        attempts::update(transaction.connection(), attempt).await?;
-    }
-    if !payment_intents::update(transaction.connection(), intent).await? {
+    if !outcome::write_change_in(state, transaction.connection(), before.as_ref(), intent, changed_attempt, now).await?
+    {
         return Err(ApiError::conflict(
             "lock_timeout",
             "This PaymentIntent was changed by another request at the same time; retry.",
         ));
     }
-    tradewind_storage::events::insert(transaction.connection(), &events::for_intent(intent, now)).await?;
-    effects.write_in(&state.store, transaction.connection(), now).await?;
     transaction.commit().await?;
     Ok(())
 }

@@ -4,11 +4,38 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::Value;
-use std::sync::Arc;
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use tradewind::config::Config;
 use tradewind::startup::Application;
 use tradewind_api::SystemClock;
+
+/// Log lines written into memory, for tests that scan them for secrets.
+#[derive(Clone, Default)]
+pub struct LogBuffer(pub Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Captures every log line of this test binary, at the most verbose level.
+pub fn logs() -> &'static LogBuffer {
+    static LOGS: OnceLock<LogBuffer> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = LogBuffer::default();
+        let writer = buffer.clone();
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).init();
+        buffer
+    })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -82,6 +109,14 @@ pub async fn postgres_schema_url() -> Option<String> {
     Some(format!("{base}{separator}options[search_path]={schema}"))
 }
 
+/// The credentials key every test server is given (64 hex characters), so tests can
+/// decrypt what the server stored.
+pub const TEST_CREDENTIALS_KEY_HEX: &str = "8f1c2e4a6b0d9f3e5a7c1b2d4e6f8a0c3b5d7e9f1a2c4e6b8d0f2a4c6e8b0d2f";
+
+pub fn test_credentials_key() -> tradewind_api::credentials::CredentialsKey {
+    tradewind_api::credentials::CredentialsKey::parse(TEST_CREDENTIALS_KEY_HEX).expect("test credentials key")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_on(Backend::Sqlite).await.expect("sqlite always available")
 }
@@ -102,6 +137,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         public_url: None,
         fingerprint_key: b"test fingerprint key, 32 bytes!!".to_vec(),
         fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
+        credentials_key: test_credentials_key(),
     };
     let mut application = Application::build(&config, Arc::new(SystemClock)).await.expect("build app");
     // Tests drive webhook delivery step by step (the sandbox clock advance runs it).
@@ -285,6 +321,7 @@ pub fn run_tradewind(app: &TestApp, arguments: &[&str]) -> std::process::Output 
         .env("DATABASE_URL", &app.database_url)
         .env_remove("TRADEWIND_CONFIG")
         .env_remove("TRADEWIND_ADDR")
+        .env_remove("TRADEWIND_CREDENTIALS_KEY")
         .output()
         .expect("run tradewind");
     let _ = std::fs::remove_dir_all(&directory);

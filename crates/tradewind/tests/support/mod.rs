@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 25] = [
+pub const TABLES: [&str; 27] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -36,6 +36,8 @@ pub const TABLES: [&str; 25] = [
     "webhook_endpoints",
     "webhook_deliveries",
     "webhook_attempts",
+    "connector_accounts",
+    "connector_webhook_events",
 ];
 
 /// Ids that are well formed but name nothing.
@@ -265,6 +267,8 @@ pub struct World {
     /// `needs_response`.
     pub disputed: String,
     pub dispute: String,
+    /// A sandbox connector account for cards.
+    pub connector_account: String,
 }
 
 async fn created(answer: Answer, status: &str) -> Value {
@@ -314,6 +318,9 @@ impl World {
         let (status, disputes) =
             app.get(&format!("/v1/disputes?payment_intent={}", disputed["id"].as_str().unwrap())).await;
         assert_eq!(status, 200, "{disputes}");
+        let (status, connector_account) =
+            app.post("/v1/connector_accounts", json!({"connector": "sandbox", "payment_methods": ["card"]})).await;
+        assert_eq!(status, 200, "{connector_account}");
         World {
             open: text(&open["id"]),
             open_client_secret: text(&open["client_secret"]),
@@ -334,6 +341,7 @@ impl World {
             session_intent: text(&session["payment_intent"]),
             disputed: text(&disputed["id"]),
             dispute: text(&disputes["data"][0]["id"]),
+            connector_account: text(&connector_account["id"]),
         }
     }
 
@@ -380,6 +388,9 @@ impl World {
                 format!("/v1/disputes/{}", self.dispute),
                 json!({"evidence": {"customer_name": "Ana Souza"}, "submit": false}),
             ),
+            ("/v1/connector_accounts".to_owned(), json!({"connector": "sandbox", "payment_methods": ["card"]})),
+            (format!("/v1/connector_accounts/{}", self.connector_account), json!({"label": "changed"})),
+            (format!("/v1/connector_accounts/{}/faults", self.connector_account), json!({"latency_ms": 10})),
         ]
     }
 
