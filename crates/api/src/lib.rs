@@ -162,6 +162,8 @@ pub fn router(state: AppState) -> Router {
             get(webhook_endpoints::retrieve).post(webhook_endpoints::update).delete(webhook_endpoints::delete),
         )
         .route("/v1/webhook_endpoints/{id}/rotate_secret", post(webhook_endpoints::rotate_secret))
+        .route("/v1/routing/rules", get(routing::retrieve_rules).post(routing::replace_rules))
+        .route("/v1/routing/simulate", post(routing::simulate))
         .route("/v1/connector_accounts", post(connector_accounts::create).get(connector_accounts::list))
         .route(
             "/v1/connector_accounts/{id}",

@@ -19,6 +19,7 @@ pub mod payouts;
 pub mod radar;
 pub mod reconciliation;
 pub mod refunds;
+pub mod routing;
 pub mod sandbox;
 pub mod sandbox_pages;
 pub mod webhook_endpoints;

@@ -60,6 +60,9 @@ pub struct AppState {
     pub key_cache: Arc<KeyCache>,
     /// Merchants' pricing and settlement terms (`flows::pricing`).
     pub terms_cache: Arc<crate::flows::pricing::TermsCache>,
+    /// Merchants' routing rules and connector accounts, and connector health
+    /// (`flows::routing`).
+    pub routing: Arc<crate::flows::routing::RoutingState>,
     /// The webhook delivery client and its bounds (`flows::webhook_delivery`).
     pub webhooks: Arc<crate::flows::webhook_delivery::WebhookRuntime>,
     /// Whether `serve` runs the webhook worker in the background (on by default).
@@ -76,6 +79,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             key_cache: Arc::new(KeyCache::new()),
             terms_cache: Arc::default(),
+            routing: Arc::default(),
             webhooks: Arc::default(),
             background_webhooks: true,
         }

@@ -14,6 +14,7 @@ pub mod payout;
 pub mod radar;
 pub mod reconciliation;
 pub mod refund;
+pub mod routing;
 pub mod webhook;
 
 /// Stored JSON text back to a value; a corrupt column shows as `null` and is logged.

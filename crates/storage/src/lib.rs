@@ -47,6 +47,7 @@ pub mod payouts;
 pub mod reconciliation;
 pub mod refunds;
 pub mod reserves;
+pub mod routing_rules;
 pub mod webhook_deliveries;
 pub mod webhook_endpoints;
 mod writer;

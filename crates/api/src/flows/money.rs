@@ -147,7 +147,8 @@ pub async fn fee_schedule(
     localized(state, merchant_id, terms.schedule(method)?, currency, now).await
 }
 
-async fn localized(
+/// `schedule` with its fixed amounts in `currency` (see [`fee_schedule`]).
+pub async fn localized(
     state: &AppState,
     merchant_id: &str,
     schedule: FeeSchedule,

@@ -172,6 +172,18 @@ fn ended_unpaid(
 }
 
 /// An unpaid asynchronous attempt ran out of time.
+/// A real provider took the payment and will say later how it ended (its webhook, or
+/// the status sync asking it): nothing is scheduled here.
+pub fn processing_at_provider(row: &mut PaymentIntentRow, attempt: &mut AttemptRow, now: i64) -> ApiResult<()> {
+    transition(row, IntentEvent::Processing)?;
+    attempt.status = attempt_status::PROCESSING.to_owned();
+    attempt.updated_at = now;
+    row.last_payment_error = None;
+    clear_pending(row);
+    row.updated_at = now;
+    Ok(())
+}
+
 pub fn expired(row: &mut PaymentIntentRow, attempt: &mut AttemptRow, now: i64) -> ApiResult<()> {
     ended_unpaid(
         row,

@@ -58,6 +58,7 @@ pub async fn create(
     }
     connector_accounts::insert(transaction.connection(), &row).await?;
     transaction.commit().await?;
+    state.routing.forget(merchant_id);
     let mut answer = object(&state, &row);
     answer.webhook_secret = webhook_secret.map(|secret| secret.expose().to_owned());
     Ok((axum::Extension(NotStored), Json(answer)))
@@ -146,6 +147,7 @@ async fn save(state: &AppState, row: &ConnectorAccountRow) -> ApiResult<()> {
         return Err(not_found(&row.id));
     }
     transaction.commit().await?;
+    state.routing.forget(&row.merchant_id);
     Ok(())
 }
 

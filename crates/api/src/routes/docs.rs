@@ -44,6 +44,8 @@ impl Modify for BearerAuth {
         crate::routes::webhook_endpoints::create, crate::routes::webhook_endpoints::list,
         crate::routes::webhook_endpoints::retrieve, crate::routes::webhook_endpoints::update,
         crate::routes::webhook_endpoints::delete, crate::routes::webhook_endpoints::rotate_secret,
+        crate::routes::routing::retrieve_rules, crate::routes::routing::replace_rules,
+        crate::routes::routing::simulate,
         crate::routes::connector_accounts::create, crate::routes::connector_accounts::list,
         crate::routes::connector_accounts::retrieve, crate::routes::connector_accounts::update,
         crate::routes::connector_accounts::disable, crate::routes::connector_accounts::retrieve_faults,
@@ -103,7 +105,7 @@ function fields(doc, schema){
 fetch("/openapi.json").then(r => r.json()).then(doc => {
   document.getElementById("intro").innerHTML = esc(doc.info.description);
   const nav = document.getElementById("nav"), main = document.getElementById("main");
-  const order = ["Payment intents", "Payment methods", "Refunds", "Disputes", "Files", "Radar", "Balance", "Payouts", "Checkout", "Events", "FX", "Reconciliation", "Connectors", "Account", "Sandbox"];
+  const order = ["Payment intents", "Payment methods", "Refunds", "Disputes", "Files", "Radar", "Balance", "Payouts", "Checkout", "Events", "FX", "Reconciliation", "Connectors", "Routing", "Account", "Sandbox"];
   const groups = new Map(order.map(tag => [tag, []]));
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [verb, op] of Object.entries(item)) {

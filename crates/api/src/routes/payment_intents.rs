@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Authenticated, KeyKind, SecretAuth};
-use crate::flows::{confirm, events, fx, money, outcome, validate};
+use crate::flows::{events, fx, money, outcome, validate};
 use crate::state::AppState;
 use crate::wire::list::{ListObject, page_limit};
 use crate::wire::payment_intent::*;
@@ -205,9 +205,10 @@ pub async fn create(
     }
     let confirmed = match (&body.payment_method_data, body.confirm) {
         (Some(data), Some(true)) => {
-            let mut confirmed = confirm::confirm(&state, intent.clone(), data, body.return_url, now)?;
+            let (mut confirmed, earlier) =
+                crate::flows::routing::confirm(&state, intent.clone(), data, body.return_url, now).await?;
             confirmed.intent.fx_quote_id.clone_from(&body.fx_quote);
-            Some(confirmed)
+            Some((confirmed, earlier))
         }
         (Some(data), _) => {
             // Attach only: check the method now, confirm later.
@@ -235,7 +236,10 @@ pub async fn create(
     created_event.event_type = "payment_intent.created".to_owned();
     tradewind_storage::events::insert_in(&mut batch, &created_event)?;
     let (final_intent, declined) = match confirmed {
-        Some(confirmed) => {
+        Some((confirmed, earlier)) => {
+            for attempt in &earlier {
+                attempts::insert_in(&mut batch, attempt)?;
+            }
             attempts::insert_in(&mut batch, &confirmed.attempt)?;
             payment_intents::update_in(&mut batch, &confirmed.intent)?;
             tradewind_storage::events::insert_in(&mut batch, &events::for_intent(&confirmed.intent, now))?;
@@ -376,7 +380,7 @@ pub async fn confirm_intent(
         fx::check_payment_quote(&state, &intent, quote, now).await?;
     }
     let before = money::Before::of(&intent);
-    let mut confirmed = confirm::confirm(&state, intent, data, body.return_url, now)?;
+    let (mut confirmed, earlier) = crate::flows::routing::confirm(&state, intent, data, body.return_url, now).await?;
     if body.fx_quote.is_some() {
         confirmed.intent.fx_quote_id.clone_from(&body.fx_quote);
     }
@@ -386,6 +390,9 @@ pub async fn confirm_intent(
     let mut batch = state.store.batch();
     if let Some(previous) = previous_attempt {
         attempts::set_status_in(&mut batch, &previous, outcome::attempt_status::ABANDONED, now)?;
+    }
+    for attempt in &earlier {
+        attempts::insert_in(&mut batch, attempt)?;
     }
     attempts::insert_in(&mut batch, &confirmed.attempt)?;
     payment_intents::update_in(&mut batch, &confirmed.intent)?;
