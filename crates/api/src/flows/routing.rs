@@ -102,15 +102,7 @@ pub fn rule_set(rules: Vec<Rule>, rows: &[ConnectorAccountRow]) -> ApiResult<Rul
 }
 
 fn rule_error(error: RuleError) -> ApiError {
-    ApiError::invalid(&error.path, error.code(), capitalised(&error.to_string()))
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    ApiError::invalid(&error.path, error.code(), format!("`{}`: {}.", error.path, error.kind))
 }
 
 /// What a payment is, as the rules see it.

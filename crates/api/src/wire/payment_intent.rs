@@ -201,6 +201,12 @@ pub struct PaymentAttemptObject {
     pub error_code: Option<String>,
     pub decline_code: Option<String>,
     pub error_message: Option<String>,
+    /// Why this connector was chosen, in words: the routing rule and strategy, and for
+    /// a failover try the connectors that failed before it. Null without connector accounts.
+    pub routing: Option<String>,
+    /// The provider's id of the payment (a Stripe PaymentIntent, a PayPal order), when
+    /// a real provider took it.
+    pub provider_reference: Option<String>,
     pub created: i64,
 }
 
@@ -219,6 +225,8 @@ impl PaymentAttemptObject {
             error_code: row.error_code.clone(),
             decline_code: row.decline_code.clone(),
             error_message: row.error_message.clone(),
+            routing: json_column("flags", Some(&row.flags))["routing"].as_str().map(str::to_owned),
+            provider_reference: row.reference.clone().filter(|_| row.connector.starts_with("mca_")),
             created: row.created_at,
         }
     }
