@@ -38,6 +38,9 @@ use tradewind_storage::payment_intents::PaymentIntentRow;
 
 /// Tries one confirmation may make, the first included.
 pub const RETRY_BUDGET: usize = 3;
+/// How long a sandbox connector may take before its call times out: injected latency
+/// beyond it is a timeout (before the charge).
+pub const SANDBOX_TIMEOUT_MS: u32 = 10_000;
 
 /// One connector account the routing chose, ready to be called.
 pub struct Target {
@@ -117,7 +120,22 @@ pub async fn confirm_routed(
         // decides what really happened.
         let base = confirm::confirm(state, intent.clone(), data, return_url.clone(), now)?;
         let attempted = match &target.connector {
-            TargetConnector::Sandbox(faults) => sandbox_try(base, &intent, faults, dice(), now)?,
+            TargetConnector::Sandbox(faults) => {
+                // Injected latency is real time: the demo shows slow connectors losing
+                // traffic (tests inject timeouts instead).
+                let roll = dice();
+                if faults.latency_ms > 0 {
+                    let waited = faults.latency_ms.min(SANDBOX_TIMEOUT_MS);
+                    tokio::time::sleep(std::time::Duration::from_millis(u64::from(waited))).await;
+                }
+                if faults.latency_ms >= SANDBOX_TIMEOUT_MS {
+                    let timed_out =
+                        Faults { timeout_rate_percent: 100, timeout_after_processing: false, ..Faults::default() };
+                    sandbox_try(base, &intent, &timed_out, 0, now)?
+                } else {
+                    sandbox_try(base, &intent, faults, roll, now)?
+                }
+            }
             TargetConnector::Stripe(client) => stripe_try(state, base, &intent, client, data, now).await?,
             TargetConnector::Paypal(client) => paypal_try(state, base, &intent, client, now).await?,
         };
