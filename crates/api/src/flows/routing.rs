@@ -211,38 +211,47 @@ pub fn targets(
         else {
             continue;
         };
-        let connector = match account.connector {
-            Connector::Sandbox => TargetConnector::Sandbox(account.faults.clone()),
-            Connector::Stripe => {
-                let crate::credentials::Credentials::Stripe { secret_key, .. } =
-                    connector_accounts::credentials(state, row)?
-                else {
-                    return Err(ApiError::internal(&RoutingError(format!("{id}: not Stripe credentials"))));
-                };
-                let mut config = StripeConfig::new(secret_key.expose());
-                if let Some(base_url) = account.api_base_url() {
-                    base_url.clone_into(&mut config.base_url);
-                }
-                let client = StripeClient::new(config).map_err(|error| ApiError::internal(&error))?;
-                TargetConnector::Stripe(client)
-            }
-            Connector::Paypal => {
-                let crate::credentials::Credentials::Paypal { client_id, client_secret, .. } =
-                    connector_accounts::credentials(state, row)?
-                else {
-                    return Err(ApiError::internal(&RoutingError(format!("{id}: not PayPal credentials"))));
-                };
-                let base_url = account.api_base_url().unwrap_or_default();
-                let config =
-                    tradewind_providers::PaypalConfig::at(base_url, client_id.expose(), client_secret.expose());
-                let client =
-                    tradewind_providers::PaypalClient::new(config).map_err(|error| ApiError::internal(&error))?;
-                TargetConnector::Paypal(client)
-            }
-        };
+        let connector = connector_for(state, row, account)?;
         targets.push(Target { id: id.clone(), connector });
     }
     Ok(targets)
+}
+
+/// The account's connector, ready to call: its sandbox with the account's faults, or
+/// a Stripe or PayPal client with its decrypted credentials at its API's base URL.
+pub fn connector_for(
+    state: &AppState,
+    row: &ConnectorAccountRow,
+    account: &ConnectorAccount,
+) -> ApiResult<TargetConnector> {
+    let id = &row.id;
+    Ok(match account.connector {
+        Connector::Sandbox => TargetConnector::Sandbox(account.faults.clone()),
+        Connector::Stripe => {
+            let crate::credentials::Credentials::Stripe { secret_key, .. } =
+                connector_accounts::credentials(state, row)?
+            else {
+                return Err(ApiError::internal(&RoutingError(format!("{id}: not Stripe credentials"))));
+            };
+            let mut config = StripeConfig::new(secret_key.expose());
+            if let Some(base_url) = account.api_base_url() {
+                base_url.clone_into(&mut config.base_url);
+            }
+            let client = StripeClient::new(config).map_err(|error| ApiError::internal(&error))?;
+            TargetConnector::Stripe(client)
+        }
+        Connector::Paypal => {
+            let crate::credentials::Credentials::Paypal { client_id, client_secret, .. } =
+                connector_accounts::credentials(state, row)?
+            else {
+                return Err(ApiError::internal(&RoutingError(format!("{id}: not PayPal credentials"))));
+            };
+            let base_url = account.api_base_url().unwrap_or_default();
+            let config = tradewind_providers::PaypalConfig::at(base_url, client_id.expose(), client_secret.expose());
+            let client = tradewind_providers::PaypalClient::new(config).map_err(|error| ApiError::internal(&error))?;
+            TargetConnector::Paypal(client)
+        }
+    })
 }
 
 /// Confirms `intent`: through the merchant's connector accounts when it has one for
