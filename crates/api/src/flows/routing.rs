@@ -138,8 +138,8 @@ pub async fn facts(state: &AppState, merchant_id: &str, input: FactsInput<'_>) -
     })
 }
 
-/// The candidates among the merchant's accounts: their fee schedules in the payment's
-/// currency, so least cost compares like with like.
+/// The candidates among the merchant's accounts for the payment's method: their fee
+/// schedules in the payment's currency, so least cost compares like with like.
 async fn candidates(
     state: &AppState,
     merchant_id: &str,
@@ -150,7 +150,9 @@ async fn candidates(
     let method = Method::parse(facts.method.as_str())
         .ok_or_else(|| ApiError::internal(&RoutingError(format!("no fee method for {}", facts.method))))?;
     let mut candidates = Vec::with_capacity(accounts.len());
-    for account in accounts {
+    // An account without the method is no candidate, and has no fee schedule for it
+    // (a PayPal account for a card payment).
+    for account in accounts.iter().filter(|account| account.payment_methods.contains(&facts.method)) {
         let fees = money::localized(state, merchant_id, account.fee_schedule(method)?, facts.currency, now).await?;
         candidates.push(Candidate {
             id: account.id.to_string(),
