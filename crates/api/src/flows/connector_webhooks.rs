@@ -70,9 +70,9 @@ fn signature_invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("signature_invalid", message)
 }
 
-/// Checks the provider's signature; a 400 (`signature_invalid`,
-/// `signature_timestamp_outside_tolerance` or `signature_verification_unavailable`)
-/// otherwise.
+/// Checks the provider's signature; a 400 (`signature_invalid` or
+/// `signature_timestamp_outside_tolerance`) otherwise, or a 502 when PayPal cannot be
+/// asked now (it delivers again).
 pub async fn verify(incoming: &Incoming<'_>) -> ApiResult<()> {
     let account = ConnectorAccount::from_row(incoming.account)?;
     match account.connector {
