@@ -131,6 +131,12 @@ impl ApiError {
         )
     }
 
+    /// 502: a payment provider could not be reached or did not answer in a way that
+    /// says what happened; nothing was written, and the same request may be retried.
+    pub fn provider_unavailable(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_GATEWAY, ErrorType::Api, "connector_unavailable", message)
+    }
+
     /// An unexpected failure: the cause is logged, the client sees an opaque 500.
     pub fn internal(cause: &dyn std::error::Error) -> Self {
         let mut chain = cause.to_string();

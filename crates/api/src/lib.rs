@@ -210,6 +210,7 @@ pub fn router(state: AppState) -> Router {
         .route("/checkout/{id}/complete", get(checkout::complete))
         .route("/checkout/{id}/success", get(checkout::success))
         .route("/pay/{id}", get(checkout::open_link))
+        .route("/connectors/return/{attempt}", get(connector_return::return_from_provider))
         .route("/sandbox/3ds/{attempt}", get(sandbox_pages::three_ds_page).post(sandbox_pages::three_ds_submit))
         .route("/sandbox/redirect/{attempt}", get(sandbox_pages::redirect_page).post(sandbox_pages::redirect_submit))
         .route("/sandbox/boleto/{attempt}", get(sandbox_pages::boleto_page))

@@ -5,6 +5,7 @@ pub mod account_settings;
 pub mod balance;
 pub mod checkout;
 pub mod connector_accounts;
+pub mod connector_return;
 pub mod connector_webhooks;
 pub mod disputes;
 pub mod docs;

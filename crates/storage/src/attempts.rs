@@ -67,11 +67,11 @@ pub fn insert_in(batch: &mut Batch, row: &AttemptRow) -> StoreResult<()> {
     batch.push(INSERT, |arguments| insert_arguments(arguments, row))
 }
 
-/// Writes back status, amounts and outcome.
+/// Writes back status, amounts, outcome and flags.
 pub async fn update(connection: &mut Connection, row: &AttemptRow) -> StoreResult<()> {
     sqlx::query(
         "UPDATE payment_attempts SET status = $1, amount_received = $2, error_code = $3, decline_code = $4, \
-         error_message = $5, payment_method_details = $6, updated_at = $7 WHERE id = $8",
+         error_message = $5, payment_method_details = $6, updated_at = $7, flags = $9 WHERE id = $8",
     )
     .bind(&row.status)
     .bind(row.amount_received)
@@ -81,6 +81,7 @@ pub async fn update(connection: &mut Connection, row: &AttemptRow) -> StoreResul
     .bind(&row.payment_method_details)
     .bind(row.updated_at)
     .bind(&row.id)
+    .bind(&row.flags)
     .execute(connection)
     .await?;
     Ok(())
@@ -104,6 +105,53 @@ pub async fn find_by_reference(pool: &AnyPool, merchant_id: &str, reference: &st
     let sql = format!("SELECT {COLUMNS} FROM payment_attempts WHERE reference = $1 AND merchant_id = $2");
     let row = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(reference).bind(merchant_id).fetch_optional(pool).await?;
     Ok(row)
+}
+
+/// [`find_by_reference`] inside a write transaction.
+pub async fn find_by_reference_in(
+    connection: &mut Connection,
+    merchant_id: &str,
+    reference: &str,
+) -> StoreResult<Option<AttemptRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM payment_attempts WHERE reference = $1 AND merchant_id = $2");
+    let row =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(reference).bind(merchant_id).fetch_optional(connection).await?;
+    Ok(row)
+}
+
+/// Attempts routed through a connector account (`mca_…`) still waiting on the provider
+/// (`processing`, `requires_action`) and unchanged since `updated_before`, oldest
+/// first: the status sync asks the provider about them.
+pub async fn pending_at_connector(
+    pool: &AnyPool,
+    merchant_id: &str,
+    updated_before: i64,
+    limit: i64,
+) -> StoreResult<Vec<AttemptRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payment_attempts WHERE merchant_id = $1 \
+         AND status IN ('processing', 'requires_action') AND substr(connector, 1, 4) = 'mca_' \
+         AND updated_at <= $2 ORDER BY id LIMIT $3"
+    );
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(merchant_id)
+        .bind(updated_before)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows)
+}
+
+/// Marks a pending attempt as checked at `now` when it is still in `status` (the
+/// provider said nothing new), so the status sync asks again only after its delay.
+pub async fn touch_pending(connection: &mut Connection, id: &str, status: &str, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE payment_attempts SET updated_at = $1 WHERE id = $2 AND status = $3")
+        .bind(now)
+        .bind(id)
+        .bind(status)
+        .execute(connection)
+        .await?;
+    Ok(())
 }
 
 pub async fn list_for_intent(pool: &AnyPool, merchant_id: &str, intent_id: &str) -> StoreResult<Vec<AttemptRow>> {

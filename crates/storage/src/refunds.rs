@@ -20,16 +20,23 @@ pub struct RefundRow {
     pub scheduled_outcome: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The Stripe or PayPal connector account that made the refund (`mca_…`); `None`
+    /// for a sandbox refund.
+    pub connector_account_id: Option<String>,
+    /// The provider's refund id (Stripe `re_…`, PayPal's refund id).
+    pub connector_reference: Option<String>,
 }
 
 const COLUMNS: &str = "id, merchant_id, payment_intent_id, amount, currency, status, reason, failure_reason, \
-    destination, metadata, scheduled_at, scheduled_outcome, created_at, updated_at";
+    destination, metadata, scheduled_at, scheduled_outcome, created_at, updated_at, connector_account_id, \
+    connector_reference";
 
 pub async fn insert(connection: &mut Connection, row: &RefundRow) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO refunds (id, merchant_id, payment_intent_id, amount, currency, status, reason, failure_reason, \
-         destination, metadata, scheduled_at, scheduled_outcome, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         destination, metadata, scheduled_at, scheduled_outcome, created_at, updated_at, connector_account_id, \
+         connector_reference) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(&row.id)
     .bind(&row.merchant_id)
@@ -45,6 +52,8 @@ pub async fn insert(connection: &mut Connection, row: &RefundRow) -> StoreResult
     .bind(&row.scheduled_outcome)
     .bind(row.created_at)
     .bind(row.updated_at)
+    .bind(&row.connector_account_id)
+    .bind(&row.connector_reference)
     .execute(connection)
     .await?;
     Ok(())
@@ -133,6 +142,59 @@ pub async fn due(pool: &AnyPool, merchant_id: &str, now: i64, limit: i64) -> Sto
 /// Forgets a refund's delayed outcome (it was settled another way).
 pub async fn clear_schedule(connection: &mut Connection, id: &str) -> StoreResult<()> {
     sqlx::query("UPDATE refunds SET scheduled_at = NULL, scheduled_outcome = NULL WHERE id = $1")
+        .bind(id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// The refund a connector account's provider knows as `connector_reference`, inside a
+/// write transaction.
+pub async fn find_by_connector_reference_in(
+    connection: &mut Connection,
+    merchant_id: &str,
+    connector_account_id: &str,
+    connector_reference: &str,
+) -> StoreResult<Option<RefundRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM refunds WHERE connector_account_id = $1 AND connector_reference = $2 \
+         AND merchant_id = $3"
+    );
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(connector_account_id)
+        .bind(connector_reference)
+        .bind(merchant_id)
+        .fetch_optional(connection)
+        .await?;
+    Ok(row)
+}
+
+/// Refunds still pending at a provider and unchanged since `updated_before`, oldest
+/// first: the status sync asks the provider about them.
+pub async fn pending_at_connector(
+    pool: &AnyPool,
+    merchant_id: &str,
+    updated_before: i64,
+    limit: i64,
+) -> StoreResult<Vec<RefundRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM refunds WHERE merchant_id = $1 AND status = 'pending' \
+         AND connector_reference IS NOT NULL AND updated_at <= $2 ORDER BY id LIMIT $3"
+    );
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(merchant_id)
+        .bind(updated_before)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows)
+}
+
+/// Marks a pending refund as checked at `now` (the provider still says pending), so the
+/// status sync asks again only after its threshold.
+pub async fn touch_pending(connection: &mut Connection, id: &str, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE refunds SET updated_at = $1 WHERE id = $2 AND status = 'pending'")
+        .bind(now)
         .bind(id)
         .execute(connection)
         .await?;

@@ -261,9 +261,10 @@ async fn bad_or_stale_signatures_change_nothing(app: TestApp) {
         "parameter_invalid_json",
         None,
     );
-    // Real connectors wait for their verifiers: refused, nothing recorded.
-    let unavailable = deliver(&app, &text(&stripe["id"]), &body, Some(&good.signature)).await;
-    assert_error(&unavailable, 400, "signature_verification_unavailable", None);
+    // A Stripe account verifies `Stripe-Signature`: a sandbox signature is refused,
+    // nothing recorded (tests/providers_e2e.rs covers Stripe's own signatures).
+    let unsigned = deliver(&app, &text(&stripe["id"]), &body, Some(&good.signature)).await;
+    assert_error(&unsigned, 400, "signature_invalid", None);
     assert_eq!(row_counts(&app).await, before);
     assert_eq!(intent(&app, &app.secret_key, &intent_id).await["status"], "requires_action");
 

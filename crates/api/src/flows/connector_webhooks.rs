@@ -1,8 +1,8 @@
 //! Incoming provider webhooks: how a connector's async outcomes reach Tradewind.
 //!
 //! 1. [`verify`] checks the provider's signature with the account's secret, by
-//!    connector kind: the sandbox's `Tradewind-Signature` here; Stripe's and PayPal's
-//!    are one match arm each for the integrator to fill. Nothing is written before.
+//!    connector kind: the sandbox's `Tradewind-Signature` here, Stripe's and PayPal's
+//!    in [`provider_webhooks`]. Nothing is written before.
 //! 2. [`parse_event`] reads the body into a [`ProviderEvent`]: its id, type and the
 //!    change it reports ([`Effect`]).
 //! 3. [`receive`] records the event and applies it in one transaction. The record is
@@ -20,7 +20,7 @@
 use crate::credentials::Secret;
 use crate::error::{ApiError, ApiResult};
 use crate::flows::connector_accounts::{self, ConnectorAccount};
-use crate::flows::{money, outcome, sweep};
+use crate::flows::{money, outcome, provider_webhooks, sweep};
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use serde::Deserialize;
@@ -70,9 +70,9 @@ fn signature_invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("signature_invalid", message)
 }
 
-/// Checks the provider's signature; a 400 (`signature_invalid`,
-/// `signature_timestamp_outside_tolerance` or `signature_verification_unavailable`)
-/// otherwise.
+/// Checks the provider's signature; a 400 (`signature_invalid` or
+/// `signature_timestamp_outside_tolerance`) otherwise, or a 502 when PayPal cannot be
+/// asked now (it delivers again).
 pub async fn verify(incoming: &Incoming<'_>) -> ApiResult<()> {
     let account = ConnectorAccount::from_row(incoming.account)?;
     match account.connector {
@@ -80,25 +80,9 @@ pub async fn verify(incoming: &Incoming<'_>) -> ApiResult<()> {
             let secret = connector_accounts::webhook_secret(incoming.state, incoming.account)?;
             verify_sandbox(incoming, &secret)
         }
-        // TODO(integrator): verify `Stripe-Signature` (t=…,v1=… HMAC-SHA256 over
-        // "{t}.{body}" with `connector_accounts::webhook_secret`, the endpoint's whsec_
-        // signing secret; the Stripe client crate's verifier), then map the event in
-        // `parse_event`.
-        Connector::Stripe => Err(verification_unavailable(Connector::Stripe)),
-        // TODO(integrator): PayPal's verification (POST /v1/notifications/
-        // verify-webhook-signature at `account.api_base_url()` with the
-        // PAYPAL-TRANSMISSION-* headers, the webhook id from
-        // `connector_accounts::webhook_secret` and the client credentials from
-        // `connector_accounts::credentials`), then map the event in `parse_event`.
-        Connector::Paypal => Err(verification_unavailable(Connector::Paypal)),
+        Connector::Stripe => provider_webhooks::verify_stripe(incoming),
+        Connector::Paypal => provider_webhooks::verify_paypal(incoming).await,
     }
-}
-
-fn verification_unavailable(connector: Connector) -> ApiError {
-    ApiError::bad_request(
-        "signature_verification_unavailable",
-        format!("Webhooks of {connector} connector accounts cannot be verified yet; nothing was recorded."),
-    )
 }
 
 fn verify_sandbox(incoming: &Incoming<'_>, secret: &Secret) -> ApiResult<()> {
@@ -121,7 +105,12 @@ fn verify_sandbox(incoming: &Incoming<'_>, secret: &Secret) -> ApiResult<()> {
 pub enum PaymentTarget {
     Processing,
     Succeeded,
-    Failed { code: Option<String>, message: Option<String> },
+    Failed {
+        code: Option<String>,
+        message: Option<String>,
+    },
+    /// The buyer left the provider's page without paying (PayPal's cancel URL).
+    Abandoned,
 }
 
 /// The change an event reports.
@@ -133,6 +122,20 @@ pub enum Effect {
     },
     Refund {
         refund_id: String,
+        succeeded: bool,
+    },
+    /// A real provider's payment: its attempt is the one whose id is `reference` (the
+    /// attempt id Tradewind sent) or whose recorded provider id is `provider_id`.
+    /// `charge` is the provider's money movement (Stripe charge, PayPal capture).
+    ProviderPayment {
+        provider_id: String,
+        reference: Option<String>,
+        charge: Option<String>,
+        target: PaymentTarget,
+    },
+    /// A real provider's refund, by the provider's refund id.
+    ProviderRefund {
+        provider_refund_id: String,
         succeeded: bool,
     },
     /// A type this server does not act on.
@@ -152,6 +155,8 @@ impl ProviderEvent {
         match &self.effect {
             Effect::Payment { attempt_id, .. } => Some(attempt_id),
             Effect::Refund { refund_id, .. } => Some(refund_id),
+            Effect::ProviderPayment { provider_id, reference, .. } => Some(reference.as_deref().unwrap_or(provider_id)),
+            Effect::ProviderRefund { provider_refund_id, .. } => Some(provider_refund_id),
             Effect::None => None,
         }
     }
@@ -183,9 +188,8 @@ struct SandboxEventData {
 pub fn parse_event(connector: Connector, body: &[u8]) -> ApiResult<ProviderEvent> {
     match connector {
         Connector::Sandbox => parse_sandbox(body),
-        // `verify` refuses these before any parsing until the integrator plugs in their
-        // verification and event mapping.
-        Connector::Stripe | Connector::Paypal => Err(verification_unavailable(connector)),
+        Connector::Stripe => provider_webhooks::parse_stripe(body),
+        Connector::Paypal => provider_webhooks::parse_paypal(body),
     }
 }
 
@@ -242,7 +246,7 @@ fn attempt_rank(status: &str) -> u8 {
 fn target_rank(target: &PaymentTarget) -> u8 {
     match target {
         PaymentTarget::Processing => 2,
-        PaymentTarget::Succeeded | PaymentTarget::Failed { .. } => 3,
+        PaymentTarget::Succeeded | PaymentTarget::Failed { .. } | PaymentTarget::Abandoned => 3,
     }
 }
 
@@ -282,10 +286,34 @@ pub async fn receive(
     }
     let result = match &event.effect {
         Effect::Payment { attempt_id, target } => {
-            apply_payment(state, transaction.connection(), &typed, attempt_id, target, now).await?
+            apply_payment(state, transaction.connection(), &typed, attempt_id, target, None, now).await?
         }
         Effect::Refund { refund_id, succeeded } => {
             apply_refund(state, transaction.connection(), &typed, refund_id, *succeeded, now).await?
+        }
+        Effect::ProviderPayment { provider_id, reference, charge, target } => {
+            let connection = transaction.connection();
+            match provider_attempt(connection, &typed, provider_id, reference.as_deref()).await? {
+                Some(attempt_id) => {
+                    apply_payment(state, connection, &typed, &attempt_id, target, charge.as_deref(), now).await?
+                }
+                None => Outcome::IgnoredUnknown,
+            }
+        }
+        Effect::ProviderRefund { provider_refund_id, succeeded } => {
+            let connection = transaction.connection();
+            let merchant_id = typed.merchant_id.as_str();
+            match refunds::find_by_connector_reference_in(
+                &mut *connection,
+                merchant_id,
+                &account.id,
+                provider_refund_id,
+            )
+            .await?
+            {
+                Some(refund) => apply_refund(state, connection, &typed, &refund.id, *succeeded, now).await?,
+                None => Outcome::IgnoredUnknown,
+            }
         }
         Effect::None => Outcome::IgnoredUnknown,
     };
@@ -303,12 +331,34 @@ fn method_on_account(account: &ConnectorAccount, method: Option<&str>) -> bool {
         .is_some_and(|method| account.payment_methods.contains(&method))
 }
 
-async fn apply_payment(
+/// The attempt a real provider's payment event is about: the one its reference names,
+/// else the one that recorded the provider's payment id.
+async fn provider_attempt(
+    connection: &mut Connection,
+    account: &ConnectorAccount,
+    provider_id: &str,
+    reference: Option<&str>,
+) -> ApiResult<Option<String>> {
+    if let Some(reference) = reference
+        && tradewind_payments::id::AttemptId::parse(reference).is_ok()
+    {
+        return Ok(Some(reference.to_owned()));
+    }
+    let found = attempts::find_by_reference_in(connection, account.merchant_id.as_str(), provider_id).await?;
+    Ok(found.map(|attempt| attempt.id))
+}
+
+/// Moves an attempt and its intent to `target` inside an open transaction, forward
+/// only, with the change's money effects and event; `charge` (the provider's money
+/// movement, to refund later) is kept on the attempt. Shared by the webhooks, the
+/// return from a provider's page and the status sync.
+pub async fn apply_payment(
     state: &AppState,
     connection: &mut Connection,
     account: &ConnectorAccount,
     attempt_id: &str,
     target: &PaymentTarget,
+    charge: Option<&str>,
     now: i64,
 ) -> ApiResult<Outcome> {
     let merchant_id = account.merchant_id.as_str();
@@ -334,6 +384,12 @@ async fn apply_payment(
         return Ok(Outcome::IgnoredStale);
     }
     let before = money::Before::of(&intent);
+    if let Some(charge) = charge {
+        let mut flags: serde_json::Value =
+            serde_json::from_str(&attempt.flags).unwrap_or_else(|_| serde_json::json!({}));
+        flags["provider_charge"] = serde_json::json!(charge);
+        attempt.flags = flags.to_string();
+    }
     match target {
         PaymentTarget::Processing => {
             outcome::processing(&mut intent, &mut attempt, now, true, now)?;
@@ -350,6 +406,7 @@ async fn apply_payment(
             let message = message.clone().unwrap_or_else(|| default_message.to_owned());
             outcome::failed(&mut intent, &mut attempt, &code, None, &message, now)?;
         }
+        PaymentTarget::Abandoned => outcome::abandoned(&mut intent, &mut attempt, now)?,
     }
     if !outcome::write_change_in(state, connection, Some(&before), &intent, Some(&attempt), now).await? {
         return Err(ApiError::conflict(
@@ -454,6 +511,6 @@ mod tests {
         let no_id = parse_event(Connector::Sandbox, br#"{"type": "refund.failed", "created": 1}"#);
         assert_eq!(no_id.unwrap_err().param.as_deref(), Some("id"));
         let stripe = parse_event(Connector::Stripe, b"{}").unwrap_err();
-        assert_eq!(stripe.code, "signature_verification_unavailable");
+        assert_eq!(stripe.code, "event_invalid");
     }
 }

@@ -1,10 +1,12 @@
 //! Refunds: method rules (none for Boleto, to a bank account for cash and transfers,
 //! asynchronous for wallets), the refund window, and never more than was captured —
-//! enforced by one conditional update, so concurrent refunds cannot overshoot.
+//! enforced by one conditional update, so concurrent refunds cannot overshoot. A
+//! payment taken through a Stripe or PayPal account is refunded at the provider first
+//! (`flows::provider_refund`), and the refund takes the provider's status.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Authenticated;
-use crate::flows::{events, money, validate};
+use crate::flows::{events, money, provider_refund, validate};
 use crate::state::AppState;
 use crate::wire::json_column;
 use crate::wire::refund::{CreateRefund, RefundObject};
@@ -138,8 +140,15 @@ pub async fn create(state: &AppState, auth: &Authenticated, request: CreateRefun
     let amount = request.amount.unwrap_or(remaining);
     check_refund(intent.amount_received, intent.amount_refunded, amount).map_err(refund_error)?;
 
+    let refund_id = RefundId::generate().to_string();
+    // The provider's call goes first: its refusal writes nothing.
+    let at_provider = provider_refund::create(state, &intent, &refund_id, amount).await?;
+    let (status, scheduled_at, scheduled_outcome) = match &at_provider {
+        Some(made) => (made.status, None, None),
+        None => (status, scheduled_at, scheduled_outcome),
+    };
     let row = RefundRow {
-        id: RefundId::generate().to_string(),
+        id: refund_id,
         merchant_id: merchant_id.to_owned(),
         payment_intent_id: intent.id.clone(),
         amount,
@@ -153,6 +162,8 @@ pub async fn create(state: &AppState, auth: &Authenticated, request: CreateRefun
         scheduled_outcome: scheduled_outcome.map(str::to_owned),
         created_at: now,
         updated_at: now,
+        connector_account_id: at_provider.as_ref().map(|made| made.connector_account_id.clone()),
+        connector_reference: at_provider.map(|made| made.reference),
     };
     let mut transaction = state.store.begin().await?;
     if !payment_intents::reserve_refund(transaction.connection(), &intent.id, amount, now).await? {

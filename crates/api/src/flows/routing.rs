@@ -130,8 +130,8 @@ pub async fn facts(state: &AppState, merchant_id: &str, input: FactsInput<'_>) -
     })
 }
 
-/// The candidates among the merchant's accounts: their fee schedules in the payment's
-/// currency, so least cost compares like with like.
+/// The candidates among the merchant's accounts for the payment's method: their fee
+/// schedules in the payment's currency, so least cost compares like with like.
 async fn candidates(
     state: &AppState,
     merchant_id: &str,
@@ -142,7 +142,9 @@ async fn candidates(
     let method = Method::parse(facts.method.as_str())
         .ok_or_else(|| ApiError::internal(&RoutingError(format!("no fee method for {}", facts.method))))?;
     let mut candidates = Vec::with_capacity(accounts.len());
-    for account in accounts {
+    // An account without the method is no candidate, and has no fee schedule for it
+    // (a PayPal account for a card payment).
+    for account in accounts.iter().filter(|account| account.payment_methods.contains(&facts.method)) {
         let fees = money::localized(state, merchant_id, account.fee_schedule(method)?, facts.currency, now).await?;
         candidates.push(Candidate {
             id: account.id.to_string(),
@@ -203,38 +205,47 @@ pub fn targets(
         else {
             continue;
         };
-        let connector = match account.connector {
-            Connector::Sandbox => TargetConnector::Sandbox(account.faults.clone()),
-            Connector::Stripe => {
-                let crate::credentials::Credentials::Stripe { secret_key, .. } =
-                    connector_accounts::credentials(state, row)?
-                else {
-                    return Err(ApiError::internal(&RoutingError(format!("{id}: not Stripe credentials"))));
-                };
-                let mut config = StripeConfig::new(secret_key.expose());
-                if let Some(base_url) = account.api_base_url() {
-                    base_url.clone_into(&mut config.base_url);
-                }
-                let client = StripeClient::new(config).map_err(|error| ApiError::internal(&error))?;
-                TargetConnector::Stripe(client)
-            }
-            Connector::Paypal => {
-                let crate::credentials::Credentials::Paypal { client_id, client_secret, .. } =
-                    connector_accounts::credentials(state, row)?
-                else {
-                    return Err(ApiError::internal(&RoutingError(format!("{id}: not PayPal credentials"))));
-                };
-                let base_url = account.api_base_url().unwrap_or_default();
-                let config =
-                    tradewind_providers::PaypalConfig::at(base_url, client_id.expose(), client_secret.expose());
-                let client =
-                    tradewind_providers::PaypalClient::new(config).map_err(|error| ApiError::internal(&error))?;
-                TargetConnector::Paypal(client)
-            }
-        };
+        let connector = connector_for(state, row, account)?;
         targets.push(Target { id: id.clone(), connector });
     }
     Ok(targets)
+}
+
+/// The account's connector, ready to call: its sandbox with the account's faults, or
+/// a Stripe or PayPal client with its decrypted credentials at its API's base URL.
+pub fn connector_for(
+    state: &AppState,
+    row: &ConnectorAccountRow,
+    account: &ConnectorAccount,
+) -> ApiResult<TargetConnector> {
+    let id = &row.id;
+    Ok(match account.connector {
+        Connector::Sandbox => TargetConnector::Sandbox(account.faults.clone()),
+        Connector::Stripe => {
+            let crate::credentials::Credentials::Stripe { secret_key, .. } =
+                connector_accounts::credentials(state, row)?
+            else {
+                return Err(ApiError::internal(&RoutingError(format!("{id}: not Stripe credentials"))));
+            };
+            let mut config = StripeConfig::new(secret_key.expose());
+            if let Some(base_url) = account.api_base_url() {
+                base_url.clone_into(&mut config.base_url);
+            }
+            let client = StripeClient::new(config).map_err(|error| ApiError::internal(&error))?;
+            TargetConnector::Stripe(client)
+        }
+        Connector::Paypal => {
+            let crate::credentials::Credentials::Paypal { client_id, client_secret, .. } =
+                connector_accounts::credentials(state, row)?
+            else {
+                return Err(ApiError::internal(&RoutingError(format!("{id}: not PayPal credentials"))));
+            };
+            let base_url = account.api_base_url().unwrap_or_default();
+            let config = tradewind_providers::PaypalConfig::at(base_url, client_id.expose(), client_secret.expose());
+            let client = tradewind_providers::PaypalClient::new(config).map_err(|error| ApiError::internal(&error))?;
+            TargetConnector::Paypal(client)
+        }
+    })
 }
 
 /// Confirms `intent`: through the merchant's connector accounts when it has one for

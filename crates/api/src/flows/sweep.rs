@@ -1,13 +1,14 @@
 //! Due work: unpaid attempts that expire, delayed provider outcomes (SOFORT after
 //! days, Boleto the next business day), refunds that settle later, disputes (opened,
 //! past their deadline, decided, escalated), early fraud warnings, rolling reserves
-//! released and payouts (scheduled, and moving through their statuses). One step,
+//! released, payouts (scheduled, and moving through their statuses) and the status
+//! sync of payments and refunds waiting on a real provider. One step,
 //! [`run_due`], does all that is due for one merchant at its clock; the background
 //! worker calls it for every merchant, and advancing a sandbox clock calls it at once,
 //! so tests drive time without sleeping.
 
 use crate::error::ApiResult;
-use crate::flows::{dispute, early_fraud_warning, events, money, outcome, payout, reserve};
+use crate::flows::{dispute, early_fraud_warning, events, money, outcome, payout, provider_status, reserve};
 use crate::state::AppState;
 use crate::wire::refund::RefundObject;
 use tradewind_connectors::wallet;
@@ -32,6 +33,8 @@ pub struct SweepReport {
     pub disputes: u64,
     /// Early fraud warnings raised.
     pub early_fraud_warnings: u64,
+    /// Payments and refunds a provider's answer moved (the status sync).
+    pub provider_synced: u64,
 }
 
 pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult<SweepReport> {
@@ -79,6 +82,8 @@ pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult
         }
     }
     report.payouts = payout::run_due(state, merchant_id, now).await?;
+    let synced = provider_status::run_due(state, merchant_id, now).await?;
+    report.provider_synced = synced.payments + synced.refunds;
     Ok(report)
 }
 

@@ -20,7 +20,9 @@ use tradewind_storage::{connector_accounts, merchants};
 /// Receives a provider webhook for a connector account.
 #[utoipa::path(post, path = "/v1/connectors/{connector_account_id}/webhooks",
     params(("connector_account_id" = String, Path),
-        ("Tradewind-Signature" = Option<String>, Header, description = "Sandbox accounts: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"{t}.{body}\"> keyed with the account's whsec_ secret")),
+        ("Tradewind-Signature" = Option<String>, Header, description = "Sandbox accounts: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"{t}.{body}\"> keyed with the account's whsec_ secret"),
+        ("Stripe-Signature" = Option<String>, Header, description = "Stripe accounts: Stripe's t=…,v1=… signature with the account's signing secret"),
+        ("PAYPAL-TRANSMISSION-SIG" = Option<String>, Header, description = "PayPal accounts: with the other PAYPAL-* headers, verified by PayPal against the account's webhook id")),
     request_body(content = String, description = "The provider's event, as it signed it", content_type = "application/json"),
     responses((status = 200, body = WebhookReceipt)), tag = "Connectors")]
 pub async fn receive(

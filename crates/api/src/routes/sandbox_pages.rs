@@ -84,7 +84,7 @@ pub struct ChoiceForm {
 
 /// After the provider page: back to the merchant's return URL (with the intent id,
 /// as Stripe appends it), or a closing message when there is none (QR flows).
-fn after_choice(intent: &PaymentIntentRow, attempt: &AttemptRow) -> ApiResult<Response> {
+pub(crate) fn after_choice(intent: &PaymentIntentRow, attempt: &AttemptRow) -> ApiResult<Response> {
     let return_url = attempt.return_url.clone();
     let qr_flow = json_column("payment_method_details", Some(&attempt.payment_method_details))
         .get(&attempt.payment_method_type)

@@ -323,6 +323,11 @@ impl FakePaypal {
     }
 }
 
+/// How PayPal adds its parameters to a URL: after the URL's own query, if it has one.
+fn separator(url: &str) -> char {
+    if url.contains('?') { '&' } else { '?' }
+}
+
 fn resource_type(event_type: &str) -> &'static str {
     match event_type {
         "PAYMENT.CAPTURE.REFUNDED" | "PAYMENT.CAPTURE.REVERSED" => "refund",
@@ -491,9 +496,9 @@ async fn approval(State(app): State<Arc<App>>, Query(query): Query<HashMap<Strin
             });
             order.object["payment_source"] = json!({ "paypal": { "email_address": buyer, "account_id": payer_id } });
             order.buyer = Some(buyer);
-            order.return_url.clone().map(|url| format!("{url}?token={token}&PayerID={payer_id}"))
+            order.return_url.clone().map(|url| format!("{url}{}token={token}&PayerID={payer_id}", separator(&url)))
         }
-        Some("cancel") => order.cancel_url.clone().map(|url| format!("{url}?token={token}")),
+        Some("cancel") => order.cancel_url.clone().map(|url| format!("{url}{}token={token}", separator(&url))),
         _ => return (StatusCode::BAD_REQUEST, "nothing to approve, or no action").into_response(),
     };
     match redirect {
