@@ -189,6 +189,23 @@ async fn a_stripe_refund_is_made_at_stripe(app: TestApp) {
     let (status, refused) = app.post("/v1/refunds", json!({"payment_intent": paid["id"], "amount": 500})).await;
     assert_eq!(status, 502, "{refused}");
     assert_eq!(row_counts(&app).await, before);
+
+    // A retry under the same `Idempotency-Key` after a 502 reaches Stripe under the same
+    // key as the lost tries, so Stripe refunds it at most once.
+    providers.stripe.fail_next(3);
+    let (status, refused, _) =
+        app.post_idempotent("/v1/refunds", "refund-once", json!({"payment_intent": paid["id"], "amount": 500})).await;
+    assert_eq!(status, 502, "{refused}");
+    let (status, refund, _) =
+        app.post_idempotent("/v1/refunds", "refund-once", json!({"payment_intent": paid["id"], "amount": 500})).await;
+    assert_eq!((status, refund["status"].as_str()), (200, Some("succeeded")), "{refund}");
+    let keys: Vec<_> = providers.stripe.requests_to("/v1/refunds")[made.len() + 3..]
+        .iter()
+        .map(|request| request.header("idempotency-key").map(str::to_owned))
+        .collect();
+    assert_eq!(keys.len(), 4, "three lost tries and the retry");
+    assert!(keys.iter().all(|key| key.is_some() && *key == keys[0]), "{keys:?}");
+    assert_ne!(keys[0].as_deref(), refund["id"].as_str(), "the key follows the client's, not the new refund id");
     ledger_verifies(&app);
 }
 

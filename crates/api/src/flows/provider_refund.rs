@@ -3,8 +3,9 @@
 //! after it said yes.
 //!
 //! Stripe refunds the PaymentIntent the attempt recorded; PayPal refunds the capture
-//! kept in the attempt's `flags.provider_charge`. Tradewind's refund id is both the
-//! provider's idempotency key and its reference. A provider that refuses is a 400
+//! kept in the attempt's `flags.provider_charge`. Tradewind's refund id is the
+//! provider's reference; the idempotency key follows the request's `Idempotency-Key`
+//! (else the refund id), so a retry after a lost answer does not refund twice. A provider that refuses is a 400
 //! naming `payment_intent`, one that cannot be reached a 502: nothing is written
 //! either way. A refund the provider accepts but has not settled is `pending` until
 //! its webhook or the status sync (`flows::provider_status`) says how it ended.
@@ -40,6 +41,7 @@ pub async fn create(
     state: &AppState,
     intent: &PaymentIntentRow,
     refund_id: &str,
+    idempotency_key: &str,
     amount: i64,
 ) -> ApiResult<Option<ProviderRefundMade>> {
     let Some(attempt_id) = &intent.latest_attempt_id else { return Ok(None) };
@@ -49,7 +51,7 @@ pub async fn create(
         return Ok(None);
     };
     let money = Money::new(amount, validate::currency("currency", &intent.currency)?);
-    let refunded = call(&provider, &attempt, money, refund_id).await?;
+    let refunded = call(&provider, &attempt, money, refund_id, idempotency_key).await?;
     let status = match refunded.status {
         ProviderRefundStatus::Succeeded => "succeeded",
         ProviderRefundStatus::Pending => "pending",
@@ -70,6 +72,7 @@ async fn call(
     attempt: &AttemptRow,
     money: Money,
     refund_id: &str,
+    idempotency_key: &str,
 ) -> ApiResult<ProviderRefund> {
     let result = match &provider.connector {
         TargetConnector::Stripe(client) => {
@@ -77,20 +80,29 @@ async fn call(
                 .reference
                 .as_deref()
                 .ok_or_else(|| not_refundable("The provider's payment of this PaymentIntent is not known."))?;
-            client.create_refund(payment, money, refund_id, refund_id).await
+            client.create_refund(payment, money, refund_id, idempotency_key).await
         }
         TargetConnector::Paypal(client) => {
             let flags = json_column("flags", Some(&attempt.flags));
             let capture = flags["provider_charge"]
                 .as_str()
                 .ok_or_else(|| not_refundable("PayPal's capture of this PaymentIntent is not known."))?;
-            client.refund_capture(capture, money, refund_id, refund_id).await
+            client.refund_capture(capture, money, refund_id, idempotency_key).await
         }
         TargetConnector::Sandbox(_) => {
             return Err(not_refundable("This PaymentIntent was not paid through a provider."));
         }
     };
     result.map_err(|error| refused(&error))
+}
+
+/// The provider's idempotency key for a refund requested under the merchant's
+/// `Idempotency-Key`: the same on every retry of that request, and never the same for
+/// two merchants (their keys are their own).
+pub fn idempotency_key(merchant_id: &str, client_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new().chain_update(merchant_id).chain_update([0]).chain_update(client_key).finalize();
+    format!("twre_{}", hex::encode(&digest[..20]))
 }
 
 fn refused(error: &ProviderError) -> ApiError {

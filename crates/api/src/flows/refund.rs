@@ -75,7 +75,14 @@ fn destination(request: &CreateRefund) -> ApiResult<serde_json::Value> {
     Ok(json!({"type": "bank_account", "account_holder_name": account.account_holder_name, "bank_account": masked}))
 }
 
-pub async fn create(state: &AppState, auth: &Authenticated, request: CreateRefund) -> ApiResult<RefundObject> {
+/// `client_key` is the request's `Idempotency-Key`, if any: a provider's idempotency key
+/// is derived from it, so a retry after a lost answer refunds at most once there.
+pub async fn create(
+    state: &AppState,
+    auth: &Authenticated,
+    request: CreateRefund,
+    client_key: Option<&str>,
+) -> ApiResult<RefundObject> {
     let now = auth.now(state);
     let merchant_id = auth.merchant_id.as_str();
     let not_found = || ApiError::not_found("payment_intent", &request.payment_intent).with_param("payment_intent");
@@ -142,7 +149,11 @@ pub async fn create(state: &AppState, auth: &Authenticated, request: CreateRefun
 
     let refund_id = RefundId::generate().to_string();
     // The provider's call goes first: its refusal writes nothing.
-    let at_provider = provider_refund::create(state, &intent, &refund_id, amount).await?;
+    let provider_key = match client_key {
+        Some(key) => provider_refund::idempotency_key(&intent.merchant_id, key),
+        None => refund_id.clone(),
+    };
+    let at_provider = provider_refund::create(state, &intent, &refund_id, &provider_key, amount).await?;
     let (status, scheduled_at, scheduled_outcome) = match &at_provider {
         Some(made) => (made.status, None, None),
         None => (status, scheduled_at, scheduled_outcome),

@@ -17,9 +17,13 @@ use tradewind_storage::refunds;
 pub async fn create(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<CreateRefund>,
 ) -> ApiResult<Json<RefundObject>> {
-    Ok(Json(flows::refund::create(&state, &auth, body).await?))
+    // A retry under the same `Idempotency-Key` after a 5xx must not refund twice at a
+    // provider: the provider's idempotency key follows the client's.
+    let client_key = headers.get("idempotency-key").and_then(|value| value.to_str().ok());
+    Ok(Json(flows::refund::create(&state, &auth, body, client_key).await?))
 }
 
 /// Retrieves a refund.
