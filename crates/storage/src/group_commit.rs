@@ -17,7 +17,6 @@
 //! a fraction of sixteen commits' pages.
 
 use crate::batch::SqlValue;
-use crate::ledger;
 use crate::writer::WriterLock;
 use crate::{StoreError, StoreResult};
 use rusqlite::Connection;
@@ -144,7 +143,6 @@ fn run(connection: Connection, lock: WriterLock, mut receiver: mpsc::Receiver<Me
             drop(first);
             continue;
         }
-        ledger::begin_hot_accounts();
         let mut next = Some(first);
         let mut closing = None;
         let mut lost = false;
@@ -166,20 +164,15 @@ fn run(connection: Connection, lock: WriterLock, mut receiver: mpsc::Receiver<Me
         }
         if lost {
             // The transaction is gone (see `run_one`): nothing of the group was written.
-            ledger::abandon_hot_accounts();
             let _ = execute(&connection, "ROLLBACK");
             finish_all(&mut ran, Some(&StoreError::Sqlite("the transaction was lost".into())));
         } else {
-            // The shared ledger accounts' balances, kept in memory through the group.
-            let committed = ledger::flush_hot_accounts(&connection)
-                .and_then(|()| execute(&connection, "COMMIT").map_err(sqlite_error));
-            match committed {
+            match execute(&connection, "COMMIT") {
                 Ok(()) => finish_all(&mut ran, None),
                 Err(error) => {
                     tracing::error!(%error, jobs = ran.len(), "group commit failed");
-                    ledger::abandon_hot_accounts();
                     let _ = execute(&connection, "ROLLBACK");
-                    finish_all(&mut ran, Some(&error));
+                    finish_all(&mut ran, Some(&sqlite_error(error)));
                 }
             }
         }
@@ -203,7 +196,6 @@ fn run_one(connection: &Connection, job: Job, ran: &mut Vec<Ran>) -> bool {
         return false;
     }
     let outcome = job(connection);
-    ledger::end_hot_accounts_job(outcome.keep);
     if outcome.keep {
         ran.push(outcome);
         return true;

@@ -32,13 +32,7 @@ use tradewind_ledger::{
 };
 use tradewind_money::Currency;
 
-mod hot_accounts;
 mod on_writer;
-
-pub(crate) use hot_accounts::{
-    abandon as abandon_hot_accounts, begin_group as begin_hot_accounts, end_job as end_hot_accounts_job,
-    flush as flush_hot_accounts,
-};
 
 pub(crate) use on_writer::post_on_writer;
 

@@ -1,7 +1,6 @@
 //! The ledger's executor on SQLite's writer thread: the four steps of the parent module
 //! over rusqlite, inside the caller's savepoint, with no thread hop per statement.
 
-use super::hot_accounts;
 use super::{
     AccountRow, DELETE_TRANSFER, IN_LIST_MAX, INSERT_ACCOUNT, INSERT_TRANSFER, INSERT_TRANSFER_IF_NEW, Loaded, Posted,
     RESOLVE_PENDING_EXECUTE, SELECT_ACCOUNT, SELECT_TRANSFER, SET_BALANCES, TransferRow, account_from_row,
@@ -9,7 +8,7 @@ use super::{
 };
 use crate::StoreResult;
 use crate::group_commit::{run_statement, sqlite_error};
-use tradewind_ledger::{Account, AccountId, Balances, Plan, Transfer, prefetch};
+use tradewind_ledger::{Account, Balances, Plan, Transfer, prefetch};
 
 /// Posts `batch` on SQLite's writer thread, inside the caller's savepoint.
 pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfer], now: i64) -> StoreResult<Posted> {
@@ -18,20 +17,9 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
     }
     let wanted = prefetch(batch);
     let mut loaded = Loaded::default();
-    // The platform's and connectors' accounts this group already read come from memory.
-    let grouped = hot_accounts::is_active();
-    let mut unread: Vec<&AccountId> = Vec::with_capacity(wanted.accounts.len());
-    for id in &wanted.accounts {
-        match hot_accounts::get(id).filter(|_| grouped) {
-            Some(account) => {
-                loaded.accounts.insert(account.id.clone(), account);
-            }
-            None => unread.push(id),
-        }
-    }
     // One `IN (…)` query per chunk of ids rather than one per id: a payment names five
     // accounts and three transfer ids, and each statement costs a VM run.
-    for chunk in unread.chunks(IN_LIST_MAX) {
+    for chunk in wanted.accounts.chunks(IN_LIST_MAX) {
         let sql = format!("{SELECT_ACCOUNT} WHERE id IN ({})", in_list(chunk.len()));
         let mut select = connection.prepare_cached(&sql).map_err(sqlite_error)?;
         let mut rows =
@@ -48,17 +36,14 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
                     credits_posted: row.get(6).map_err(sqlite_error)?,
                 },
             })?;
-            if grouped && hot_accounts::is_hot(&account.id) {
-                hot_accounts::remember(&account);
-            }
             loaded.accounts.insert(account.id.clone(), account);
         }
     }
-    for id in unread {
-        if !loaded.accounts.contains_key(id) {
-            let account = Account::open(id.clone());
+    for id in &wanted.accounts {
+        if !loaded.accounts.contains_key(*id) {
+            let account = Account::open((*id).clone());
             run_statement(connection, INSERT_ACCOUNT, &insert_account_values(&account, now))?;
-            loaded.accounts.insert(id.clone(), account);
+            loaded.accounts.insert((*id).clone(), account);
         }
     }
     // A batch that resolves no hold (a capture) is planned without reading the stored
@@ -138,21 +123,10 @@ fn insert_on_writer(
 /// Writes `plan`'s balances and resolved holds on the writer thread.
 fn write_balances_on_writer(connection: &rusqlite::Connection, plan: &Plan<'_>) -> StoreResult<Posted> {
     // One writer: every account is current, so balances are written as they were
-    // planned, by id, with the statement bound in place; the platform's and connectors'
-    // accounts once per group, before its commit.
-    let grouped = hot_accounts::is_active();
+    // planned, by id, with the statement bound in place.
     let mut update = connection.prepare_cached(SET_BALANCES).map_err(sqlite_error)?;
     for change in plan.accounts() {
         let after = change.after;
-        if grouped && hot_accounts::is_hot(change.id) {
-            hot_accounts::stage(Account {
-                id: change.id.clone(),
-                balances: after,
-                flags: change.flags,
-                negative_limit_minor: change.negative_limit_minor,
-            });
-            continue;
-        }
         let changed = update
             .execute(rusqlite::params![
                 after.debits_pending,
