@@ -331,6 +331,8 @@ async fn a_paypal_payment_is_approved_captured_and_refunded(app: TestApp) {
     assert!(canceled.contains("?canceled=true&token="), "{canceled}");
     come_back(&app, &canceled, &other).await;
     assert_eq!(intent(&app, &text(&other["id"])).await["status"], "requires_payment_method");
+    // Orders, captures, a refund and returns: one OAuth token served them all.
+    assert_eq!(providers.paypal.requests_to("/v1/oauth2/token").len(), 1);
     ledger_verifies(&app);
 }
 

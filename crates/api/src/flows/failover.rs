@@ -26,6 +26,7 @@ use crate::flows::outcome;
 use crate::state::AppState;
 use crate::wire::payment_method_data::PaymentMethodData;
 use serde_json::json;
+use std::sync::Arc;
 use tradewind_connectors::faults::{FaultDecision, Faults};
 use tradewind_payments::card::CardNumber;
 use tradewind_payments::method::PaymentMethodType;
@@ -53,7 +54,19 @@ pub enum TargetConnector {
     /// The in-process sandbox, with its injected faults.
     Sandbox(Faults),
     Stripe(StripeClient),
-    Paypal(PaypalClient),
+    /// Shared: its OAuth token serves every call until it expires.
+    Paypal(Arc<PaypalClient>),
+}
+
+impl TargetConnector {
+    /// Another handle on the same connector (clients share their pools and tokens).
+    pub fn share(&self) -> TargetConnector {
+        match self {
+            TargetConnector::Sandbox(faults) => TargetConnector::Sandbox(faults.clone()),
+            TargetConnector::Stripe(client) => TargetConnector::Stripe(client.clone()),
+            TargetConnector::Paypal(client) => TargetConnector::Paypal(Arc::clone(client)),
+        }
+    }
 }
 
 /// How one try ended, for the routing's success windows and circuit breakers.

@@ -53,10 +53,15 @@ struct Entry {
 }
 
 /// Merchants' routing inputs, and the process's connector health.
+/// Provider clients kept per connector account, so a PayPal OAuth token (and a
+/// connection pool) serves many calls; an account's change (`updated_at`) makes a new one.
+const CLIENTS_MAX: usize = 10_000;
+
 #[derive(Default)]
 pub struct RoutingState {
     entries: Mutex<HashMap<String, Entry>>,
     health: Mutex<Health>,
+    clients: Mutex<HashMap<String, (i64, TargetConnector)>>,
 }
 
 impl RoutingState {
@@ -67,6 +72,25 @@ impl RoutingState {
     /// The success windows and circuit breakers of every connector account.
     pub fn health(&self) -> MutexGuard<'_, Health> {
         self.health.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn clients(&self) -> MutexGuard<'_, HashMap<String, (i64, TargetConnector)>> {
+        self.clients.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The kept client of `row`'s account, if it was made from the row as it is now.
+    fn cached_client(&self, row: &ConnectorAccountRow) -> Option<TargetConnector> {
+        let clients = self.clients();
+        let (updated_at, connector) = clients.get(&row.id)?;
+        (*updated_at == row.updated_at).then(|| connector.share())
+    }
+
+    fn keep_client(&self, row: &ConnectorAccountRow, connector: &TargetConnector) {
+        let mut clients = self.clients();
+        if clients.len() >= CLIENTS_MAX {
+            clients.clear();
+        }
+        clients.insert(row.id.clone(), (row.updated_at, connector.share()));
     }
 
     /// Drops the merchant's cached accounts and rules: one of them just changed.
@@ -218,34 +242,45 @@ pub fn connector_for(
     row: &ConnectorAccountRow,
     account: &ConnectorAccount,
 ) -> ApiResult<TargetConnector> {
-    let id = &row.id;
     Ok(match account.connector {
         Connector::Sandbox => TargetConnector::Sandbox(account.faults.clone()),
-        Connector::Stripe => {
-            let crate::credentials::Credentials::Stripe { secret_key, .. } =
-                connector_accounts::credentials(state, row)?
-            else {
-                return Err(ApiError::internal(&RoutingError(format!("{id}: not Stripe credentials"))));
-            };
+        Connector::Stripe | Connector::Paypal => {
+            if let Some(connector) = state.routing.cached_client(row) {
+                return Ok(connector);
+            }
+            let connector = provider_client(state, row, account)?;
+            state.routing.keep_client(row, &connector);
+            connector
+        }
+    })
+}
+
+/// A new client for a Stripe or PayPal account, with its decrypted credentials.
+fn provider_client(
+    state: &AppState,
+    row: &ConnectorAccountRow,
+    account: &ConnectorAccount,
+) -> ApiResult<TargetConnector> {
+    let id = &row.id;
+    match connector_accounts::credentials(state, row)? {
+        crate::credentials::Credentials::Stripe { secret_key, .. } => {
             let mut config = StripeConfig::new(secret_key.expose());
             if let Some(base_url) = account.api_base_url() {
                 base_url.clone_into(&mut config.base_url);
             }
             let client = StripeClient::new(config).map_err(|error| ApiError::internal(&error))?;
-            TargetConnector::Stripe(client)
+            Ok(TargetConnector::Stripe(client))
         }
-        Connector::Paypal => {
-            let crate::credentials::Credentials::Paypal { client_id, client_secret, .. } =
-                connector_accounts::credentials(state, row)?
-            else {
-                return Err(ApiError::internal(&RoutingError(format!("{id}: not PayPal credentials"))));
-            };
+        crate::credentials::Credentials::Paypal { client_id, client_secret, .. } => {
             let base_url = account.api_base_url().unwrap_or_default();
             let config = tradewind_providers::PaypalConfig::at(base_url, client_id.expose(), client_secret.expose());
             let client = tradewind_providers::PaypalClient::new(config).map_err(|error| ApiError::internal(&error))?;
-            TargetConnector::Paypal(client)
+            Ok(TargetConnector::Paypal(Arc::new(client)))
         }
-    })
+        crate::credentials::Credentials::Sandbox => {
+            Err(ApiError::internal(&RoutingError(format!("{id}: sandbox credentials on a provider account"))))
+        }
+    }
 }
 
 /// Confirms `intent`: through the merchant's connector accounts when it has one for
