@@ -16,6 +16,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::namespace::{self, ChannelName};
+use crate::protocol::ErrorCode;
 
 /// Longest merchant or user id, in bytes.
 pub const ID_LENGTH_MAX: usize = 128;
@@ -282,6 +283,16 @@ impl Permissions {
             Ok(())
         } else {
             Err(GrantError::Denied { channel: key.channel.to_string(), right })
+        }
+    }
+}
+
+impl GrantError {
+    /// The error code of the `error` frame answering a command refused for this.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::OtherMerchant | Self::Denied { .. } => ErrorCode::PermissionDenied,
+            _ => ErrorCode::BadRequest,
         }
     }
 }

@@ -38,7 +38,9 @@ pub enum ChannelNameError {
     MissingSeparator(String),
     #[error("the namespace must be 1 to {NAMESPACE_LENGTH_MAX} of `a-z 0-9 _ -`, starting with a letter")]
     InvalidNamespace,
-    #[error("the channel name must be 1 to {CHANNEL_NAME_LENGTH_MAX} of `A-Z a-z 0-9 _ - . @ =`, with no empty segment")]
+    #[error(
+        "the channel name must be 1 to {CHANNEL_NAME_LENGTH_MAX} of `A-Z a-z 0-9 _ - . @ =`, with no empty segment"
+    )]
     InvalidName,
     #[error("the namespace `{0}` is not configured")]
     UnknownNamespace(String),
@@ -265,5 +267,75 @@ impl Namespaces {
     /// The configured namespaces, by name.
     pub fn iter(&self) -> impl Iterator<Item = &Namespace> {
         self.by_name.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid() {
+        let namespace = Namespace::new("support");
+        assert_eq!(namespace.validate(), Ok(()));
+        assert!(namespace.has_history());
+        assert!(!namespace.client_publish);
+    }
+
+    /// A change to the defaults and the error it must cause.
+    type Case = (fn(&mut Namespace), NamespaceError);
+
+    #[test]
+    fn each_option_is_bounded() {
+        let cases: Vec<Case> = vec![
+            (|n| n.name = "Support".into(), NamespaceError::InvalidName),
+            (|n| n.name = String::new(), NamespaceError::InvalidName),
+            (|n| n.name = "a".repeat(NAMESPACE_LENGTH_MAX + 1), NamespaceError::InvalidName),
+            (|n| n.name = "with:colon".into(), NamespaceError::InvalidName),
+            (|n| n.history_size = HISTORY_SIZE_MAX + 1, NamespaceError::HistorySizeTooLarge),
+            (|n| n.history_ttl_seconds = HISTORY_TTL_SECONDS_MAX + 1, NamespaceError::HistoryTtlTooLong),
+            (|n| n.history_size = 0, NamespaceError::HistoryHalfConfigured),
+            (|n| n.history_ttl_seconds = 0, NamespaceError::HistoryHalfConfigured),
+            (
+                |n| {
+                    n.history_size = 0;
+                    n.history_ttl_seconds = 0;
+                    n.persistent = true;
+                },
+                NamespaceError::PersistentWithoutHistory,
+            ),
+            (|n| n.presence = false, NamespaceError::ThresholdWithoutPresence),
+            (|n| n.member_cap = 0, NamespaceError::MemberCapOutOfRange),
+            (|n| n.member_cap = MEMBER_CAP_MAX + 1, NamespaceError::MemberCapOutOfRange),
+            (|n| n.publish_rate_per_second = 0, NamespaceError::PublishRateOutOfRange),
+            (|n| n.publish_rate_per_second = PUBLISH_RATE_PER_SECOND_MAX + 1, NamespaceError::PublishRateOutOfRange),
+        ];
+        for (change, expected) in cases {
+            let mut namespace = Namespace::new("support");
+            change(&mut namespace);
+            assert_eq!(namespace.validate(), Err(expected.clone()), "{namespace:?}");
+        }
+        let mut no_history = Namespace::new("live");
+        no_history.history_size = 0;
+        no_history.history_ttl_seconds = 0;
+        no_history.presence = false;
+        no_history.presence_threshold = None;
+        assert_eq!(no_history.validate(), Ok(()));
+        assert!(!no_history.has_history());
+    }
+
+    #[test]
+    fn namespaces_are_unique_and_valid() {
+        assert_eq!(
+            Namespaces::new([Namespace::new("a"), Namespace::new("a")]),
+            Err(NamespaceError::Duplicate("a".into()))
+        );
+        assert_eq!(Namespaces::new([Namespace::new("A")]), Err(NamespaceError::InvalidName));
+        let namespaces = Namespaces::new([Namespace::new("b"), Namespace::new("a")]).unwrap();
+        assert_eq!(namespaces.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert!(namespaces.get("a").is_some());
+        assert_eq!(namespaces.resolve("c:x"), Err(ChannelNameError::UnknownNamespace("c".into())));
     }
 }

@@ -307,7 +307,13 @@ pub enum AckResult {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// The answer to `connect`.
-    Connected { client_id: String, user: UserId, name: String, expires_at: i64, protocol_version: String },
+    Connected {
+        client_id: String,
+        user: UserId,
+        name: String,
+        expires_at: i64,
+        protocol_version: String,
+    },
     /// A command succeeded; `result` is absent for commands without one
     /// (`unsubscribe`, `typing`).
     Ack {
@@ -316,11 +322,26 @@ pub enum ServerFrame {
         result: Option<AckResult>,
     },
     Publication(Publication),
-    Join { channel: ChannelName, user: UserId, name: String },
-    Leave { channel: ChannelName, user: UserId, name: String },
+    Join {
+        channel: ChannelName,
+        user: UserId,
+        name: String,
+    },
+    Leave {
+        channel: ChannelName,
+        user: UserId,
+        name: String,
+    },
     /// Sent instead of `join` / `leave` above the namespace's presence threshold.
-    PresenceCount { channel: ChannelName, count: u32 },
-    Typing { channel: ChannelName, user: UserId, name: String },
+    PresenceCount {
+        channel: ChannelName,
+        count: u32,
+    },
+    Typing {
+        channel: ChannelName,
+        user: UserId,
+        name: String,
+    },
     /// A command failed (`id` is the command's), or the connection is about to close.
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]

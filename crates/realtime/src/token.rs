@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::grants::{Grant, GrantError, MerchantId, Permissions, UserId};
+use crate::protocol::{CloseCode, ErrorCode};
 
 /// The only algorithm accepted or produced.
 pub const ALGORITHM: &str = "HS256";
@@ -210,15 +211,32 @@ pub fn verify(key: &TokenKey, token: &str, now: i64) -> Result<Claims, TokenErro
 }
 
 /// [`verify`], and refuses a token of any merchant but `merchant`.
-pub fn verify_for_merchant(
-    key: &TokenKey,
-    token: &str,
-    merchant: &MerchantId,
-    now: i64,
-) -> Result<Claims, TokenError> {
+pub fn verify_for_merchant(key: &TokenKey, token: &str, merchant: &MerchantId, now: i64) -> Result<Claims, TokenError> {
     let claims = verify(key, token, now)?;
     if &claims.mer != merchant {
         return Err(TokenError::WrongMerchant);
     }
     Ok(claims)
+}
+
+impl TokenError {
+    /// The error code of the `error` frame answering a `connect` or `refresh` with
+    /// this token.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Expired { .. } => ErrorCode::TokenExpired,
+            Self::RefreshChangesIdentity => ErrorCode::PermissionDenied,
+            Self::KeyTooShort => ErrorCode::Internal,
+            _ => ErrorCode::TokenInvalid,
+        }
+    }
+
+    /// The close code when the connection ends over this token.
+    pub fn close_code(&self) -> CloseCode {
+        match self {
+            Self::Expired { .. } => CloseCode::TokenExpired,
+            Self::RefreshChangesIdentity => CloseCode::Forbidden,
+            _ => CloseCode::TokenInvalid,
+        }
+    }
 }

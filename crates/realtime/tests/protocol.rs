@@ -23,7 +23,10 @@ fn every_client_frame_round_trips() {
             recover: Some(RecoverPosition { offset: 17, epoch: "e1".into() }),
         }),
         ClientCommand::Unsubscribe(ChannelCommand { channel: channel("live:room_42") }),
-        ClientCommand::Publish(PublishCommand { channel: channel("chat:c.1"), data: json!({"text": "hi", "n": [1, 2]}) }),
+        ClientCommand::Publish(PublishCommand {
+            channel: channel("chat:c.1"),
+            data: json!({"text": "hi", "n": [1, 2]}),
+        }),
         ClientCommand::History(HistoryCommand { channel: channel("chat:c.1"), since_offset: Some(3), limit: Some(50) }),
         ClientCommand::History(HistoryCommand { channel: channel("chat:c.1"), since_offset: None, limit: None }),
         ClientCommand::Presence(ChannelCommand { channel: channel("chat:c.1") }),
@@ -58,7 +61,10 @@ fn client_frames_use_the_documented_shape() {
     assert_eq!(subscribe.channel.namespace(), "support");
     assert_eq!(subscribe.channel.name(), "ticket.9");
     assert_eq!(subscribe.recover, Some(RecoverPosition { offset: 4, epoch: "x".into() }));
-    assert_eq!(parse_client_frame(r#"{"type":"ping"}"#).unwrap(), ClientFrame { id: None, command: ClientCommand::Ping });
+    assert_eq!(
+        parse_client_frame(r#"{"type":"ping"}"#).unwrap(),
+        ClientFrame { id: None, command: ClientCommand::Ping }
+    );
 }
 
 #[test]
@@ -153,7 +159,10 @@ fn bad_frames_name_what_is_wrong() {
     assert_eq!(field_of(r#"{"type":"subscribe","id":1}"#), "channel");
     assert_eq!(field_of(r#"{"type":"connect","token":"t"}"#), "protocol_version");
     assert_eq!(field_of(r#"{"type":"subscribe","channel":"a:b","recover":{"offset":1}}"#), "recover.epoch");
-    assert_eq!(field_of(r#"{"type":"subscribe","channel":"a:b","recover":{"offset":"x","epoch":"e"}}"#), "recover.offset");
+    assert_eq!(
+        field_of(r#"{"type":"subscribe","channel":"a:b","recover":{"offset":"x","epoch":"e"}}"#),
+        "recover.offset"
+    );
     assert_eq!(field_of(r#"{"type":"publish","channel":"no separator","data":1}"#), "channel");
     assert_eq!(field_of(r#"{"type":"publish","channel":"a:b"}"#), "data");
     assert_eq!(field_of(r#"{"type":"ping","id":-1}"#), "id");
@@ -162,7 +171,10 @@ fn bad_frames_name_what_is_wrong() {
     assert_eq!(field_of(r#"{"type":"history","channel":"a:b","limit":0}"#), "limit");
     assert_eq!(field_of(r#"{"type":"history","channel":"a:b","limit":100000}"#), "limit");
     assert_eq!(field_of(r#"{"type":"metadata_get","channel":"a:b","key":""}"#), "key");
-    assert_eq!(field_of(r#"{"type":"metadata_set","channel":"a:b","key":"k","value":1,"expected_revision":-2}"#), "expected_revision");
+    assert_eq!(
+        field_of(r#"{"type":"metadata_set","channel":"a:b","key":"k","value":1,"expected_revision":-2}"#),
+        "expected_revision"
+    );
 
     assert_eq!(parse_client_frame(r#"{"type":"teleport","id":1}"#), Err(FrameError::UnknownType("teleport".into())));
     assert_eq!(parse_client_frame(r#"{"id":1}"#), Err(FrameError::MissingType));
