@@ -30,7 +30,7 @@ pub struct Confirmed {
     pub declined: Option<ApiError>,
 }
 
-fn missing(param: &str) -> ApiError {
+pub(crate) fn missing(param: &str) -> ApiError {
     ApiError::invalid(param, "parameter_missing", format!("Missing required param: {param}."))
 }
 

@@ -86,12 +86,26 @@ pub struct HealthKey<'a> {
     pub country: Option<&'a str>,
 }
 
-/// What one try did.
-enum Try {
-    /// The outcome of the confirmation, whatever it is.
-    Final(Confirmed, TryOutcome),
-    /// Failed in a way another connector may fix: the failed attempt.
-    Retry(Confirmed, TryOutcome),
+/// What one try did: the confirmation it came to, how the connector answered, and
+/// whether it failed in a way another connector may fix (else it is the outcome).
+struct Try {
+    confirmed: Confirmed,
+    outcome: TryOutcome,
+    retry: bool,
+}
+
+impl Try {
+    fn new(confirmed: Confirmed, outcome: TryOutcome, retry: bool) -> Try {
+        Try { confirmed, outcome, retry }
+    }
+
+    fn done(confirmed: Confirmed, outcome: TryOutcome) -> Try {
+        Try::new(confirmed, outcome, false)
+    }
+
+    fn retry(confirmed: Confirmed, outcome: TryOutcome) -> Try {
+        Try::new(confirmed, outcome, true)
+    }
 }
 
 /// The dice of the sandbox's fault injection: a roll in `0..100` per try.
@@ -141,24 +155,20 @@ pub async fn confirm_routed(
                     let waited = faults.latency_ms.min(SANDBOX_TIMEOUT_MS);
                     tokio::time::sleep(std::time::Duration::from_millis(u64::from(waited))).await;
                 }
-                if faults.latency_ms >= SANDBOX_TIMEOUT_MS {
-                    let timed_out =
-                        Faults { timeout_rate_percent: 100, timeout_after_processing: false, ..Faults::default() };
-                    sandbox_try(base, &intent, &timed_out, 0, now)?
+                let decision = if faults.latency_ms >= SANDBOX_TIMEOUT_MS {
+                    FaultDecision::Timeout { processed: false }
                 } else {
-                    sandbox_try(base, &intent, faults, roll, now)?
-                }
+                    faults.decide(now, roll)
+                };
+                sandbox_try(base, &intent, decision, now)?
             }
             TargetConnector::Stripe(client) => stripe_try(state, base, &intent, client, data, now).await?,
             TargetConnector::Paypal(client) => paypal_try(state, base, &intent, client, now).await?,
         };
-        let (mut confirmed, try_outcome, retry) = match attempted {
-            Try::Final(confirmed, try_outcome) => (confirmed, try_outcome, false),
-            Try::Retry(confirmed, try_outcome) => (confirmed, try_outcome, true),
-        };
+        let Try { mut confirmed, outcome: try_outcome, retry } = attempted;
         confirmed.attempt.connector.clone_from(&target.id);
         confirmed.intent.connector = Some(target.id.clone());
-        set_routing(&mut confirmed.attempt, &explain(index));
+        set_flag(&mut confirmed.attempt, "routing", json!(explain(index)));
         state.routing.health().record_outcome(&target.id, key.method, key.country, try_outcome, now);
         if let Some(previous) = last.replace(confirmed) {
             earlier.push(previous.attempt);
@@ -177,13 +187,13 @@ pub async fn confirm_routed(
     Ok(Routed { confirmed, earlier })
 }
 
-/// Keeps the routing's words in the attempt's flags.
-fn set_routing(attempt: &mut AttemptRow, note: &str) {
+/// Sets `key` in the attempt's flags (a JSON object).
+fn set_flag(attempt: &mut AttemptRow, key: &str, value: serde_json::Value) {
     let mut flags: serde_json::Value = serde_json::from_str(&attempt.flags).unwrap_or_else(|_| json!({}));
     if !flags.is_object() {
         flags = json!({});
     }
-    flags["routing"] = json!(note);
+    flags[key] = value;
     attempt.flags = flags.to_string();
 }
 
@@ -230,11 +240,11 @@ fn failed_try(
     Ok(confirmed)
 }
 
-fn sandbox_try(base: Confirmed, original: &PaymentIntentRow, faults: &Faults, roll: u8, now: i64) -> ApiResult<Try> {
+fn sandbox_try(base: Confirmed, original: &PaymentIntentRow, decision: FaultDecision, now: i64) -> ApiResult<Try> {
     let retry_on = |base: Confirmed, code: &str, message: &str, try_outcome| {
-        failed_try(base, original, code, None, message, now).map(|confirmed| Try::Retry(confirmed, try_outcome))
+        failed_try(base, original, code, None, message, now).map(|confirmed| Try::retry(confirmed, try_outcome))
     };
-    match faults.decide(now, roll) {
+    match decision {
         FaultDecision::Outage => {
             retry_on(base, "connector_unavailable", "The payment provider is unavailable.", TryOutcome::Error)
         }
@@ -253,19 +263,15 @@ fn sandbox_try(base: Confirmed, original: &PaymentIntentRow, faults: &Faults, ro
         // payment, which is the outcome. No other connector is tried.
         FaultDecision::Timeout { processed: true } => {
             let mut confirmed = base;
-            let mut flags: serde_json::Value =
-                serde_json::from_str(&confirmed.attempt.flags).unwrap_or_else(|_| json!({}));
-            flags["recovered_after_timeout"] = json!(true);
-            confirmed.attempt.flags = flags.to_string();
-            Ok(match classify(confirmed, TryOutcome::Success) {
-                // The breaker still hears that the connector was slow.
-                Try::Final(confirmed, _) => Try::Final(confirmed, TryOutcome::Timeout),
-                Try::Retry(confirmed, _) => Try::Retry(confirmed, TryOutcome::Timeout),
-            })
+            set_flag(&mut confirmed.attempt, "recovered_after_timeout", json!(true));
+            let mut attempted = classify(confirmed, TryOutcome::Success);
+            // The breaker still hears that the connector was slow.
+            attempted.outcome = TryOutcome::Timeout;
+            Ok(attempted)
         }
         FaultDecision::SoftDecline => {
             failed_try(base, original, "card_declined", Some("try_again_later"), "Your card was declined.", now)
-                .map(|confirmed| Try::Retry(confirmed, TryOutcome::Decline))
+                .map(|confirmed| Try::retry(confirmed, TryOutcome::Decline))
         }
         FaultDecision::None => Ok(classify(base, TryOutcome::Success)),
     }
@@ -275,13 +281,10 @@ fn sandbox_try(base: Confirmed, original: &PaymentIntentRow, faults: &Faults, ro
 /// the outcome.
 fn classify(confirmed: Confirmed, success: TryOutcome) -> Try {
     if confirmed.declined.is_none() {
-        return Try::Final(confirmed, success);
+        return Try::done(confirmed, success);
     }
-    if soft(&confirmed) {
-        Try::Retry(confirmed, TryOutcome::Decline)
-    } else {
-        Try::Final(confirmed, TryOutcome::Decline)
-    }
+    let retry = soft(&confirmed);
+    Try::new(confirmed, TryOutcome::Decline, retry)
 }
 
 async fn stripe_try(
@@ -292,13 +295,7 @@ async fn stripe_try(
     data: &PaymentMethodData,
     now: i64,
 ) -> ApiResult<Try> {
-    let card = data.card.as_ref().ok_or_else(|| {
-        ApiError::invalid(
-            "payment_method_data[card]",
-            "parameter_missing",
-            "Missing required param: payment_method_data[card].",
-        )
-    })?;
+    let card = data.card.as_ref().ok_or_else(|| confirm::missing("payment_method_data[card]"))?;
     // `confirm` parsed and checked the card; its number goes to Stripe and nowhere else.
     let number = CardNumber::parse(&card.number).map_err(|error| ApiError::internal(&error))?;
     let currency = crate::flows::validate::currency("currency", &base.intent.currency)?;
@@ -327,29 +324,21 @@ async fn stripe_try(
             let retriable = decline.retriable;
             let confirmed =
                 failed_try(base, original, &decline.code, decline.decline_code.as_deref(), &decline.message, now)?;
-            Ok(if retriable {
-                Try::Retry(confirmed, TryOutcome::Decline)
-            } else {
-                Try::Final(confirmed, TryOutcome::Decline)
-            })
+            Ok(Try::new(confirmed, TryOutcome::Decline, retriable))
         }
         Err(error) if error.is_ambiguous() => {
             // Stripe may have charged: the payment waits for its webhook (the attempt
             // id travels as `metadata[tradewind_attempt]`) rather than risk a second charge.
             let mut confirmed = base;
             outcome::processing_at_provider(&mut confirmed.intent, &mut confirmed.attempt, now)?;
-            Ok(Try::Final(confirmed, TryOutcome::Timeout))
+            Ok(Try::done(confirmed, TryOutcome::Timeout))
         }
         Err(error) => {
             let retriable = error.is_retriable();
             let code = if retriable { "connector_error" } else { "connector_refused" };
             let message = format!("The payment provider refused: {error}.");
             let confirmed = failed_try(base, original, code, None, &message, now)?;
-            Ok(if retriable {
-                Try::Retry(confirmed, TryOutcome::Error)
-            } else {
-                Try::Final(confirmed, TryOutcome::Error)
-            })
+            Ok(Try::new(confirmed, TryOutcome::Error, retriable))
         }
     }
 }
@@ -380,11 +369,7 @@ async fn paypal_try(
             let message = format!("PayPal refused the order: {error}.");
             let retriable = error.is_retriable() && !error.is_ambiguous();
             let confirmed = failed_try(base, original, "connector_error", None, &message, now)?;
-            Ok(if retriable {
-                Try::Retry(confirmed, TryOutcome::Error)
-            } else {
-                Try::Final(confirmed, TryOutcome::Error)
-            })
+            Ok(Try::new(confirmed, TryOutcome::Error, retriable))
         }
     }
 }
@@ -405,16 +390,14 @@ fn apply_provider_payment(
 ) -> ApiResult<Try> {
     confirmed.attempt.reference = Some(payment.provider_id.clone());
     if let Some(charge) = &payment.charge_id {
-        let mut flags: serde_json::Value = serde_json::from_str(&confirmed.attempt.flags).unwrap_or_else(|_| json!({}));
-        flags["provider_charge"] = json!(charge);
-        confirmed.attempt.flags = flags.to_string();
+        set_flag(&mut confirmed.attempt, "provider_charge", json!(charge));
     }
     let intent = &mut confirmed.intent;
     let attempt = &mut confirmed.attempt;
     match &payment.status {
         ProviderPaymentStatus::Succeeded | ProviderPaymentStatus::Authorized => {
             outcome::authorized(intent, attempt, now)?;
-            Ok(Try::Final(confirmed, TryOutcome::Success))
+            Ok(Try::done(confirmed, TryOutcome::Success))
         }
         ProviderPaymentStatus::RequiresAction { redirect_url: Some(url) } => {
             let next_action = json!({
@@ -422,21 +405,17 @@ fn apply_provider_payment(
                 "redirect_to_url": { "url": url, "return_url": attempt.return_url },
             });
             outcome::action_required(intent, attempt, next_action, None, now)?;
-            Ok(Try::Final(confirmed, TryOutcome::Success))
+            Ok(Try::done(confirmed, TryOutcome::Success))
         }
         ProviderPaymentStatus::Processing | ProviderPaymentStatus::Approved => {
             outcome::processing_at_provider(intent, attempt, now)?;
-            Ok(Try::Final(confirmed, TryOutcome::Success))
+            Ok(Try::done(confirmed, TryOutcome::Success))
         }
         ProviderPaymentStatus::Failed(decline) => {
             let retriable = decline.retriable;
             let confirmed =
                 failed_try(confirmed, original, &decline.code, decline.decline_code.as_deref(), &decline.message, now)?;
-            Ok(if retriable {
-                Try::Retry(confirmed, TryOutcome::Decline)
-            } else {
-                Try::Final(confirmed, TryOutcome::Decline)
-            })
+            Ok(Try::new(confirmed, TryOutcome::Decline, retriable))
         }
         ProviderPaymentStatus::RequiresAction { redirect_url: None }
         | ProviderPaymentStatus::Incomplete
@@ -449,7 +428,7 @@ fn apply_provider_payment(
                 "The payment provider could not complete this payment without the buyer.",
                 now,
             )?;
-            Ok(Try::Final(confirmed, TryOutcome::Error))
+            Ok(Try::done(confirmed, TryOutcome::Error))
         }
     }
 }

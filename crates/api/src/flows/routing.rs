@@ -41,10 +41,13 @@ const CACHE_TTL: Duration = Duration::from_secs(1);
 /// Accounts read per merchant (the API allows 50).
 const ACCOUNTS_MAX: i64 = 100;
 
-/// A merchant's connector accounts (every status, in its order) and routing rules.
+/// A merchant's connector accounts (every status, in its order) and routing rules,
+/// read, typed and checked once per load rather than on every confirmation.
 pub struct MerchantRouting {
     pub rows: Vec<ConnectorAccountRow>,
-    pub rules: Vec<Rule>,
+    /// `rows`, typed, in the same order.
+    pub accounts: Vec<ConnectorAccount>,
+    pub rules: RuleSet,
 }
 
 struct Entry {
@@ -52,11 +55,11 @@ struct Entry {
     routing: Arc<MerchantRouting>,
 }
 
-/// Merchants' routing inputs, and the process's connector health.
 /// Provider clients kept per connector account, so a PayPal OAuth token (and a
 /// connection pool) serves many calls; an account's change (`updated_at`) makes a new one.
 const CLIENTS_MAX: usize = 10_000;
 
+/// Merchants' routing inputs, the process's connector health and provider clients.
 #[derive(Default)]
 pub struct RoutingState {
     entries: Mutex<HashMap<String, Entry>>,
@@ -108,11 +111,13 @@ pub async fn merchant_routing(state: &AppState, merchant_id: &str) -> ApiResult<
     }
     let pool = state.store.pool();
     let rows = tradewind_storage::connector_accounts::list(pool, merchant_id, None, None, ACCOUNTS_MAX).await?;
-    let rules = match tradewind_storage::routing_rules::get(pool, merchant_id).await? {
+    let rules: Vec<Rule> = match tradewind_storage::routing_rules::get(pool, merchant_id).await? {
         Some(text) => serde_json::from_str(&text).map_err(|error| ApiError::internal(&error))?,
         None => Vec::new(),
     };
-    let routing = Arc::new(MerchantRouting { rows, rules });
+    let accounts = rows.iter().map(ConnectorAccount::from_row).collect::<ApiResult<Vec<_>>>()?;
+    let rules = rule_set(rules, &rows)?;
+    let routing = Arc::new(MerchantRouting { rows, accounts, rules });
     state
         .routing
         .entries()
@@ -189,44 +194,30 @@ async fn candidates(
 #[error("routing: {0}")]
 struct RoutingError(String);
 
-/// The routing decision for `facts` and the typed accounts it may use.
+/// The routing decision for `facts`.
 pub async fn decide(
     state: &AppState,
     merchant_id: &str,
     routing: &MerchantRouting,
     facts: &PaymentFacts,
     now: i64,
-) -> ApiResult<(Decision, Vec<ConnectorAccount>)> {
-    let accounts = routing.rows.iter().map(ConnectorAccount::from_row).collect::<ApiResult<Vec<_>>>()?;
-    let candidates = candidates(state, merchant_id, &accounts, facts, now).await?;
-    let rules = rule_set(routing.rules.clone(), &routing.rows)?;
+) -> ApiResult<Decision> {
+    let candidates = candidates(state, merchant_id, &routing.accounts, facts, now).await?;
     let health = state.routing.health();
-    let decision = tradewind_routing::route::route(&rules, &candidates, facts, &health, now, &mut rand::rng());
-    Ok((decision, accounts))
+    Ok(tradewind_routing::route::route(&routing.rules, &candidates, facts, &health, now, &mut rand::rng()))
 }
 
 /// Whether the merchant routes `method` payments through its connector accounts: it
 /// has an enabled one for the method.
 pub fn routes(routing: &MerchantRouting, method: PaymentMethodType) -> bool {
-    routing.rows.iter().any(|row| {
-        row.status == "enabled"
-            && serde_json::from_str::<Vec<String>>(&row.payment_methods)
-                .is_ok_and(|methods| methods.iter().any(|name| name == method.as_str()))
-    })
+    routing.accounts.iter().any(|account| account.enabled && account.payment_methods.contains(&method))
 }
 
 /// The decision's connectors, ready to call, in its order.
-pub fn targets(
-    state: &AppState,
-    decision: &Decision,
-    routing: &MerchantRouting,
-    accounts: &[ConnectorAccount],
-) -> ApiResult<Vec<Target>> {
+pub fn targets(state: &AppState, decision: &Decision, routing: &MerchantRouting) -> ApiResult<Vec<Target>> {
     let mut targets = Vec::with_capacity(decision.connectors.len());
     for id in &decision.connectors {
-        let (Some(row), Some(account)) =
-            (routing.rows.iter().find(|row| &row.id == id), accounts.iter().find(|account| account.id.as_str() == id))
-        else {
+        let Some((row, account)) = routing.rows.iter().zip(&routing.accounts).find(|(row, _)| &row.id == id) else {
             continue;
         };
         let connector = connector_for(state, row, account)?;
@@ -315,11 +306,11 @@ pub async fn confirm(
         },
     )
     .await?;
-    let (decision, accounts) = decide(state, &intent.merchant_id, &routing, &facts, now).await?;
+    let decision = decide(state, &intent.merchant_id, &routing, &facts, now).await?;
     if decision.connectors.is_empty() {
         return Err(ApiError::invalid("payment_method_data[type]", "no_connector_available", decision.explanation));
     }
-    let targets = targets(state, &decision, &routing, &accounts)?;
+    let targets = targets(state, &decision, &routing)?;
     let explain = |index: usize| decision.attempt_explanation(index).unwrap_or_else(|| decision.explanation.clone());
     let mut dice = || rand::random_range(0..100u8);
     let routed = failover::confirm_routed(

@@ -19,7 +19,7 @@ pub async fn retrieve_rules(
     SecretAuth(auth): SecretAuth,
 ) -> ApiResult<Json<RoutingRulesObject>> {
     let routing = routing::merchant_routing(&state, auth.merchant_id.as_str()).await?;
-    Ok(Json(RoutingRulesObject { object: "routing_rules", rules: routing.rules.clone() }))
+    Ok(Json(RoutingRulesObject { object: "routing_rules", rules: routing.rules.rules().to_vec() }))
 }
 
 /// Replaces the merchant's routing rules; each may name only this merchant's connector accounts.
@@ -85,6 +85,6 @@ pub async fn simulate(
         },
     )
     .await?;
-    let (decision, _) = routing::decide(&state, merchant_id, &routing, &facts, now).await?;
+    let decision = routing::decide(&state, merchant_id, &routing, &facts, now).await?;
     Ok(Json(RoutingDecisionObject::from_decision(&decision)))
 }
