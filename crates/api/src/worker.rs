@@ -99,8 +99,8 @@ pub async fn run_webhooks(state: AppState, mut stop: watch::Receiver<bool>) {
 pub const REALTIME_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The realtime worker: every few seconds, rooms above their presence threshold get a
-/// member count ([`crate::realtime::PRESENCE_COUNT_INTERVAL`]); every minute, stored
-/// history past its age bound is deleted.
+/// member count ([`crate::realtime::PRESENCE_COUNT_INTERVAL`]); every minute, channels
+/// that keep nothing are forgotten and stored history past its age bound is deleted.
 pub async fn run_realtime(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut counts = tokio::time::interval(crate::realtime::PRESENCE_COUNT_INTERVAL);
     counts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -112,7 +112,9 @@ pub async fn run_realtime(state: AppState, mut stop: watch::Receiver<bool>) {
                 state.realtime.hub.broadcast_presence_counts();
             }
             _ = sweep.tick() => {
-                if let Err(error) = state.realtime.persist.sweep(state.clock.now_ms()).await {
+                let now_ms = state.clock.now_ms();
+                state.realtime.hub.sweep_idle(now_ms);
+                if let Err(error) = state.realtime.persist.sweep(now_ms).await {
                     tracing::warn!(%error, "realtime history sweep failed");
                 }
             }
