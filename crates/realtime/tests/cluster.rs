@@ -515,3 +515,54 @@ async fn events_reach_every_node_and_name_the_skipped_client_only_locally() {
     b.publish(&key, &json!("after"), None, 0).await.unwrap();
     assert_eq!(next_publication(&mut feed_b).await.0, 1);
 }
+
+/// Contention figures, not run by default (`cargo test -p tradewind-realtime --test cluster
+/// -- --ignored --nocapture`): 1, 2, 4 and 8 nodes in this process each publish as fast as
+/// they can to one channel; the offsets must still be 1..=n, and the table shows the rate
+/// and the worst single publication.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run with --ignored"]
+async fn contention_figures() {
+    let Some(client) = nats_or_skip("contention").await else { return };
+    let scope = Scope::new(&client, "contention").await;
+    const PER_NODE: usize = 1000;
+    eprintln!("| nodes | publications | seconds | per second | worst publication | races |");
+    eprintln!("|---|---|---|---|---|---|");
+    for (round, nodes) in [1usize, 2, 4, 8].into_iter().enumerate() {
+        let mut clusters = Vec::new();
+        for index in 0..nodes {
+            clusters.push(node(&scope, &format!("node-{index}")).await);
+        }
+        let key = ChannelKey::new("acct_1", format!("chat:contention.{round}"));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for cluster in &clusters {
+            let (cluster, key) = (cluster.clone(), key.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut worst = Duration::ZERO;
+                let mut offsets = Vec::with_capacity(PER_NODE);
+                for step in 0..PER_NODE {
+                    let one = Instant::now();
+                    offsets.push(cluster.publish(&key, &json!(step), None, 0).await.unwrap().publication.offset);
+                    worst = worst.max(one.elapsed());
+                }
+                (offsets, worst, cluster.publish_races())
+            }));
+        }
+        let (mut offsets, mut worst, mut races) = (BTreeSet::new(), Duration::ZERO, 0);
+        for task in tasks {
+            let (node_offsets, node_worst, node_races) = task.await.unwrap();
+            offsets.extend(node_offsets);
+            worst = worst.max(node_worst);
+            races += node_races;
+        }
+        let elapsed = started.elapsed();
+        let total = nodes * PER_NODE;
+        assert_eq!(offsets, (1..=total as u64).collect());
+        eprintln!(
+            "| {nodes} | {total} | {:.2} | {:.0} | {worst:.1?} | {races} |",
+            elapsed.as_secs_f64(),
+            total as f64 / elapsed.as_secs_f64()
+        );
+    }
+}

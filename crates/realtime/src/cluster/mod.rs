@@ -78,9 +78,6 @@ pub const NO_HISTORY_POSITION_TTL: Duration = Duration::from_secs(24 * 3600);
 const KV_DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// How long a metadata entry nobody writes is kept.
 pub const METADATA_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
-/// The window in which a re-sent publication (same message id) is recognised and not
-/// stored twice; a publication is only re-sent within one request timeout.
-pub const PUBLISH_DEDUPLICATION_WINDOW: Duration = Duration::from_secs(10);
 
 /// How a node joins the cluster.
 #[derive(Clone, Debug)]
@@ -199,6 +196,8 @@ struct Inner {
     config: ClusterConfig,
     streams: HashMap<String, NamespaceStream>,
     heads: publish::Heads,
+    /// Publications of this node that lost the race for an offset.
+    races: AtomicU64,
     /// Bumped whenever this connection may have lost messages (see `feed`).
     losses: Arc<tokio::sync::watch::Sender<u64>>,
     presence: presence::PresenceState,
@@ -235,7 +234,13 @@ fn empty_epoch(stream_name: &str, created_unix_nanos: i128, token: &str) -> Stri
     names::hex(&digest.finalize()[..8])
 }
 
-fn stream_config(names: &Names, namespace: &Namespace, replicas: usize) -> stream::Config {
+/// The window in which a re-sent publication (same message id) is recognised and not stored
+/// twice: the first send and every re-send, each waiting up to one request timeout.
+fn deduplication_window(request_timeout: Duration) -> Duration {
+    request_timeout.saturating_mul(publish::RESENDS_MAX + 1)
+}
+
+fn stream_config(names: &Names, namespace: &Namespace, config: &ClusterConfig) -> stream::Config {
     let (per_subject, max_age) = if namespace.has_history() {
         (i64::from(namespace.history_size), Duration::from_secs(namespace.history_ttl_seconds))
     } else {
@@ -248,10 +253,10 @@ fn stream_config(names: &Names, namespace: &Namespace, replicas: usize) -> strea
         storage: if namespace.persistent { stream::StorageType::File } else { stream::StorageType::Memory },
         max_messages_per_subject: per_subject,
         max_age,
-        duplicate_window: PUBLISH_DEDUPLICATION_WINDOW.min(max_age),
+        duplicate_window: deduplication_window(config.request_timeout).min(max_age),
         discard: stream::DiscardPolicy::Old,
         retention: stream::RetentionPolicy::Limits,
-        num_replicas: replicas,
+        num_replicas: config.replicas,
         republish: Some(stream::Republish {
             source: names.stream_subjects(&namespace.name),
             destination: names.republish_destination(&namespace.name),
@@ -367,7 +372,7 @@ impl Cluster {
 
         let mut streams = HashMap::new();
         for namespace in config.namespaces.iter() {
-            let desired = stream_config(&names, namespace, config.replicas);
+            let desired = stream_config(&names, namespace, &config);
             let mut stream = ensure_stream(&jetstream, desired).await?;
             let created_unix_nanos =
                 stream.info().await.map_err(ClusterError::nats("read a stream"))?.created.unix_timestamp_nanos();
@@ -419,6 +424,7 @@ impl Cluster {
             node_id: config.node_id.clone(),
             instance,
             heads: publish::Heads::default(),
+            races: AtomicU64::new(0),
             losses,
             presence: presence::PresenceState::new(members, members_stream, nodes, nodes_stream),
             metadata,
@@ -484,22 +490,23 @@ mod tests {
     #[test]
     fn streams_follow_the_namespace() {
         let names = Names::new("tw").unwrap();
+        let config = ClusterConfig::new("nats://127.0.0.1:4222", "a", "tw", Namespaces::default());
         let mut support = Namespace::new("support");
         support.history_size = 500;
         support.history_ttl_seconds = 7 * 24 * 3600;
         support.persistent = true;
-        let config = stream_config(&names, &support, 1);
-        assert_eq!(config.name, "tw_rt_support");
-        assert_eq!(config.subjects, vec!["tw.pub.support.*".to_owned()]);
-        assert_eq!(config.max_messages_per_subject, 500);
-        assert_eq!(config.storage, stream::StorageType::File);
-        assert_eq!(config.duplicate_window, PUBLISH_DEDUPLICATION_WINDOW);
+        let config_support = stream_config(&names, &support, &config);
+        assert_eq!(config_support.name, "tw_rt_support");
+        assert_eq!(config_support.subjects, vec!["tw.pub.support.*".to_owned()]);
+        assert_eq!(config_support.max_messages_per_subject, 500);
+        assert_eq!(config_support.storage, stream::StorageType::File);
+        assert_eq!(config_support.duplicate_window, Duration::from_secs(10));
         let mut live = Namespace::new("live");
         live.history_size = 0;
         live.history_ttl_seconds = 0;
-        let config = stream_config(&names, &live, 1);
-        assert_eq!(config.max_messages_per_subject, 1);
-        assert_eq!(config.max_age, NO_HISTORY_POSITION_TTL);
-        assert_eq!(config.storage, stream::StorageType::Memory);
+        let config_live = stream_config(&names, &live, &config);
+        assert_eq!(config_live.max_messages_per_subject, 1);
+        assert_eq!(config_live.max_age, NO_HISTORY_POSITION_TTL);
+        assert_eq!(config_live.storage, stream::StorageType::Memory);
     }
 }
