@@ -566,3 +566,28 @@ async fn contention_figures() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_node_with_new_namespace_limits_updates_the_stream_and_refuses_a_storage_change() {
+    let Some(client) = nats_or_skip("limits").await else { return };
+    let scope = Scope::new(&client, "limits").await;
+    let _first = node(&scope, "node-a").await;
+    let jetstream = async_nats::jetstream::new(client.clone());
+    let limits = |history: u32, persistent: bool| {
+        let mut chat = namespace("chat", history, 60);
+        chat.persistent = persistent;
+        Namespaces::new([chat]).unwrap()
+    };
+    let config = ClusterConfig::new(nats_url(), "node-b", scope.prefix.clone(), limits(7, false));
+    let _second = Cluster::connect(config).await.unwrap();
+    let mut stream = jetstream.get_stream(format!("{}_rt_chat", scope.prefix)).await.unwrap();
+    let info = stream.info().await.unwrap();
+    assert_eq!(info.config.max_messages_per_subject, 7);
+    assert_eq!(info.config.max_age, Duration::from_secs(60));
+    let config = ClusterConfig::new(nats_url(), "node-c", scope.prefix.clone(), limits(7, true));
+    assert!(matches!(Cluster::connect(config).await, Err(ClusterError::InvalidConfig(_))));
+    let config = ClusterConfig::new(nats_url(), "node.d", scope.prefix.clone(), limits(7, false));
+    assert!(matches!(Cluster::connect(config).await, Err(ClusterError::InvalidConfig(_))));
+    let config = ClusterConfig::new("nats://127.0.0.1:1", "node-e", scope.prefix.clone(), limits(7, false));
+    assert!(matches!(Cluster::connect(config).await, Err(ClusterError::Connect(_))));
+}
