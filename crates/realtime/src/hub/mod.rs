@@ -245,6 +245,20 @@ struct State {
     connections: HashMap<ConnectionId, ConnectionState>,
     connections_per_merchant: HashMap<String, usize>,
     channels: HashMap<ChannelKey, ChannelState>,
+    stats: HubStats,
+}
+
+/// Counts since the hub started, and its current size, for metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HubStats {
+    pub connections: usize,
+    pub channels: usize,
+    /// Publications sequenced.
+    pub publications: u64,
+    /// Frames queued to connections (a publication to 1,000 members is 1,000).
+    pub deliveries: u64,
+    /// Connections evicted because their queue was full.
+    pub slow_consumers: u64,
 }
 
 /// The hub; cheap to clone, all clones share one state.
@@ -302,12 +316,13 @@ impl State {
             for client in channel.presence.clients().filter(|client| Some(*client) != skip) {
                 let Some(connection) = self.connections.get(&client) else { continue };
                 match connection.outbound.offer(frame) {
-                    Offer::Queued => {}
+                    Offer::Queued => self.stats.deliveries += 1,
                     Offer::Full => slow.push(client),
                     Offer::Gone => gone.push(client),
                 }
             }
         }
+        self.stats.slow_consumers += slow.len() as u64;
         let mut evicted = slow.clone();
         let mut pending: Vec<(ConnectionId, CloseReason)> = slow
             .into_iter()
@@ -319,6 +334,7 @@ impl State {
         while let Some((id, reason)) = pending.pop() {
             for (next, next_reason) in self.remove_connection(id, reason) {
                 if next_reason == CloseReason::SlowConsumer {
+                    self.stats.slow_consumers += 1;
                     evicted.push(next);
                 }
                 pending.push((next, next_reason));
@@ -385,6 +401,7 @@ impl Hub {
             connections: HashMap::new(),
             connections_per_merchant: HashMap::new(),
             channels: HashMap::new(),
+            stats: HubStats::default(),
         };
         Self { state: Arc::new(Mutex::new(state)) }
     }
@@ -533,6 +550,7 @@ impl Hub {
             return Err(HubError::FrameTooLarge { size_bytes: frame.len(), limit_bytes });
         }
         let publication = channel.stream.publish(Frame::clone(&frame), now_ms);
+        state.stats.publications += 1;
         let evicted = state.fan_out(key, &frame, None);
         Ok(Published { publication, frame, evicted })
     }
@@ -684,6 +702,12 @@ impl Hub {
             connection.outbound.close(CloseReason::Gone);
         }
         count
+    }
+
+    /// The hub's counters and size.
+    pub fn stats(&self) -> HubStats {
+        let state = self.lock();
+        HubStats { connections: state.connections.len(), channels: state.channels.len(), ..state.stats }
     }
 
     /// How many channels the hub holds.
