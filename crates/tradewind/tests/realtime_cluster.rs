@@ -3,7 +3,7 @@
 //! with real WebSocket clients on each. What is published on one node reaches the other
 //! with the same offsets and epoch; presence, joins and leaves cross nodes; a client that
 //! reconnects recovers what the other node published; metadata compare-and-set has one
-//! winner across nodes.
+//! winner across nodes. A node whose NATS server is unreachable refuses to start.
 //!
 //! Without NATS or PostgreSQL the test prints why and passes, except under `CI=true`,
 //! where either missing fails it. Each run has its own NATS prefix, and deletes its
@@ -454,4 +454,37 @@ async fn two_nodes_share_channels_presence_history_and_metadata() {
     drop(streams);
     let jetstream = async_nats::jetstream::new(nats.clone());
     assert!(jetstream.get_stream(format!("{prefix}_rt_chat")).await.is_err(), "the run's streams were deleted");
+}
+
+/// A node configured for NATS that cannot reach it refuses to start, and says why.
+#[test]
+fn a_node_without_its_nats_server_refuses_to_start() {
+    let directory = run_directory("unreachable");
+    let database_url = format!("sqlite://{}/node.db", directory.0.display());
+    // Port 1 on the loopback: nothing listens there.
+    let mut child = tradewind(&directory, &database_url)
+        .args(["serve", "--addr", "127.0.0.1:0", "--nats-url", "nats://127.0.0.1:1", "--node-id", "lonely"])
+        .env("TRADEWIND_LOG_FORMAT", "text")
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tradewind serve");
+    let deadline = std::time::Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("tradewind serve kept running without its NATS server");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains("joining the realtime cluster at nats://127.0.0.1:1 as node lonely"), "{stderr}");
+    assert!(stderr.contains("cannot connect to NATS"), "{stderr}");
 }
