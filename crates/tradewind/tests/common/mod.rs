@@ -171,6 +171,7 @@ async fn start(
         fingerprint_key: b"test fingerprint key, 32 bytes!!".to_vec(),
         fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
         credentials_key: test_credentials_key(),
+        realtime_cluster: None,
     };
     let mut application = Application::build(&config, clock).await.expect("build app");
     // Tests drive webhook delivery step by step (the sandbox clock advance runs it).
