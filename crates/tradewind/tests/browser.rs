@@ -17,6 +17,7 @@ mod browser {
     mod bank_redirect;
     mod boleto;
     mod card;
+    mod realtime_sdk;
     mod right_to_left;
     mod wallet_qr;
 }
