@@ -18,6 +18,7 @@ mod browser {
     mod boleto;
     mod card;
     mod realtime_sdk;
+    mod relay;
     mod right_to_left;
     mod wallet_qr;
 }

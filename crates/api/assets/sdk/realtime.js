@@ -142,7 +142,7 @@ export class RealtimeClient extends Emitter {
       this._settleConnectWaiters(null);
     } else if (this.state === 'disconnected') {
       this._attempt = 0;
-      this._setState('connecting');
+      this.state = 'connecting';
       this._emit('connecting', { attempt: 0, delay: 0 });
       this._open();
     }
@@ -174,7 +174,9 @@ export class RealtimeClient extends Emitter {
    * @returns {Subscription}
    */
   subscribe(channel, options = {}) {
-    if (this._subscriptions.has(channel)) throw new RealtimeError('already_subscribed', `already subscribed to ${channel}`);
+    if (this._subscriptions.has(channel)) {
+      throw new RealtimeError('already_subscribed', `already subscribed to ${channel}`);
+    }
     const subscription = new Subscription(this, channel, options);
     this._subscriptions.set(channel, subscription);
     if (this.state === 'connected') subscription._send();
@@ -186,26 +188,14 @@ export class RealtimeClient extends Emitter {
     return this._subscriptions.get(channel) ?? null;
   }
 
-  /**
-   * For tests: drops the connection as a network loss would, without a close
-   * handshake, and lets the reconnect logic run.
-   */
-  simulateDisconnect() {
-    const socket = this._socket;
-    if (!socket) return;
-    this._detach(socket);
-    this._socket = null;
-    socket.close(4999, 'simulated loss');
-    this._lostConnection(CLOSE_ABNORMAL, 'simulated loss', true);
-  }
-
   // --- connection ---------------------------------------------------------------
 
   async _open() {
-    this._setState('connecting');
+    this.state = 'connecting';
     let token;
     try {
-      token = this.options.getToken && (this._attempt > 0 || !this._token) ? await this.options.getToken() : this._token;
+      const fresh = this.options.getToken && (this._attempt > 0 || !this._token);
+      token = fresh ? await this.options.getToken() : this._token;
     } catch (error) {
       this._emit('error', new RealtimeError('token_unavailable', `getToken failed: ${error?.message ?? error}`));
       this._scheduleReconnect();
@@ -213,7 +203,15 @@ export class RealtimeClient extends Emitter {
     }
     if (this.state !== 'connecting') return; // disconnect() ran while the token was fetched
     this._token = token;
-    const socket = new WebSocket(this.url);
+    let socket;
+    try {
+      socket = new WebSocket(this.url);
+    } catch (error) {
+      this._lastError = new RealtimeError('bad_url', `cannot open ${this.url}: ${error?.message ?? error}`);
+      this._emit('error', this._lastError);
+      this._lostConnection(CLOSE_ABNORMAL, 'bad url', false);
+      return;
+    }
     this._socket = socket;
     const connectTimer = setTimeout(() => {
       if (this._socket === socket && this.state === 'connecting') this._drop(socket, 'connect timeout');
@@ -244,7 +242,7 @@ export class RealtimeClient extends Emitter {
       name: frame.name,
       expires_at: frame.expires_at,
     };
-    this._setState('connected');
+    this.state = 'connected';
     this._emit('connected', this.session);
     this._settleConnectWaiters(null);
     this._schedulePing();
@@ -262,13 +260,13 @@ export class RealtimeClient extends Emitter {
       pending.reject(new RealtimeError('disconnected', `the connection closed (${code})`));
     }
     for (const subscription of this._subscriptions.values()) subscription._connectionLost();
-    this._setState('disconnected');
+    this.state = 'disconnected';
     this._emit('disconnected', { code, reason, reconnect });
     if (reconnect) {
       this._scheduleReconnect();
     } else {
-      const error = this._lastError ?? new RealtimeError('disconnected', `the connection closed (${code} ${reason})`, code);
-      this._settleConnectWaiters(error);
+      const closed = new RealtimeError('disconnected', `the connection closed (${code} ${reason})`, code);
+      this._settleConnectWaiters(this._lastError ?? closed);
     }
   }
 
@@ -294,7 +292,7 @@ export class RealtimeClient extends Emitter {
     const ceiling = Math.min(maxReconnectDelay, minReconnectDelay * 2 ** Math.min(this._attempt, 16));
     const delay = Math.floor(Math.random() * ceiling); // full jitter
     this._attempt += 1;
-    this._setState('connecting');
+    this.state = 'connecting';
     this._emit('connecting', { attempt: this._attempt, delay });
     this._reconnectTimer = setTimeout(() => {
       this._reconnectTimer = null;
@@ -340,10 +338,6 @@ export class RealtimeClient extends Emitter {
     clearTimeout(this._pongTimer);
     clearTimeout(this._refreshTimer);
     this._reconnectTimer = this._pingTimer = this._pongTimer = this._refreshTimer = null;
-  }
-
-  _setState(state) {
-    this.state = state;
   }
 
   _settleConnectWaiters(error) {
@@ -545,13 +539,15 @@ export class Subscription extends Emitter {
 
   async _whenReady() {
     if (this.state === 'subscribed') return;
-    if (this.state === 'unsubscribed') throw new RealtimeError('not_subscribed', `not subscribed to ${this.channel}`);
+    if (this.state === 'unsubscribed') {
+      throw new RealtimeError('not_subscribed', `not subscribed to ${this.channel}`);
+    }
+    const waited = this.client.options.timeout;
     let timer;
     const timeout = new Promise((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RealtimeError('timeout', `${this.channel} was not subscribed in ${this.client.options.timeout} ms`)),
-        this.client.options.timeout,
-      );
+      timer = setTimeout(() => {
+        reject(new RealtimeError('timeout', `${this.channel} was not subscribed in ${waited} ms`));
+      }, waited);
     });
     try {
       await Promise.race([this._ready, timeout]);
@@ -582,8 +578,9 @@ export class Subscription extends Emitter {
     if (this.state !== 'subscribing') return;
     this.state = 'subscribed';
     const delivered = [];
-    for (const publication of result.publications ?? []) {
-      if (this._deliver({ channel: this.channel, epoch: result.epoch, ...publication })) delivered.push(publication);
+    for (const missed of result.publications ?? []) {
+      const publication = { channel: this.channel, epoch: result.epoch, ...missed };
+      if (this._deliver(publication)) delivered.push(publication);
     }
     // Without recovery, or when it failed, the channel's current position is where this
     // subscription starts; a successful recovery ends there too.
@@ -597,7 +594,9 @@ export class Subscription extends Emitter {
       offset: result.offset,
       epoch: result.epoch,
     });
-    if (recovering && !result.recovered) this._emit('recovery_failed', { offset: result.offset, epoch: result.epoch });
+    if (recovering && !result.recovered) {
+      this._emit('recovery_failed', { offset: result.offset, epoch: result.epoch });
+    }
     const buffered = this._buffered;
     this._buffered = [];
     for (const publication of buffered) this._deliver(publication);

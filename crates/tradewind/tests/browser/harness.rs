@@ -5,7 +5,6 @@
 
 use anyhow::{Context, anyhow, bail, ensure};
 use chromiumoxide::browser::{Browser, BrowserConfig};
-use chromiumoxide::cdp::browser_protocol::network::EmulateNetworkConditionsParams;
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use chromiumoxide::handler::viewport::Viewport;
 use chromiumoxide::page::{Page, ScreenshotParams};
@@ -286,18 +285,6 @@ impl Tab {
         let text: Option<String> =
             self.eval(&format!("document.querySelector({selector:?})?.textContent?.trim() ?? null")).await?;
         text.with_context(|| format!("no element matches {selector}"))
-    }
-
-    /// Takes this tab off the network, or puts it back, with DevTools' network
-    /// emulation: while offline its requests and WebSocket connections fail as they do
-    /// when the network is gone. Other tabs keep theirs.
-    pub async fn set_offline(&self, offline: bool) -> anyhow::Result<()> {
-        let params = EmulateNetworkConditionsParams::new(offline, 0.0, -1.0, -1.0);
-        bounded("emulating network conditions", async {
-            self.page.execute(params).await?;
-            Ok(())
-        })
-        .await
     }
 
     pub async fn url(&self) -> anyhow::Result<String> {
