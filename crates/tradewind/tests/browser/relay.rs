@@ -66,9 +66,12 @@ async fn relay(mut inbound: TcpStream, target: SocketAddr, mut online: watch::Re
     let Ok(mut upstream) = TcpStream::connect(target).await else {
         return;
     };
-    tokio::select! {
-        _ = copy_bidirectional(&mut inbound, &mut upstream) => {}
-        _ = online.wait_for(|online| !online) => hold().await,
+    let went_offline = tokio::select! {
+        _ = copy_bidirectional(&mut inbound, &mut upstream) => false,
+        changed = online.wait_for(|online| !online) => changed.is_ok(),
+    };
+    if went_offline {
+        hold().await;
     }
 }
 
