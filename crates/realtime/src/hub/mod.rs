@@ -655,6 +655,42 @@ impl Hub {
         Ok(revision)
     }
 
+    /// Forgets every channel without members, metadata or kept history at `now_ms`, so
+    /// channels used once do not hold memory forever; returns how many. A forgotten channel
+    /// starts a new epoch when used again (a persistent one is reloaded from the database).
+    pub fn sweep_idle(&self, now_ms: u64) -> usize {
+        let mut state = self.lock();
+        let before = state.channels.len();
+        state.channels.retain(|_, channel| {
+            channel.presence.len() > 0 || !channel.metadata.is_empty() || !channel.stream.keeps_nothing(now_ms)
+        });
+        before - state.channels.len()
+    }
+
+    /// Lets go of every connection, as on shutdown: each session closes with 1001
+    /// (`going_away`), without leave events. Returns how many were open.
+    pub fn close_all(&self) -> usize {
+        let mut state = self.lock();
+        let connections: Vec<ConnectionState> = state.connections.drain().map(|(_, connection)| connection).collect();
+        state.connections_per_merchant.clear();
+        for channel in state.channels.values_mut() {
+            let members: Vec<ConnectionId> = channel.presence.clients().collect();
+            for member in members {
+                channel.presence.leave(member);
+            }
+        }
+        let count = connections.len();
+        for connection in connections {
+            connection.outbound.close(CloseReason::Gone);
+        }
+        count
+    }
+
+    /// How many channels the hub holds.
+    pub fn channel_count(&self) -> usize {
+        self.lock().channels.len()
+    }
+
     /// How many connections are open.
     pub fn connection_count(&self) -> usize {
         self.lock().connections.len()
