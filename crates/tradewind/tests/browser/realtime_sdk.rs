@@ -167,8 +167,10 @@ async fn a_client_that_loses_its_network_recovers_the_missed_publications_in_ord
     );
     let a_received: usize = tab_a.eval("window.rt.log.received.length").await?;
     ensure!(a_received == 6, "A received {a_received} of its own publications");
-    tab_a.eval::<Value>("window.rt.client.disconnect()").await?;
-    tab_b.eval::<Value>("window.rt.client.disconnect()").await?;
+    for tab in [&tab_a, &tab_b] {
+        let state: String = tab.eval("(window.rt.client.disconnect(), window.rt.client.state)").await?;
+        ensure!(state == "disconnected", "after disconnect() the client is {state}");
+    }
     chromium.close().await
 }
 
@@ -189,11 +191,11 @@ async fn a_badly_signed_token_is_refused_with_4001_and_no_reconnect() -> anyhow:
     let tab = chromium.open(&app.url("/healthz")).await?;
     let config = json!({ "url": url, "token": tampered, "channel": CHANNEL });
     // The reconnect delay is at most 1 ms, so a reconnect loop would show at once.
-    let refused: Value = tab
+    let _: bool = tab
         .eval(&format!(
             r#"(async (config) => {{
                 const {{ RealtimeClient }} = await import('/sdk/realtime.js');
-                const log = {{ events: [] }};
+                const log = {{ events: [], refusal: null }};
                 const client = new RealtimeClient(config.url, {{
                     token: config.token, minReconnectDelay: 1, maxReconnectDelay: 1,
                 }});
@@ -204,17 +206,19 @@ async fn a_badly_signed_token_is_refused_with_4001_and_no_reconnect() -> anyhow:
                     }}));
                 }}
                 window.rt = {{ client, log }};
-                try {{
-                    await client.connect();
-                    return {{ connected: true }};
-                }} catch (error) {{
-                    return {{ connected: false, code: error.code, number: error.number ?? null }};
-                }}
+                const closed = new Promise((resolve) => client.on('disconnected', resolve));
+                client.connect().then(
+                    () => {{ log.refusal = {{ connected: true }}; }},
+                    (error) => {{ log.refusal = {{ code: error.code, number: error.number ?? null }}; }},
+                );
+                await closed;
+                return true;
             }})({config})"#
         ))
         .await?;
-    ensure!(refused["connected"] == false, "the tampered token connected: {refused}");
-    ensure!(refused["number"] == 4001, "connect() rejected with {refused}");
+    tab.wait_until("window.rt.log.refusal !== null", "connect() to settle").await?;
+    let refusal: Value = tab.eval("window.rt.log.refusal").await?;
+    ensure!(refusal["number"] == 4001 && refusal["code"] == "token_invalid", "connect() settled with {refusal}");
 
     // A round trip to the server gives a 1 ms reconnect timer time to fire, if any.
     let _: u16 = tab.eval("fetch('/healthz').then((response) => response.status)").await?;
