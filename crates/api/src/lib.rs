@@ -224,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(buyer_page_headers));
     let pages = Router::new()
         .route("/assets/{*path}", get(asset))
+        .route("/sdk/realtime.js", get(sdk::realtime_js))
         .route("/healthz", get(operations::healthz))
         .route("/v1/realtime", get(routes::realtime::socket))
         .route("/metrics", get(operations::metrics))
