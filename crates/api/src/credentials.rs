@@ -54,10 +54,15 @@ impl From<CredentialsError> for ApiError {
     }
 }
 
+/// The label the realtime token key is derived under.
+const REALTIME_TOKEN_KEY_LABEL: &[u8] = b"tradewind realtime token key v1";
+
 /// The key credentials are encrypted with. `Debug` never prints it.
 #[derive(Clone)]
 pub struct CredentialsKey {
     key: Arc<LessSafeKey>,
+    /// The realtime token key, derived from this key (see [`CredentialsKey::realtime_token_secret`]).
+    realtime_token_secret: Arc<[u8; 32]>,
 }
 
 impl fmt::Debug for CredentialsKey {
@@ -83,7 +88,24 @@ impl CredentialsKey {
             return Err(CredentialsError::KeyFormat);
         }
         let key = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| CredentialsError::KeyFormat)?;
-        Ok(CredentialsKey { key: Arc::new(LessSafeKey::new(key)) })
+        let derived = aws_lc_rs::hmac::sign(
+            &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, bytes),
+            REALTIME_TOKEN_KEY_LABEL,
+        );
+        let mut realtime_token_secret = [0_u8; 32];
+        realtime_token_secret.copy_from_slice(derived.as_ref());
+        Ok(CredentialsKey {
+            key: Arc::new(LessSafeKey::new(key)),
+            realtime_token_secret: Arc::new(realtime_token_secret),
+        })
+    }
+
+    /// The secret realtime connection tokens are signed with: HMAC-SHA256 of a fixed label
+    /// under this key. One configured secret serves both, and every node configured with
+    /// the same credentials key verifies every other node's tokens; knowing the token key
+    /// tells nothing about this one.
+    pub fn realtime_token_secret(&self) -> &[u8; 32] {
+        &self.realtime_token_secret
     }
 
     /// A new key from the operating system's random source, as 64 hex characters (the

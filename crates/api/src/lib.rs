@@ -12,6 +12,7 @@
 //! - [`flows`]: what confirmation, provider actions, refunds and due work decide.
 //! - [`routes`]: one file per resource.
 //! - [`pages`]: server-rendered checkout and sandbox pages.
+//! - [`realtime`]: the `/v1/realtime` WebSocket sessions, namespaces and stored history.
 //! - [`worker`]: the background sweep of due work and the webhook worker.
 
 pub mod credentials;
@@ -23,6 +24,7 @@ pub mod key_cache;
 pub mod keys;
 pub mod metrics;
 pub mod pages;
+pub mod realtime;
 pub mod routes;
 pub mod state;
 pub mod wire;
@@ -193,6 +195,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/files/{id}/contents", get(files::contents))
         .route("/v1/radar/early_fraud_warnings", get(radar::list))
         .route("/v1/radar/early_fraud_warnings/{id}", get(radar::retrieve))
+        .route("/v1/realtime/tokens", post(routes::realtime::create_token))
+        .route("/v1/realtime/publish", post(routes::realtime::publish))
+        .route("/v1/realtime/namespaces", get(routes::realtime::list_namespaces))
         .layer(middleware::from_fn_with_state(state.clone(), idempotency::middleware));
     // Uploads take larger bodies than the JSON routes: their own limit, and an
     // idempotency layer that buffers up to it.
@@ -220,6 +225,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(operations::healthz))
+        .route("/v1/realtime", get(routes::realtime::socket))
         .route("/metrics", get(operations::metrics))
         .route("/openapi.json", get(docs::openapi))
         .route("/docs", get(docs::reference));
@@ -252,10 +258,12 @@ pub async fn serve(
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let webhooks =
         state.background_webhooks.then(|| tokio::spawn(worker::run_webhooks(state.clone(), worker_stopped.clone())));
+    let realtime = tokio::spawn(worker::run_realtime(state.clone(), worker_stopped.clone()));
     let worker = tokio::spawn(worker::run(state.clone(), worker_stopped));
     let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
     let _ = stop_worker.send(true);
     let _ = worker.await;
+    let _ = realtime.await;
     if let Some(webhooks) = webhooks {
         let _ = webhooks.await;
     }

@@ -18,6 +18,7 @@ pub mod payment_intents;
 pub mod payment_methods;
 pub mod payouts;
 pub mod radar;
+pub mod realtime;
 pub mod reconciliation;
 pub mod refunds;
 pub mod routing;

@@ -9,6 +9,12 @@ use tradewind_storage::Store;
 pub trait Clock: Send + Sync + 'static {
     /// Unix seconds.
     fn now(&self) -> i64;
+
+    /// Unix milliseconds (the realtime layer's history ages and rate limits); clocks that
+    /// only keep seconds answer the start of the current second.
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.now()).unwrap_or(0).saturating_mul(1000)
+    }
 }
 
 /// The real clock.
@@ -17,6 +23,10 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
         time::OffsetDateTime::now_utc().unix_timestamp()
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
     }
 }
 
@@ -65,6 +75,8 @@ pub struct AppState {
     pub routing: Arc<crate::flows::routing::RoutingState>,
     /// The webhook delivery client and its bounds (`flows::webhook_delivery`).
     pub webhooks: Arc<crate::flows::webhook_delivery::WebhookRuntime>,
+    /// The realtime layer: hub, namespaces, token key and stored history (`realtime`).
+    pub realtime: Arc<crate::realtime::Realtime>,
     /// Whether `serve` runs the webhook worker in the background (on by default).
     /// Tests turn it off and drive delivery step by step through the sandbox clock.
     pub background_webhooks: bool,
@@ -72,6 +84,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: ApiConfig, clock: Arc<dyn Clock>) -> Self {
+        let realtime = Arc::new(crate::realtime::Realtime::for_config(&store, &config));
         AppState {
             store,
             config,
@@ -81,6 +94,7 @@ impl AppState {
             terms_cache: Arc::default(),
             routing: Arc::default(),
             webhooks: Arc::default(),
+            realtime,
             background_webhooks: true,
         }
     }

@@ -12,6 +12,7 @@ pub mod payment_intent;
 pub mod payment_method_data;
 pub mod payout;
 pub mod radar;
+pub mod realtime;
 pub mod reconciliation;
 pub mod refund;
 pub mod routing;

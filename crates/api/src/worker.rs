@@ -94,3 +94,29 @@ pub async fn run_webhooks(state: AppState, mut stop: watch::Receiver<bool>) {
         }
     }
 }
+
+/// How often stored realtime history past its age bound is deleted.
+pub const REALTIME_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The realtime worker: every few seconds, rooms above their presence threshold get a
+/// member count ([`crate::realtime::PRESENCE_COUNT_INTERVAL`]); every minute, stored
+/// history past its age bound is deleted.
+pub async fn run_realtime(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut counts = tokio::time::interval(crate::realtime::PRESENCE_COUNT_INTERVAL);
+    counts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sweep = tokio::time::interval(REALTIME_SWEEP_INTERVAL);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = counts.tick() => {
+                state.realtime.hub.broadcast_presence_counts();
+            }
+            _ = sweep.tick() => {
+                if let Err(error) = state.realtime.persist.sweep(state.clock.now_ms()).await {
+                    tracing::warn!(%error, "realtime history sweep failed");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}

@@ -322,13 +322,16 @@ pub enum ServerFrame {
         result: Option<AckResult>,
     },
     Publication(Publication),
+    /// A member joined (`client` tells apart two connections of one user).
     Join {
         channel: ChannelName,
+        client: String,
         user: UserId,
         name: String,
     },
     Leave {
         channel: ChannelName,
+        client: String,
         user: UserId,
         name: String,
     },
@@ -339,8 +342,16 @@ pub enum ServerFrame {
     },
     Typing {
         channel: ChannelName,
+        client: String,
         user: UserId,
         name: String,
+    },
+    /// A channel metadata entry changed.
+    Metadata {
+        channel: ChannelName,
+        key: String,
+        value: Value,
+        revision: u64,
     },
     /// A command failed (`id` is the command's), or the connection is about to close.
     Error {

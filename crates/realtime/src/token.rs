@@ -74,6 +74,11 @@ impl TokenKey {
         Ok(Self(secret.to_vec()))
     }
 
+    /// A key of exactly [`KEY_LENGTH_MIN`] bytes, which is always long enough.
+    pub fn from_array(secret: [u8; KEY_LENGTH_MIN]) -> Self {
+        Self(secret.to_vec())
+    }
+
     fn mac(&self, signing_input: &[u8]) -> Result<Hmac<Sha256>, TokenError> {
         // HMAC takes keys of any length, so this never fails; it is still not a panic.
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).map_err(|_| TokenError::KeyTooShort)?;

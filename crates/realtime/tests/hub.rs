@@ -161,7 +161,7 @@ async fn presence_announces_joins_and_leaves_then_counts_above_the_threshold() {
     assert!(of_type(&drain(&mut receivers[0]), "join").is_empty());
     assert_eq!(hub.broadcast_presence_counts(), vec![key("m1")]);
     let counts = of_type(&drain(&mut receivers[1]), "presence_count");
-    assert_eq!(counts, vec![json!({"type": "presence_count", "channel": "room", "members": 4})]);
+    assert_eq!(counts, vec![json!({"type": "presence_count", "channel": "room", "count": 4})]);
 
     // Leaving from above the threshold is silent; below it, leaves are announced again.
     hub.unsubscribe(ids[3], &key("m1")).unwrap();

@@ -44,6 +44,7 @@ pub mod ledger;
 pub mod merchants;
 pub mod payment_intents;
 pub mod payouts;
+pub mod realtime_history;
 pub mod reconciliation;
 pub mod refunds;
 pub mod reserves;

@@ -46,6 +46,8 @@ impl Modify for BearerAuth {
         crate::routes::webhook_endpoints::delete, crate::routes::webhook_endpoints::rotate_secret,
         crate::routes::routing::retrieve_rules, crate::routes::routing::replace_rules,
         crate::routes::routing::simulate,
+        crate::routes::realtime::create_token, crate::routes::realtime::publish,
+        crate::routes::realtime::list_namespaces,
         crate::routes::connector_accounts::create, crate::routes::connector_accounts::list,
         crate::routes::connector_accounts::retrieve, crate::routes::connector_accounts::update,
         crate::routes::connector_accounts::disable, crate::routes::connector_accounts::retrieve_faults,

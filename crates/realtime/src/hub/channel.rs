@@ -64,6 +64,17 @@ impl Channel {
         Self { epoch, next_offset: 1, bounds, history: VecDeque::new() }
     }
 
+    /// A channel continuing a stored stream: `history` oldest first, all of `epoch`, none
+    /// after `last_offset`.
+    pub fn restore(epoch: String, last_offset: u64, bounds: HistoryBounds, history: Vec<StoredPublication>) -> Self {
+        let history = history.into_iter().filter(|p| p.offset <= last_offset).collect();
+        Self { epoch, next_offset: last_offset + 1, bounds, history }
+    }
+
+    pub fn bounds(&self) -> HistoryBounds {
+        self.bounds
+    }
+
     pub fn epoch(&self) -> &str {
         &self.epoch
     }

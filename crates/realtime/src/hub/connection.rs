@@ -9,6 +9,7 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 use super::frame::Frame;
@@ -76,6 +77,7 @@ pub(crate) enum Offer {
 pub(crate) struct Outbound {
     sender: mpsc::Sender<Frame>,
     close_reason: Arc<OnceLock<CloseReason>>,
+    closed: Arc<Notify>,
 }
 
 impl Outbound {
@@ -91,6 +93,7 @@ impl Outbound {
     /// drains what was already queued and sees the end.
     pub(crate) fn close(self, reason: CloseReason) {
         let _first_reason_wins = self.close_reason.set(reason);
+        self.closed.notify_waiters();
     }
 }
 
@@ -100,6 +103,7 @@ pub struct ConnectionReceiver {
     id: ConnectionId,
     receiver: mpsc::Receiver<Frame>,
     close_reason: Arc<OnceLock<CloseReason>>,
+    closed: Arc<Notify>,
 }
 
 impl ConnectionReceiver {
@@ -121,11 +125,29 @@ impl ConnectionReceiver {
     pub fn close_reason(&self) -> Option<CloseReason> {
         self.close_reason.get().copied()
     }
+
+    /// Resolves once the hub has let go of this connection, queued frames or not: a writer
+    /// stuck on a peer that stopped reading races its write against this.
+    pub async fn released(&self) -> CloseReason {
+        loop {
+            let notified = self.closed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(reason) = self.close_reason() {
+                return reason;
+            }
+            notified.await;
+        }
+    }
 }
 
 /// A bounded queue of `capacity_frames` (at least one) frames.
 pub(crate) fn outbound_queue(id: ConnectionId, capacity_frames: usize) -> (Outbound, ConnectionReceiver) {
     let (sender, receiver) = mpsc::channel(capacity_frames.max(1));
     let close_reason = Arc::new(OnceLock::new());
-    (Outbound { sender, close_reason: Arc::clone(&close_reason) }, ConnectionReceiver { id, receiver, close_reason })
+    let closed = Arc::new(Notify::new());
+    (
+        Outbound { sender, close_reason: Arc::clone(&close_reason), closed: Arc::clone(&closed) },
+        ConnectionReceiver { id, receiver, close_reason, closed },
+    )
 }

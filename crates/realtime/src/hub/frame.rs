@@ -2,8 +2,8 @@
 //!
 //! A frame is an `Arc<str>` of JSON: a broadcast builds it once and every subscriber's queue
 //! gets a clone of the same `Arc`, so a room of ten thousand costs one serialisation and ten
-//! thousand reference-count increments. The shapes here are the hub's; the wire protocol
-//! module may wrap or rename them when the two are joined.
+//! thousand reference-count increments. The shapes are the wire protocol's server frames
+//! (`crate::protocol::ServerFrame`); a test keeps the two in step.
 
 use std::sync::Arc;
 
@@ -19,8 +19,17 @@ fn frame(value: &Value) -> Frame {
     Frame::from(value.to_string())
 }
 
-pub(crate) fn publication(key: &ChannelKey, offset: u64, epoch: &str, data: &Value) -> Frame {
-    frame(&json!({"type": "publication", "channel": key.channel, "offset": offset, "epoch": epoch, "data": data}))
+/// A publication; `info` names the publishing member (absent for server publications).
+pub(crate) fn publication(key: &ChannelKey, offset: u64, epoch: &str, data: &Value, info: Option<&Member>) -> Frame {
+    match info {
+        Some(member) => frame(&json!({
+            "type": "publication", "channel": key.channel, "offset": offset, "epoch": epoch, "data": data,
+            "info": {"user": member.user_id, "name": member.name},
+        })),
+        None => frame(
+            &json!({"type": "publication", "channel": key.channel, "offset": offset, "epoch": epoch, "data": data}),
+        ),
+    }
 }
 
 pub(crate) fn join(key: &ChannelKey, client: &str, member: &Member) -> Frame {
@@ -38,7 +47,14 @@ pub(crate) fn leave(key: &ChannelKey, client: &str, member: &Member) -> Frame {
 }
 
 pub(crate) fn presence_count(key: &ChannelKey, members: usize) -> Frame {
-    frame(&json!({"type": "presence_count", "channel": key.channel, "members": members}))
+    frame(&json!({"type": "presence_count", "channel": key.channel, "count": members}))
+}
+
+pub(crate) fn typing(key: &ChannelKey, client: &str, member: &Member) -> Frame {
+    frame(&json!({
+        "type": "typing", "channel": key.channel, "client": client,
+        "user": member.user_id, "name": member.name,
+    }))
 }
 
 pub(crate) fn metadata(key: &ChannelKey, entry: &str, value: &Value, revision: u64) -> Frame {

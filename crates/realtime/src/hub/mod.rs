@@ -21,7 +21,7 @@
 mod bus;
 mod channel;
 mod connection;
-mod frame;
+pub(crate) mod frame;
 mod metadata;
 mod presence;
 mod rate_limit;
@@ -157,6 +157,8 @@ pub enum HubError {
     MerchantMismatch,
     #[error("presence is not enabled on this channel")]
     PresenceDisabled,
+    #[error("the connection is not subscribed to this channel")]
+    NotSubscribed,
 }
 
 impl From<PresenceError> for HubError {
@@ -506,26 +508,72 @@ impl Hub {
                 return Err(HubError::RateLimited);
             }
         }
-        Self::publish_locked(&mut state, key, data, now_ms)
+        let member = connection.member.clone();
+        Self::publish_locked(&mut state, key, data, Some(&member), now_ms)
     }
 
     /// A server-side publication (an API handler, a stock change): no rate limit.
     pub fn publish_server(&self, key: &ChannelKey, data: &Value, now_ms: u64) -> Result<Published, HubError> {
         let mut state = self.lock();
-        Self::publish_locked(&mut state, key, data, now_ms)
+        Self::publish_locked(&mut state, key, data, None, now_ms)
     }
 
-    fn publish_locked(state: &mut State, key: &ChannelKey, data: &Value, now_ms: u64) -> Result<Published, HubError> {
+    fn publish_locked(
+        state: &mut State,
+        key: &ChannelKey,
+        data: &Value,
+        info: Option<&Member>,
+        now_ms: u64,
+    ) -> Result<Published, HubError> {
         let limit_bytes = state.limits.frame_bytes_max;
         let channel = state.channel(key);
         // The frame is built once, here, and the same `Arc` goes to history and every queue.
-        let frame = frame::publication(key, channel.stream.next_offset(), channel.stream.epoch(), data);
+        let frame = frame::publication(key, channel.stream.next_offset(), channel.stream.epoch(), data, info);
         if frame.len() > limit_bytes {
             return Err(HubError::FrameTooLarge { size_bytes: frame.len(), limit_bytes });
         }
         let publication = channel.stream.publish(Frame::clone(&frame), now_ms);
         let evicted = state.fan_out(key, &frame, None);
         Ok(Published { publication, frame, evicted })
+    }
+
+    /// Tells the channel's other members that this connection's user is typing; nothing is
+    /// kept. The connection must be subscribed.
+    pub fn typing(&self, id: ConnectionId, key: &ChannelKey) -> Result<(), HubError> {
+        let mut state = self.lock();
+        let connection = state.connection(id)?;
+        if !connection.subscriptions.contains(key) {
+            return Err(HubError::NotSubscribed);
+        }
+        let member = connection.member.clone();
+        let frame = frame::typing(key, &id.to_string(), &member);
+        state.fan_out(key, &frame, Some(id));
+        Ok(())
+    }
+
+    /// Whether the hub holds the channel's stream already (a persistent channel is seeded
+    /// from the database before its first use).
+    pub fn has_channel(&self, key: &ChannelKey) -> bool {
+        self.lock().channels.contains_key(key)
+    }
+
+    /// Creates a channel from a stored position and history (oldest first), unless the hub
+    /// already has it; returns whether it was created. Later publications continue from
+    /// `last_offset` in `epoch`, so offsets survive a restart.
+    pub fn seed_channel(
+        &self,
+        key: &ChannelKey,
+        epoch: String,
+        last_offset: u64,
+        history: Vec<StoredPublication>,
+    ) -> bool {
+        let mut state = self.lock();
+        if state.channels.contains_key(key) {
+            return false;
+        }
+        let channel = state.channel(key);
+        channel.stream = Channel::restore(epoch, last_offset, channel.stream.bounds(), history);
+        true
     }
 
     /// The channel's recoverable history, oldest first.

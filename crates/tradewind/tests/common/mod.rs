@@ -123,6 +123,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server on `backend`; `None` when PostgreSQL is skipped (never in CI).
 pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
+    spawn_app_with_clock(backend, Arc::new(SystemClock)).await
+}
+
+/// [`spawn_app_on`] with the server reading time from `clock`.
+pub async fn spawn_app_with_clock(backend: Backend, clock: Arc<dyn tradewind_api::Clock>) -> Option<TestApp> {
     let (database_url, directory) = match backend {
         Backend::Sqlite => {
             let directory = std::env::temp_dir().join(unique_name("tradewind_test"));
@@ -131,6 +136,23 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         }
         Backend::Postgres => (postgres_schema_url().await?, None),
     };
+    Some(start(database_url, directory, backend, clock, None).await)
+}
+
+/// A second server on `app`'s database with `app`'s merchant: a restarted process, or a
+/// second node. It does not own the database; `app` must outlive it.
+pub async fn spawn_second_server(app: &TestApp, clock: Arc<dyn tradewind_api::Clock>) -> TestApp {
+    let merchant = (app.merchant_id.clone(), app.secret_key.clone(), app.publishable_key.clone());
+    start(app.database_url.clone(), None, app.backend, clock, Some(merchant)).await
+}
+
+async fn start(
+    database_url: String,
+    directory: Option<TempDirectory>,
+    backend: Backend,
+    clock: Arc<dyn tradewind_api::Clock>,
+    merchant: Option<(String, String, String)>,
+) -> TestApp {
     let config = Config {
         addr: "127.0.0.1:0".parse().expect("addr"),
         database_url: database_url.clone(),
@@ -139,28 +161,35 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
         credentials_key: test_credentials_key(),
     };
-    let mut application = Application::build(&config, Arc::new(SystemClock)).await.expect("build app");
+    let mut application = Application::build(&config, clock).await.expect("build app");
     // Tests drive webhook delivery step by step (the sandbox clock advance runs it).
     application.state.background_webhooks = false;
     let base_url = application.base_url.clone();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let merchant =
-        tradewind_api::keys::create_merchant(&application.state.store, "Test Shop", now).await.expect("merchant");
+    let (merchant_id, secret_key, publishable_key) = match merchant {
+        Some(merchant) => merchant,
+        None => {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let merchant = tradewind_api::keys::create_merchant(&application.state.store, "Test Shop", now)
+                .await
+                .expect("merchant");
+            (merchant.id, merchant.secret_key, merchant.publishable_key)
+        }
+    };
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(application.run(async move {
         let _ = stopped.await;
     }));
-    Some(TestApp {
+    TestApp {
         base_url,
-        secret_key: merchant.secret_key,
-        publishable_key: merchant.publishable_key,
-        merchant_id: merchant.id,
+        secret_key,
+        publishable_key,
+        merchant_id,
         database_url,
         backend,
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
         _directory: directory,
         shutdown: Some(shutdown),
-    })
+    }
 }
 
 async fn decode(response: reqwest::Response) -> (u16, Value) {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 27] = [
+pub const TABLES: [&str; 29] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -38,6 +38,8 @@ pub const TABLES: [&str; 27] = [
     "webhook_attempts",
     "connector_accounts",
     "connector_webhook_events",
+    "realtime_channels",
+    "realtime_publications",
 ];
 
 /// Ids that are well formed but name nothing.
