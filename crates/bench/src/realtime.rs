@@ -47,8 +47,13 @@ const SPARE_DESCRIPTORS: u64 = 256;
 /// After the last publication, how long deliveries may pause before the run ends.
 const DRAIN_QUIET: Duration = Duration::from_secs(2);
 /// The longest a run may wait for deliveries after its last publication.
-const DRAIN_MAX: Duration = Duration::from_secs(30);
+const DRAIN_MAX: Duration = Duration::from_secs(60);
 const DRAIN_POLL: Duration = Duration::from_millis(20);
+/// Before a run, deliveries left over from the one before (a server that fell behind)
+/// must have stopped for this long…
+const SETTLE_QUIET: Duration = Duration::from_millis(500);
+/// …waiting at most this long.
+const SETTLE_MAX: Duration = Duration::from_secs(60);
 /// Issue 5's targets.
 const TARGET_HELD: usize = 10_000;
 const TARGET_SATURATION_DELIVERIES: f64 = 200_000.0;
@@ -201,11 +206,28 @@ async fn realtime_endpoint(server: &ServerProcess) -> anyhow::Result<Endpoint> {
     Ok(Endpoint { kind: Kind::Tradewind, url, token: Some(token.to_owned()) })
 }
 
+/// Waits until no delivery has come for [`SETTLE_QUIET`] (at most [`SETTLE_MAX`]), so
+/// that a run never counts the tail of the one before.
+async fn settle(crowd: &Crowd) {
+    let started = Instant::now();
+    let mut delivered = crowd.delivered();
+    let mut quiet_since = Instant::now();
+    while quiet_since.elapsed() < SETTLE_QUIET && started.elapsed() < SETTLE_MAX {
+        tokio::time::sleep(DRAIN_POLL).await;
+        let now_delivered = crowd.delivered();
+        if now_delivered != delivered {
+            delivered = now_delivered;
+            quiet_since = Instant::now();
+        }
+    }
+}
+
 /// Publishes `load` for `seconds` and waits for the deliveries.
 async fn run_once(crowd: &Crowd, target: &Arc<PublishTarget>, load: Load, seconds: f64, first_seq: u64) -> RunFigures {
     let sum = |field: fn(&subscribers::SubscriberCounts) -> u64| -> u64 {
         crowd.counts.iter().map(|counts| field(counts)).sum()
     };
+    settle(crowd).await;
     let _ = crowd.histogram.take();
     let delivered_before = crowd.delivered();
     let gaps_before = sum(|counts| counts.gaps.load(Ordering::Relaxed));
