@@ -224,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(buyer_page_headers));
     let pages = Router::new()
         .route("/assets/{*path}", get(asset))
+        .route("/sdk/realtime.js", get(sdk::realtime_js))
         .route("/healthz", get(operations::healthz))
         .route("/v1/realtime", get(routes::realtime::socket))
         .route("/metrics", get(operations::metrics))
@@ -260,6 +261,14 @@ pub async fn serve(
         state.background_webhooks.then(|| tokio::spawn(worker::run_webhooks(state.clone(), worker_stopped.clone())));
     let realtime = tokio::spawn(worker::run_realtime(state.clone(), worker_stopped.clone()));
     let worker = tokio::spawn(worker::run(state.clone(), worker_stopped));
+    let hub = state.realtime.hub.clone();
+    // WebSocket sessions outlive the HTTP connections they were upgraded from: when
+    // shutdown starts, each is told to close with `going_away` so clients reconnect
+    // elsewhere, while HTTP connections drain.
+    let shutdown = async move {
+        shutdown.await;
+        hub.close_all();
+    };
     let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
     let _ = stop_worker.send(true);
     let _ = worker.await;

@@ -41,6 +41,17 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     transitions: Family<PaymentLabels, Counter>,
     payments: Family<PaymentLabels, Gauge>,
+    realtime: RealtimeGauges,
+}
+
+/// The realtime hub's figures, copied in at scrape time.
+#[derive(Default)]
+struct RealtimeGauges {
+    connections: Gauge,
+    channels: Gauge,
+    publications: Gauge,
+    deliveries: Gauge,
+    slow_consumers: Gauge,
 }
 
 impl Default for Metrics {
@@ -60,7 +71,25 @@ impl Metrics {
         registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
         registry.register("payment_transitions", "Payment intents entering a status, by method", transitions.clone());
         registry.register("payment_intents", "Payment intents by current status and method", payments.clone());
-        Metrics { registry: Mutex::new(registry), requests, latency, transitions, payments }
+        let realtime = RealtimeGauges::default();
+        registry.register("realtime_connections", "Open realtime WebSocket sessions", realtime.connections.clone());
+        registry.register("realtime_channels", "Realtime channels held in memory", realtime.channels.clone());
+        registry.register(
+            "realtime_publications",
+            "Realtime publications sequenced since start",
+            realtime.publications.clone(),
+        );
+        registry.register(
+            "realtime_deliveries",
+            "Realtime frames queued to connections since start",
+            realtime.deliveries.clone(),
+        );
+        registry.register(
+            "realtime_slow_consumers",
+            "Realtime connections evicted for a full queue since start (close 4008)",
+            realtime.slow_consumers.clone(),
+        );
+        Metrics { registry: Mutex::new(registry), requests, latency, transitions, payments, realtime }
     }
 
     pub fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
@@ -73,6 +102,16 @@ impl Metrics {
     pub fn payment_status(&self, method: Option<&str>, status: &str) {
         let labels = PaymentLabels { method: method.unwrap_or("none").to_owned(), status: status.to_owned() };
         self.transitions.get_or_create(&labels).inc();
+    }
+
+    /// Copies the realtime hub's figures in, before a render.
+    pub fn realtime(&self, stats: &tradewind_realtime::hub::HubStats) {
+        let gauge = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        self.realtime.connections.set(gauge(stats.connections as u64));
+        self.realtime.channels.set(gauge(stats.channels as u64));
+        self.realtime.publications.set(gauge(stats.publications));
+        self.realtime.deliveries.set(gauge(stats.deliveries));
+        self.realtime.slow_consumers.set(gauge(stats.slow_consumers));
     }
 
     /// Renders the text exposition format, after loading the current counts.

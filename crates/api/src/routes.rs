@@ -24,4 +24,5 @@ pub mod refunds;
 pub mod routing;
 pub mod sandbox;
 pub mod sandbox_pages;
+pub mod sdk;
 pub mod webhook_endpoints;

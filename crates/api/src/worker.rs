@@ -97,26 +97,58 @@ pub async fn run_webhooks(state: AppState, mut stop: watch::Receiver<bool>) {
 
 /// How often stored realtime history past its age bound is deleted.
 pub const REALTIME_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+/// How often a node of a realtime cluster tells the others it is live (well within the
+/// cluster's node TTL, 15 s).
+pub const REALTIME_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The realtime worker: every few seconds, rooms above their presence threshold get a
-/// member count ([`crate::realtime::PRESENCE_COUNT_INTERVAL`]); every minute, stored
-/// history past its age bound is deleted.
+/// member count ([`crate::realtime::PRESENCE_COUNT_INTERVAL`]) and a node of a cluster
+/// heartbeats; every minute, channels that keep nothing are forgotten and stored history
+/// past its age bound is deleted. On stop, a node of a cluster leaves it.
 pub async fn run_realtime(state: AppState, mut stop: watch::Receiver<bool>) {
+    use crate::realtime::engine::Engine;
     let mut counts = tokio::time::interval(crate::realtime::PRESENCE_COUNT_INTERVAL);
     counts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut sweep = tokio::time::interval(REALTIME_SWEEP_INTERVAL);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut heartbeat = tokio::time::interval(REALTIME_HEARTBEAT_INTERVAL);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = counts.tick() => {
-                state.realtime.hub.broadcast_presence_counts();
+            _ = counts.tick() => match &state.realtime.engine {
+                Engine::Local => {
+                    state.realtime.hub.broadcast_presence_counts();
+                }
+                Engine::Cluster(engine) => {
+                    if let Err(error) = engine.broadcast_presence_counts().await {
+                        tracing::warn!(%error, "realtime presence counts failed");
+                    }
+                }
+            },
+            _ = heartbeat.tick() => {
+                if let Engine::Cluster(engine) = &state.realtime.engine
+                    && let Err(error) = engine.heartbeat().await
+                {
+                    tracing::warn!(%error, "realtime cluster heartbeat failed");
+                }
             }
             _ = sweep.tick() => {
-                if let Err(error) = state.realtime.persist.sweep(state.clock.now_ms()).await {
+                let now_ms = state.clock.now_ms();
+                state.realtime.hub.sweep_idle(now_ms);
+                if matches!(state.realtime.engine, Engine::Local)
+                    && let Err(error) = state.realtime.persist.sweep(now_ms).await
+                {
                     tracing::warn!(%error, "realtime history sweep failed");
                 }
             }
-            _ = stop.changed() => return,
+            _ = stop.changed() => {
+                if let Engine::Cluster(engine) = &state.realtime.engine
+                    && let Err(error) = engine.shutdown().await
+                {
+                    tracing::warn!(%error, "realtime: leaving the cluster failed");
+                }
+                return;
+            }
         }
     }
 }

@@ -84,6 +84,7 @@ impl Server {
             fingerprint_key: b"bench fingerprint key, 32 bytes!".to_vec(),
             fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
             credentials_key: tradewind_api::credentials::CredentialsKey::from_bytes(&[7; 32])?,
+            realtime_cluster: None,
         };
         let mut application = Application::build(&config, Arc::new(SystemClock)).await?;
         application.state.config.ledger_postings = ledger_postings;

@@ -121,6 +121,7 @@ async fn cell(backend: Backend, endpoints: usize, runs: usize, events: usize) ->
         fingerprint_key: b"bench fingerprint key, 32 bytes!".to_vec(),
         fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
         credentials_key: tradewind_api::credentials::CredentialsKey::from_bytes(&[7; 32])?,
+        realtime_cluster: None,
     };
     let application = Application::build(&config, Arc::new(SystemClock)).await?;
     let state = application.state.clone();

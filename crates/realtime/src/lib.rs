@@ -13,6 +13,9 @@
 //! - [`hub`]: channels with offsets and epochs, history rings, presence, bounded
 //!   per-connection queues with slow-consumer eviction, publish rate limits, channel
 //!   metadata with compare-and-set, and the `Bus` a second node will listen on.
+//! - [`cluster`]: the same channels across several server processes over NATS with
+//!   JetStream: offsets sequenced by the stream, feeds in offset order on every node,
+//!   cluster-wide recovery, history, presence and metadata.
 //!
 //! Not wired into the server yet: the WebSocket endpoint, the token route, NATS and
 //! persistent history come next (issue 5).
@@ -20,6 +23,7 @@
 //! **Architecture Invariant:** a channel is always addressed by its merchant and name;
 //! a token's grants are only ever checked against channels of the token's own merchant.
 
+pub mod cluster;
 pub mod grants;
 pub mod hub;
 pub mod namespace;

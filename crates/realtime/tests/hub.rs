@@ -350,3 +350,31 @@ async fn the_in_process_bus_delivers_per_channel() {
     assert_eq!(&*one.recv().await.unwrap(), "hello");
     assert!(two.try_recv().is_err());
 }
+
+#[tokio::test]
+async fn idle_channels_are_forgotten_once_they_keep_nothing() {
+    let hub = hub();
+    let alice = hub.connect("m1", client("alice")).unwrap();
+    let id = alice.id();
+    hub.subscribe(id, &key("m1"), None, T0).unwrap();
+    hub.publish_server(&ChannelKey::new("m1", "quiet"), &json!(1), T0).unwrap();
+    hub.metadata_set(&ChannelKey::new("m1", "pinned"), "product", json!("p_1"), None).unwrap();
+    assert_eq!(hub.channel_count(), 3);
+    // Within the TTL everything is kept: a member, a kept publication, metadata.
+    assert_eq!(hub.sweep_idle(T0 + 1), 0);
+    // Past the TTL the quiet channel keeps nothing and goes; the member's and the
+    // metadata's channels stay.
+    let ttl_ms = options().history_ttl_seconds.unwrap() * 1000;
+    assert_eq!(hub.sweep_idle(T0 + ttl_ms + 1), 1);
+    assert_eq!(hub.channel_count(), 2);
+    // A forgotten channel starts over in a new epoch.
+    let again = hub.publish_server(&ChannelKey::new("m1", "quiet"), &json!(2), T0 + ttl_ms + 2).unwrap();
+    assert_eq!(again.publication.offset, 1);
+    // Shutdown lets go of every connection with `going_away`.
+    assert_eq!(hub.close_all(), 1);
+    let mut alice = alice;
+    while alice.recv().await.is_some() {}
+    assert_eq!(alice.close_reason(), Some(CloseReason::Gone));
+    assert_eq!(hub.connection_count(), 0);
+    assert_eq!(hub.member_count(&key("m1")), 0);
+}

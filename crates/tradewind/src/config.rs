@@ -25,6 +25,10 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub fx_markup_basis_points: Option<i64>,
     pub credentials_key: Option<String>,
+    /// The NATS server of a realtime cluster (see [`realtime_cluster`]).
+    pub nats_url: Option<String>,
+    pub node_id: Option<String>,
+    pub nats_prefix: Option<String>,
 }
 
 impl FileConfig {
@@ -45,7 +49,12 @@ pub struct Config {
     pub fx_markup_basis_points: i64,
     /// Encrypts connector credentials at rest (see [`credentials_key`]).
     pub credentials_key: CredentialsKey,
+    /// Many nodes: the realtime layer over NATS (`--nats-url`); `None` runs one node.
+    pub realtime_cluster: Option<RealtimeCluster>,
 }
+
+/// How this server joins a realtime cluster.
+pub type RealtimeCluster = tradewind_api::realtime::ClusterSettings;
 
 impl std::fmt::Debug for Config {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,6 +66,7 @@ impl std::fmt::Debug for Config {
             .field("fingerprint_key", &"[redacted]")
             .field("fx_markup_basis_points", &self.fx_markup_basis_points)
             .field("credentials_key", &"[redacted]")
+            .field("realtime_cluster", &self.realtime_cluster.as_ref().map(|cluster| redact_url(&cluster.nats_url)))
             .finish()
     }
 }
@@ -181,4 +191,75 @@ pub fn fx_markup_basis_points(configured: Option<i64>) -> anyhow::Result<i64> {
     let max = tradewind_settlement::fx::MAX_MARKUP_BASIS_POINTS;
     anyhow::ensure!((0..=max).contains(&markup), "TRADEWIND_FX_MARKUP_BASIS_POINTS must be 0 to {max}, got {markup}");
     Ok(markup)
+}
+
+/// The realtime cluster settings: none without a NATS URL; otherwise the node id
+/// (default: the host name and process id, see [`default_node_id`]) and the NATS prefix
+/// (default `tradewind`).
+pub fn realtime_cluster(
+    nats_url: Option<String>,
+    node_id: Option<String>,
+    prefix: Option<String>,
+) -> anyhow::Result<Option<RealtimeCluster>> {
+    // Without a NATS URL, a node id or prefix has nothing to name.
+    let Some(nats_url) = nats_url.filter(|url| !url.trim().is_empty()) else { return Ok(None) };
+    let node_id = node_id.unwrap_or_else(default_node_id);
+    let max = tradewind_api::realtime::NODE_ID_LENGTH_MAX;
+    let valid = node_id.len() <= max
+        && node_id.bytes().next().is_some_and(|first| first.is_ascii_alphabetic())
+        && node_id.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
+    anyhow::ensure!(
+        valid,
+        "TRADEWIND_NODE_ID `{node_id}` must be 1 to {max} of A-Z a-z 0-9 _ -, starting with a letter"
+    );
+    let prefix = prefix.unwrap_or_else(|| tradewind_api::realtime::DEFAULT_NATS_PREFIX.to_owned());
+    Ok(Some(RealtimeCluster { nats_url, node_id, prefix }))
+}
+
+/// `<host>-<pid>`: the host name with every character outside `A-Z a-z 0-9 -` made `-`,
+/// shortened so the whole id fits, and `n` in front when it does not start with a letter.
+pub fn default_node_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    node_id_from(host.trim(), std::process::id())
+}
+
+fn node_id_from(host: &str, pid: u32) -> String {
+    let pid = pid.to_string();
+    let room = tradewind_api::realtime::NODE_ID_LENGTH_MAX - pid.len() - 2;
+    let mut clean: String =
+        host.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).take(room).collect();
+    if !clean.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        clean.insert(0, 'n');
+    }
+    format!("{clean}-{pid}")
+}
+
+#[cfg(test)]
+mod realtime_cluster_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    #[test]
+    fn node_ids_default_to_a_clean_host_and_pid() {
+        assert_eq!(node_id_from("web-1.example.com", 42), "web-1-example-com-42");
+        assert_eq!(node_id_from("", 7), "n-7");
+        assert_eq!(node_id_from("1box", 7), "n1box-7");
+        let long = node_id_from(&"h".repeat(100), 4_000_000);
+        assert!(long.len() <= tradewind_api::realtime::NODE_ID_LENGTH_MAX, "{long}");
+    }
+
+    #[test]
+    fn the_cluster_needs_a_url_and_a_valid_node_id() {
+        assert!(realtime_cluster(None, None, None).unwrap().is_none());
+        assert!(realtime_cluster(None, Some("a".into()), None).unwrap().is_none());
+        let cluster =
+            realtime_cluster(Some("nats://127.0.0.1:4222".into()), Some("node-a".into()), None).unwrap().unwrap();
+        assert_eq!((cluster.node_id.as_str(), cluster.prefix.as_str()), ("node-a", "tradewind"));
+        assert!(realtime_cluster(Some("nats://x".into()), Some("bad.id".into()), None).is_err());
+        assert!(realtime_cluster(Some("nats://x".into()), None, None).unwrap().is_some());
+    }
 }

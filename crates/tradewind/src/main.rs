@@ -17,7 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(name = "tradewind", version, about = "Payments, money and real-time commerce for cross-border sellers")]
 struct Cli {
     /// A TOML file with addr, database_url, public_url, fingerprint_key, log_format,
-    /// fx_markup_basis_points, credentials_key.
+    /// fx_markup_basis_points, credentials_key, nats_url, node_id, nats_prefix.
     #[arg(long, global = true, env = "TRADEWIND_CONFIG")]
     config: Option<PathBuf>,
     /// Address to listen on (default 127.0.0.1:8080).
@@ -40,6 +40,18 @@ struct Cli {
     /// beside the SQLite database (or in data/).
     #[arg(long, global = true, env = "TRADEWIND_CREDENTIALS_KEY", hide_env_values = true)]
     credentials_key: Option<String>,
+    /// Many nodes: the NATS server (with JetStream) the realtime layer shares with the
+    /// other nodes, e.g. nats://127.0.0.1:4222. Without it the realtime layer is in-process.
+    #[arg(long, global = true, env = "TRADEWIND_NATS_URL")]
+    nats_url: Option<String>,
+    /// This node's id in the realtime cluster (A-Z a-z 0-9 _ -, at most 32; default
+    /// HOST-PID).
+    #[arg(long, global = true, env = "TRADEWIND_NODE_ID")]
+    node_id: Option<String>,
+    /// The start of every NATS subject, stream and bucket name (default tradewind); the
+    /// nodes of one cluster share it.
+    #[arg(long, global = true, env = "TRADEWIND_NATS_PREFIX")]
+    nats_prefix: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -158,7 +170,13 @@ fn resolve(cli: &Cli, default_database_url: &str) -> anyhow::Result<Config> {
             "no TRADEWIND_CREDENTIALS_KEY: generated a key for connector credentials and kept it in this file"
         ),
     }
+    let realtime_cluster = config::realtime_cluster(
+        cli.nats_url.clone().or(file.nats_url),
+        cli.node_id.clone().or(file.node_id),
+        cli.nats_prefix.clone().or(file.nats_prefix),
+    )?;
     Ok(Config {
+        realtime_cluster,
         addr,
         database_url,
         public_url: cli.public_url.clone().or(file.public_url),

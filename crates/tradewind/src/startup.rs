@@ -38,7 +38,21 @@ impl Application {
             credentials_key: config.credentials_key.clone(),
             ledger_postings: true,
         };
-        let state = AppState::new(store, api_config, clock);
+        let mut state = AppState::new(store, api_config, Arc::clone(&clock));
+        if let Some(cluster) = &config.realtime_cluster {
+            let realtime =
+                tradewind_api::realtime::Realtime::connect_cluster(&state.store, &state.config, clock, cluster)
+                    .await
+                    .with_context(|| {
+                    format!(
+                        "joining the realtime cluster at {} as node {}",
+                        redact_url(&cluster.nats_url),
+                        cluster.node_id
+                    )
+                })?;
+            tracing::info!(node = %cluster.node_id, prefix = %cluster.prefix, "realtime: joined the cluster over NATS");
+            state.realtime = Arc::new(realtime);
+        }
         Ok(Application { listener, state, base_url })
     }
 

@@ -17,6 +17,8 @@ mod browser {
     mod bank_redirect;
     mod boleto;
     mod card;
+    mod realtime_sdk;
+    mod relay;
     mod right_to_left;
     mod wallet_qr;
 }

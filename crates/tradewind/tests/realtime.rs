@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::{Backend, TestApp, spawn_app_with_clock, spawn_second_server, test_credentials_key};
+use common::{Backend, TestApp, spawn_app_customized, spawn_app_with_clock, spawn_second_server, test_credentials_key};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -556,6 +556,69 @@ async fn every_limit_is_enforced_with_its_code() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_limits_close_with_4010() {
+    let clock = Arc::new(ManualClock(AtomicU64::new(START_MS)));
+    let app = spawn_app_customized(Backend::Sqlite, clock, |state| {
+        let limits = tradewind_realtime::hub::HubLimits { connections_per_merchant: 2, ..Default::default() };
+        let realtime = tradewind_api::realtime::Realtime::new(
+            tradewind_api::realtime::namespaces::defaults().unwrap(),
+            limits,
+            TokenKey::from_array(*test_credentials_key().realtime_token_secret()),
+            tradewind_api::realtime::persist::Persist::new(state.store.clone()),
+        );
+        state.realtime = Arc::new(realtime);
+    })
+    .await
+    .unwrap();
+    let access = token(&app, "ada", all_rights("chat:*")).await;
+    let first = Client::connect(&app, &access).await;
+    let _second = Client::connect(&app, &access).await;
+    let mut third = Client::open(&app).await;
+    third.send(json!({"type": "connect", "token": access, "protocol_version": "tradewind.realtime.v1"})).await;
+    assert_error(&third.frame().await, "limit_exceeded", 4010);
+    assert_eq!(third.closed().await, Some(4010));
+    // A closed connection frees its place.
+    drop(first);
+    let mut retried = None;
+    for _ in 0..50 {
+        let mut next = Client::open(&app).await;
+        next.send(json!({"type": "connect", "token": access, "protocol_version": "tradewind.realtime.v1"})).await;
+        if next.frame().await["type"] == "connected" {
+            retried = Some(next);
+            break;
+        }
+    }
+    assert!(retried.is_some(), "the place of a closed connection was never freed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_room_gets_counts_instead_of_joins() {
+    let (app, _clock) = spawn().await;
+    let access = token(&app, "viewer", json!([{"pattern": "live:*", "rights": ["subscribe"]}])).await;
+    let mut first = Client::connect(&app, &access).await;
+    first.ok(json!({"type": "subscribe", "channel": "live:big"})).await;
+    let mut others = Vec::new();
+    for _ in 0..101 {
+        let mut viewer = Client::connect(&app, &access).await;
+        viewer.ok(json!({"type": "subscribe", "channel": "live:big"})).await;
+        others.push(viewer);
+    }
+    // Up to the threshold of 100 members each join is announced; above it, the worker's
+    // periodic count replaces them.
+    let mut joins = 0;
+    let count = loop {
+        let frame = first.frame().await;
+        match frame["type"].as_str() {
+            Some("join") => joins += 1,
+            Some("presence_count") => break frame["count"].as_u64().unwrap(),
+            _ => {}
+        }
+    };
+    assert_eq!(joins, 99);
+    assert_eq!(count, 102);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
     let (app, _clock) = spawn().await;
     let grants = json!([{"pattern": "live:*", "rights": ["subscribe"]}]);
@@ -593,6 +656,9 @@ async fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
     };
     assert_eq!(code, Some(4008), "after {received} publications");
     assert!(received < count, "the slow consumer was never cut off");
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("tradewind_realtime_slow_consumers 1\n"), "{metrics}");
+    assert!(metrics.contains(&format!("tradewind_realtime_publications {count}\n")), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

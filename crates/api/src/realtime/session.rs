@@ -20,10 +20,11 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::time::{Instant, sleep_until, timeout};
 
+use tradewind_realtime::cluster::ClusterError;
 use tradewind_realtime::grants::{MerchantId, Permissions, Right};
 use tradewind_realtime::hub::{
-    ChannelKey as HubKey, ClientInfo, CloseReason, ConnectionId, ConnectionReceiver, Frame, HubError, RecoverFrom,
-    StoredPublication,
+    ChannelKey as HubKey, ClientInfo, CloseReason, ConnectionId, ConnectionReceiver, Frame, HubError, Member,
+    RecoverFrom, StoredPublication,
 };
 use tradewind_realtime::namespace::{ChannelName, Namespace};
 use tradewind_realtime::protocol::{
@@ -32,6 +33,7 @@ use tradewind_realtime::protocol::{
 };
 use tradewind_realtime::token::{self, Claims, TokenError};
 
+use super::engine::{Engine, EngineError, SessionMember};
 use super::{BAD_FRAMES_MAX, CONNECT_TIMEOUT, WRITE_TIMEOUT, hub_key};
 use crate::state::AppState;
 
@@ -76,6 +78,33 @@ fn hub_failure(error: HubError) -> Failure {
         HubError::NotSubscribed => ErrorCode::NotSubscribed,
     };
     Failure::new(code, error.to_string())
+}
+
+fn cluster_failure(error: ClusterError) -> Failure {
+    let code = match &error {
+        ClusterError::UnknownNamespace { .. } => ErrorCode::ChannelNotFound,
+        ClusterError::FrameTooLarge { .. } => ErrorCode::FrameTooLarge,
+        ClusterError::RevisionMismatch { .. } => ErrorCode::RevisionMismatch,
+        ClusterError::TooManyMetadataEntries { .. } => ErrorCode::LimitExceeded,
+        ClusterError::PresenceDisabled => ErrorCode::PermissionDenied,
+        ClusterError::InvalidConfig(_)
+        | ClusterError::Connect(_)
+        | ClusterError::Unavailable(_)
+        | ClusterError::Contended { .. }
+        | ClusterError::InvalidClientId(_)
+        | ClusterError::Corrupt(_) => {
+            tracing::error!(%error, "realtime cluster failed");
+            return Failure::new(ErrorCode::Internal, "the realtime cluster is unavailable; retry later");
+        }
+    };
+    Failure::new(code, error.to_string())
+}
+
+fn engine_failure(error: EngineError) -> Failure {
+    match error {
+        EngineError::Hub(error) => hub_failure(error),
+        EngineError::Cluster(error) => cluster_failure(error),
+    }
 }
 
 fn store_failure(error: &tradewind_storage::StoreError) -> Failure {
@@ -229,8 +258,13 @@ pub async fn run(state: AppState, socket: WebSocket) {
     };
     let Connected { claims, permissions, mut receiver } = connected;
     let registration = Registration { state: state.clone(), id: receiver.id() };
+    let client_id = state.realtime.hub.client_id(receiver.id());
+    let who = SessionMember {
+        client: client_id.clone(),
+        member: Member { user_id: claims.sub.to_string(), name: claims.name.clone() },
+    };
     let hello = ServerFrame::Connected {
-        client_id: receiver.id().to_string(),
+        client_id,
         user: claims.sub.clone(),
         name: claims.name.clone(),
         expires_at: claims.exp,
@@ -242,7 +276,7 @@ pub async fn run(state: AppState, socket: WebSocket) {
     let expiry = sleep_until(expiry_instant(&state, claims.exp));
     tokio::pin!(expiry);
     let mut session =
-        Session { state: state.clone(), id: registration.id, claims, permissions, subscriptions: HashSet::new() };
+        Session { state: state.clone(), id: registration.id, who, claims, permissions, subscriptions: HashSet::new() };
     loop {
         tokio::select! {
             biased;
@@ -395,9 +429,30 @@ enum Reply {
 struct Session {
     state: AppState,
     id: ConnectionId,
+    /// The client id and member other sessions see.
+    who: SessionMember,
     claims: Claims,
     permissions: Permissions,
     subscriptions: HashSet<ChannelName>,
+}
+
+impl Drop for Session {
+    /// On a cluster, the session leaves its channels on every node (the hub registration
+    /// only covers this node).
+    fn drop(&mut self) {
+        let Engine::Cluster(engine) = &self.state.realtime.engine else { return };
+        let merchant = self.permissions.merchant().as_str().to_owned();
+        let namespaces = &self.state.realtime.namespaces;
+        let channels = self
+            .subscriptions
+            .drain()
+            .filter_map(|channel| {
+                let namespace = namespaces.get(channel.namespace())?.clone();
+                Some((hub_key(&merchant, channel.as_str()), namespace))
+            })
+            .collect();
+        engine.disconnect(self.id, self.who.clone(), channels);
+    }
 }
 
 fn publications_json(publications: &[StoredPublication]) -> String {
@@ -443,6 +498,19 @@ impl Session {
             .map_err(|e| store_failure(&e))
     }
 
+    /// Leaves one channel (already removed from `subscriptions`).
+    async fn leave(&self, channel: &ChannelName, key: &HubKey) -> Result<(), Failure> {
+        match &self.state.realtime.engine {
+            Engine::Local => self.state.realtime.hub.unsubscribe(self.id, key).map_err(hub_failure),
+            Engine::Cluster(engine) => {
+                let Some(namespace) = self.state.realtime.namespaces.get(channel.namespace()) else {
+                    return self.state.realtime.hub.unsubscribe(self.id, key).map_err(hub_failure);
+                };
+                engine.unsubscribe(self.id, &self.who, key, namespace).await.map_err(engine_failure)
+            }
+        }
+    }
+
     async fn command(&mut self, command: ClientCommand) -> Result<Reply, Failure> {
         let hub = self.state.realtime.hub.clone();
         match command {
@@ -453,22 +521,35 @@ impl Session {
                 if self.subscriptions.contains(&command.channel) {
                     return Err(Failure::new(ErrorCode::AlreadySubscribed, "already subscribed to this channel"));
                 }
-                self.ensure_loaded(&key, &namespace).await?;
                 let recover =
                     command.recover.map(|position| RecoverFrom { offset: position.offset, epoch: position.epoch });
-                let subscribed = hub.subscribe(self.id, &key, recover.as_ref(), self.now_ms()).map_err(hub_failure)?;
+                let (offset, epoch, recovery) = match &self.state.realtime.engine {
+                    Engine::Local => {
+                        self.ensure_loaded(&key, &namespace).await?;
+                        let subscribed =
+                            hub.subscribe(self.id, &key, recover.as_ref(), self.now_ms()).map_err(hub_failure)?;
+                        (subscribed.offset, subscribed.epoch, subscribed.recovery)
+                    }
+                    Engine::Cluster(engine) => {
+                        let subscription = engine
+                            .subscribe(self.id, &self.who, &key, &namespace, recover.as_ref(), self.now_ms())
+                            .await
+                            .map_err(engine_failure)?;
+                        (subscription.offset, subscription.epoch, subscription.recovery)
+                    }
+                };
                 self.subscriptions.insert(command.channel);
-                let (recovered, publications) = match &subscribed.recovery {
+                let (recovered, publications) = match &recovery {
                     Some(recovery) => (recovery.recovered, publications_json(&recovery.publications)),
                     None => (false, "[]".to_owned()),
                 };
-                let head = json!({"kind": "subscribed", "offset": subscribed.offset, "epoch": subscribed.epoch, "recovered": recovered});
+                let head = json!({"kind": "subscribed", "offset": offset, "epoch": epoch, "recovered": recovered});
                 Ok(Reply::Ack(Some(with_publications(&head, &publications))))
             }
             ClientCommand::Unsubscribe(command) => {
                 let key = hub_key(self.merchant().as_str(), command.channel.as_str());
                 if self.subscriptions.remove(&command.channel) {
-                    hub.unsubscribe(self.id, &key).map_err(hub_failure)?;
+                    self.leave(&command.channel, &key).await?;
                 }
                 Ok(Reply::Ack(None))
             }
@@ -478,8 +559,16 @@ impl Session {
                     let message = format!("clients may not publish in the namespace `{}`", namespace.name);
                     return Err(Failure::new(ErrorCode::PermissionDenied, message));
                 }
-                self.ensure_loaded(&key, &namespace).await?;
                 let now_ms = self.now_ms();
+                if let Engine::Cluster(engine) = &self.state.realtime.engine {
+                    let publication =
+                        engine.publish(self.id, &key, &command.data, now_ms).await.map_err(engine_failure)?;
+                    return Ok(Reply::Ack(Some(
+                        json!({"kind": "published", "offset": publication.offset, "epoch": publication.epoch})
+                            .to_string(),
+                    )));
+                }
+                self.ensure_loaded(&key, &namespace).await?;
                 let published = hub.publish(self.id, &key, &command.data, now_ms).map_err(hub_failure)?;
                 let realtime = &self.state.realtime;
                 realtime.persist.append(&key, &namespace, &published, now_ms).await.map_err(|e| store_failure(&e))?;
@@ -494,9 +583,17 @@ impl Session {
                     let message = format!("the namespace `{}` keeps no history", namespace.name);
                     return Err(Failure::new(ErrorCode::HistoryUnavailable, message));
                 }
+                let limit = command.limit.map_or(usize::MAX, |limit| usize::try_from(limit).unwrap_or(usize::MAX));
+                if let Engine::Cluster(engine) = &self.state.realtime.engine {
+                    let history = engine
+                        .history(&key, &namespace, command.since_offset, limit, self.now_ms())
+                        .await
+                        .map_err(cluster_failure)?;
+                    let head = json!({"kind": "history", "epoch": history.epoch, "offset": history.offset});
+                    return Ok(Reply::Ack(Some(with_publications(&head, &publications_json(&history.publications)))));
+                }
                 self.ensure_loaded(&key, &namespace).await?;
                 let history = hub.history(&key, self.now_ms());
-                let limit = command.limit.map_or(usize::MAX, |limit| usize::try_from(limit).unwrap_or(usize::MAX));
                 let selected: Vec<StoredPublication> = match command.since_offset {
                     Some(since) => history.publications.into_iter().filter(|p| p.offset > since).take(limit).collect(),
                     None => {
@@ -513,6 +610,18 @@ impl Session {
                     let message = format!("the namespace `{}` has no presence", namespace.name);
                     return Err(Failure::new(ErrorCode::PermissionDenied, message));
                 }
+                if let Engine::Cluster(engine) = &self.state.realtime.engine {
+                    let members: Vec<Value> = engine
+                        .presence(&key)
+                        .await
+                        .map_err(cluster_failure)?
+                        .into_iter()
+                        .map(|present| {
+                            json!({"client": present.client, "user": present.member.user_id, "name": present.member.name})
+                        })
+                        .collect();
+                    return Ok(Reply::Ack(Some(json!({"kind": "presence", "members": members}).to_string())));
+                }
                 let members: Vec<Value> = hub
                     .presence(&key)
                     .map_err(hub_failure)?
@@ -526,12 +635,20 @@ impl Session {
                 if !self.subscriptions.contains(&command.channel) {
                     return Err(Failure::new(ErrorCode::NotSubscribed, "subscribe to the channel first"));
                 }
-                hub.typing(self.id, &key).map_err(hub_failure)?;
+                match &self.state.realtime.engine {
+                    Engine::Local => hub.typing(self.id, &key).map_err(hub_failure)?,
+                    Engine::Cluster(engine) => engine.typing(&self.who, &key).await.map_err(cluster_failure)?,
+                }
                 Ok(Reply::Ack(None))
             }
             ClientCommand::MetadataGet(command) => {
                 let (_, key) = self.authorize(&command.channel, Right::Subscribe)?;
-                let entry = hub.metadata_get(&key, &command.key);
+                let entry = match &self.state.realtime.engine {
+                    Engine::Local => hub.metadata_get(&key, &command.key),
+                    Engine::Cluster(engine) => {
+                        engine.metadata_get(&key, &command.key).await.map_err(cluster_failure)?
+                    }
+                };
                 let result = match entry {
                     Some(entry) => {
                         json!({"kind": "metadata", "key": command.key, "value": entry.value, "revision": entry.revision})
@@ -543,9 +660,15 @@ impl Session {
             ClientCommand::MetadataSet(command) => {
                 let (_, key) = self.authorize(&command.channel, Right::Publish)?;
                 let value = command.value;
-                let revision = hub
-                    .metadata_set(&key, &command.key, value.clone(), command.expected_revision)
-                    .map_err(hub_failure)?;
+                let revision = match &self.state.realtime.engine {
+                    Engine::Local => hub
+                        .metadata_set(&key, &command.key, value.clone(), command.expected_revision)
+                        .map_err(hub_failure)?,
+                    Engine::Cluster(engine) => engine
+                        .metadata_set(&key, &command.key, value.clone(), command.expected_revision)
+                        .await
+                        .map_err(cluster_failure)?,
+                };
                 let result = json!({"kind": "metadata", "key": command.key, "value": value, "revision": revision});
                 Ok(Reply::Ack(Some(result.to_string())))
             }
@@ -574,8 +697,8 @@ impl Session {
                     .collect();
                 for channel in dropped {
                     self.subscriptions.remove(&channel);
-                    hub.unsubscribe(self.id, &hub_key(self.merchant().as_str(), channel.as_str()))
-                        .map_err(hub_failure)?;
+                    let key = hub_key(self.merchant().as_str(), channel.as_str());
+                    self.leave(&channel, &key).await?;
                 }
                 let expires_at = claims.exp;
                 self.claims = claims;

@@ -25,6 +25,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             Vec::new()
         }
     };
+    state.metrics.realtime(&state.realtime.hub.stats());
     let body = state.metrics.render(&counts);
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
 
+use tradewind_realtime::cluster::ClusterError;
 use tradewind_realtime::grants::{ChannelPattern, Grant, MerchantId, Right, UserId};
 use tradewind_realtime::hub::HubError;
 use tradewind_realtime::namespace::Namespace;
@@ -13,6 +14,7 @@ use tradewind_realtime::token::{self, Claims, TOKEN_LIFETIME_SECONDS_MAX};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, SecretAuth};
+use crate::realtime::engine::Engine;
 use crate::realtime::{SOCKET_MESSAGE_BYTES_MAX, hub_key, session};
 use crate::state::AppState;
 use crate::wire::realtime::{
@@ -136,21 +138,31 @@ pub async fn publish(
     let namespace = namespace.clone();
     let key = hub_key(auth.merchant_id.as_str(), channel.as_str());
     let now_ms = state.clock.now_ms();
-    realtime.persist.ensure_loaded(&realtime.hub, &key, &namespace, now_ms).await?;
-    let published = realtime.hub.publish_server(&key, &body.data, now_ms).map_err(|error| match error {
-        HubError::FrameTooLarge { limit_bytes, .. } => ApiError::invalid(
-            "data",
-            "parameter_invalid",
-            format!("The publication is larger than {limit_bytes} bytes."),
-        ),
-        other => ApiError::internal(&other),
-    })?;
-    realtime.persist.append(&key, &namespace, &published, now_ms).await?;
+    let too_large = |limit_bytes: usize| {
+        ApiError::invalid("data", "parameter_invalid", format!("The publication is larger than {limit_bytes} bytes."))
+    };
+    let publication = match &realtime.engine {
+        Engine::Local => {
+            realtime.persist.ensure_loaded(&realtime.hub, &key, &namespace, now_ms).await?;
+            let published = realtime.hub.publish_server(&key, &body.data, now_ms).map_err(|error| match error {
+                HubError::FrameTooLarge { limit_bytes, .. } => too_large(limit_bytes),
+                other => ApiError::internal(&other),
+            })?;
+            realtime.persist.append(&key, &namespace, &published, now_ms).await?;
+            published.publication
+        }
+        Engine::Cluster(engine) => {
+            engine.publish_server(&key, &body.data, now_ms).await.map_err(|error| match error {
+                ClusterError::FrameTooLarge { limit_bytes, .. } => too_large(limit_bytes),
+                other => ApiError::internal(&other),
+            })?
+        }
+    };
     Ok(Json(RealtimePublicationObject {
         object: "realtime_publication",
         channel: channel.to_string(),
-        offset: published.publication.offset,
-        epoch: published.publication.epoch,
+        offset: publication.offset,
+        epoch: publication.epoch,
     }))
 }
 

@@ -108,6 +108,13 @@ impl Channel {
         Publication { offset, epoch: self.epoch.clone() }
     }
 
+    /// Whether nothing is kept at `now_ms` (so forgetting the channel loses nothing a
+    /// client could still recover).
+    pub fn keeps_nothing(&mut self, now_ms: u64) -> bool {
+        self.evict(now_ms);
+        self.history.is_empty()
+    }
+
     /// The publications still kept, oldest first.
     pub fn history(&mut self, now_ms: u64) -> Vec<StoredPublication> {
         self.evict(now_ms);

@@ -25,6 +25,11 @@ impl ConnectionId {
     pub(crate) fn new(value: u64) -> Self {
         Self(value)
     }
+
+    /// The connection's number within its hub.
+    pub fn value(self) -> u64 {
+        self.0
+    }
 }
 
 impl fmt::Display for ConnectionId {

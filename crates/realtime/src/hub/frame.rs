@@ -20,7 +20,7 @@ fn frame(value: &Value) -> Frame {
 }
 
 /// A publication; `info` names the publishing member (absent for server publications).
-pub(crate) fn publication(key: &ChannelKey, offset: u64, epoch: &str, data: &Value, info: Option<&Member>) -> Frame {
+pub fn publication(key: &ChannelKey, offset: u64, epoch: &str, data: &Value, info: Option<&Member>) -> Frame {
     match info {
         Some(member) => frame(&json!({
             "type": "publication", "channel": key.channel, "offset": offset, "epoch": epoch, "data": data,
@@ -32,31 +32,31 @@ pub(crate) fn publication(key: &ChannelKey, offset: u64, epoch: &str, data: &Val
     }
 }
 
-pub(crate) fn join(key: &ChannelKey, client: &str, member: &Member) -> Frame {
+pub fn join(key: &ChannelKey, client: &str, member: &Member) -> Frame {
     frame(&json!({
         "type": "join", "channel": key.channel, "client": client,
         "user": member.user_id, "name": member.name,
     }))
 }
 
-pub(crate) fn leave(key: &ChannelKey, client: &str, member: &Member) -> Frame {
+pub fn leave(key: &ChannelKey, client: &str, member: &Member) -> Frame {
     frame(&json!({
         "type": "leave", "channel": key.channel, "client": client,
         "user": member.user_id, "name": member.name,
     }))
 }
 
-pub(crate) fn presence_count(key: &ChannelKey, members: usize) -> Frame {
+pub fn presence_count(key: &ChannelKey, members: usize) -> Frame {
     frame(&json!({"type": "presence_count", "channel": key.channel, "count": members}))
 }
 
-pub(crate) fn typing(key: &ChannelKey, client: &str, member: &Member) -> Frame {
+pub fn typing(key: &ChannelKey, client: &str, member: &Member) -> Frame {
     frame(&json!({
         "type": "typing", "channel": key.channel, "client": client,
         "user": member.user_id, "name": member.name,
     }))
 }
 
-pub(crate) fn metadata(key: &ChannelKey, entry: &str, value: &Value, revision: u64) -> Frame {
+pub fn metadata(key: &ChannelKey, entry: &str, value: &Value, revision: u64) -> Frame {
     frame(&json!({"type": "metadata", "channel": key.channel, "key": entry, "value": value, "revision": revision}))
 }

@@ -36,6 +36,10 @@ impl Metadata {
         self.entries.get(key)
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     pub fn entries(&self) -> impl Iterator<Item = (&str, &MetadataEntry)> + '_ {
         self.entries.iter().map(|(key, entry)| (key.as_str(), entry))
     }

@@ -14,6 +14,12 @@
 //! Concurrency: all state sits behind one mutex. Nothing under it waits: frames are offered
 //! with `try_send`, and a connection whose queue is full is evicted instead of waited for.
 //!
+//! Many nodes: a hub made with [`Hub::for_node`] serves one node of a cluster
+//! (`crate::cluster`). Its client ids carry the node (`conn_<node>_<n>`), so they are unique
+//! across nodes; it never announces joins and leaves itself (the cluster carries them to
+//! every node), and it takes publications the cluster already sequenced
+//! ([`Hub::deliver`]) and event frames from other nodes ([`Hub::broadcast_frame`]).
+//!
 //! Architecture Invariant: a channel is addressed by [`ChannelKey`], merchant and name
 //! together, so two merchants' channels of the same name never share a subscriber, history,
 //! presence or metadata.
@@ -21,7 +27,7 @@
 mod bus;
 mod channel;
 mod connection;
-pub(crate) mod frame;
+pub mod frame;
 mod metadata;
 mod presence;
 mod rate_limit;
@@ -239,12 +245,30 @@ struct ChannelState {
 struct State {
     limits: HubLimits,
     resolver: OptionsResolver,
+    /// `conn_<node>_` for a node of a cluster, `conn_` on a single node.
+    client_prefix: String,
+    /// Whether joins and leaves are fanned out here (a single node) or by the cluster.
+    announce_presence: bool,
     epoch_seed: u64,
     epochs_issued: u64,
     connections_issued: u64,
     connections: HashMap<ConnectionId, ConnectionState>,
     connections_per_merchant: HashMap<String, usize>,
     channels: HashMap<ChannelKey, ChannelState>,
+    stats: HubStats,
+}
+
+/// Counts since the hub started, and its current size, for metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HubStats {
+    pub connections: usize,
+    pub channels: usize,
+    /// Publications sequenced.
+    pub publications: u64,
+    /// Frames queued to connections (a publication to 1,000 members is 1,000).
+    pub deliveries: u64,
+    /// Connections evicted because their queue was full.
+    pub slow_consumers: u64,
 }
 
 /// The hub; cheap to clone, all clones share one state.
@@ -266,6 +290,11 @@ fn epoch_name(seed: u64, issued: u64) -> String {
 }
 
 impl State {
+    /// The id clients see for a connection.
+    fn client_name(&self, id: ConnectionId) -> String {
+        format!("{}{}", self.client_prefix, id.value())
+    }
+
     fn new_epoch(&mut self) -> String {
         self.epochs_issued += 1;
         epoch_name(self.epoch_seed, self.epochs_issued)
@@ -302,12 +331,13 @@ impl State {
             for client in channel.presence.clients().filter(|client| Some(*client) != skip) {
                 let Some(connection) = self.connections.get(&client) else { continue };
                 match connection.outbound.offer(frame) {
-                    Offer::Queued => {}
+                    Offer::Queued => self.stats.deliveries += 1,
                     Offer::Full => slow.push(client),
                     Offer::Gone => gone.push(client),
                 }
             }
         }
+        self.stats.slow_consumers += slow.len() as u64;
         let mut evicted = slow.clone();
         let mut pending: Vec<(ConnectionId, CloseReason)> = slow
             .into_iter()
@@ -319,6 +349,7 @@ impl State {
         while let Some((id, reason)) = pending.pop() {
             for (next, next_reason) in self.remove_connection(id, reason) {
                 if next_reason == CloseReason::SlowConsumer {
+                    self.stats.slow_consumers += 1;
                     evicted.push(next);
                 }
                 pending.push((next, next_reason));
@@ -332,10 +363,10 @@ impl State {
     fn leave_channel(&mut self, id: ConnectionId, key: &ChannelKey) -> Vec<(ConnectionId, CloseReason)> {
         let Some(channel) = self.channels.get_mut(key) else { return Vec::new() };
         let Some((member, mode)) = channel.presence.leave(id) else { return Vec::new() };
-        if !channel.options.presence || mode == PresenceMode::Counts {
+        if !channel.options.presence || mode == PresenceMode::Counts || !self.announce_presence {
             return Vec::new();
         }
-        let frame = frame::leave(key, &id.to_string(), &member);
+        let frame = frame::leave(key, &format!("{}{}", self.client_prefix, id.value()), &member);
         let mut found = Vec::new();
         for client in channel.presence.clients() {
             let Some(connection) = self.connections.get(&client) else { continue };
@@ -379,14 +410,45 @@ impl Hub {
         let state = State {
             limits,
             resolver,
+            client_prefix: "conn_".to_owned(),
+            announce_presence: true,
             epoch_seed,
             epochs_issued: 0,
             connections_issued: 0,
             connections: HashMap::new(),
             connections_per_merchant: HashMap::new(),
             channels: HashMap::new(),
+            stats: HubStats::default(),
         };
         Self { state: Arc::new(Mutex::new(state)) }
+    }
+
+    /// A hub serving one node of a cluster: client ids are `conn_<node>_<n>`, and joins and
+    /// leaves are left to the cluster. `node` is the node's id (`A-Z a-z 0-9 _ -`).
+    pub fn for_node(limits: HubLimits, resolver: OptionsResolver, node: &str) -> Self {
+        let hub = Self::new(limits, resolver);
+        {
+            let mut state = hub.lock();
+            state.client_prefix = format!("conn_{node}_");
+            state.announce_presence = false;
+        }
+        hub
+    }
+
+    /// The id clients see for a connection: `conn_<n>`, or `conn_<node>_<n>` on a node of a
+    /// cluster.
+    pub fn client_id(&self, id: ConnectionId) -> String {
+        self.lock().client_name(id)
+    }
+
+    /// The connection a client id names, if it is one of this hub's ids (open or not).
+    pub fn parse_client_id(&self, client: &str) -> Option<ConnectionId> {
+        let state = self.lock();
+        let number = client.strip_prefix(state.client_prefix.as_str())?;
+        if number.is_empty() || !number.bytes().all(|byte| byte.is_ascii_digit()) {
+            return None;
+        }
+        number.parse().ok().map(ConnectionId::new)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -467,8 +529,8 @@ impl Hub {
         };
         let announce = channel.options.presence && mode == PresenceMode::Events && !already;
         state.connection(id)?.subscriptions.insert(key.clone());
-        if announce {
-            let frame = frame::join(key, &id.to_string(), &member);
+        if announce && state.announce_presence {
+            let frame = frame::join(key, &state.client_name(id), &member);
             state.fan_out(key, &frame, Some(id));
         }
         Ok(subscribed)
@@ -512,6 +574,67 @@ impl Hub {
         Self::publish_locked(&mut state, key, data, Some(&member), now_ms)
     }
 
+    /// The checks of [`Hub::publish`] without publishing: the merchant and the channel's
+    /// publish rate for this connection (a token is taken). Returns the publishing member,
+    /// for a publication the cluster sequences.
+    pub fn admit_publish(&self, id: ConnectionId, key: &ChannelKey, now_ms: u64) -> Result<Member, HubError> {
+        let mut state = self.lock();
+        let rate = state.channel(key).options.publish_rate_per_second;
+        let connection = state.connection(id)?;
+        if connection.merchant_id != key.merchant_id {
+            return Err(HubError::MerchantMismatch);
+        }
+        if let Some(rate) = rate {
+            let bucket = connection.buckets.entry(key.clone()).or_insert_with(|| TokenBucket::new(rate, now_ms));
+            if !bucket.try_take(now_ms) {
+                return Err(HubError::RateLimited);
+            }
+        }
+        Ok(connection.member.clone())
+    }
+
+    /// Fans out a publication another component already sequenced (the cluster): it is
+    /// kept in the channel's history at `offset` of `epoch` and offered to every member.
+    /// A publication that does not follow the channel's last one (another epoch, or a gap)
+    /// restarts the kept history from it. Returns the connections evicted as slow.
+    pub fn deliver(&self, key: &ChannelKey, offset: u64, epoch: &str, frame: &Frame, now_ms: u64) -> Vec<ConnectionId> {
+        let mut state = self.lock();
+        let channel = state.channel(key);
+        if offset == 0 {
+            return Vec::new();
+        }
+        if channel.stream.epoch() != epoch || channel.stream.next_offset() != offset {
+            if channel.stream.epoch() == epoch && offset < channel.stream.next_offset() {
+                // Already delivered.
+                return Vec::new();
+            }
+            let bounds = channel.stream.bounds();
+            channel.stream = Channel::restore(epoch.to_owned(), offset - 1, bounds, Vec::new());
+        }
+        channel.stream.publish(Frame::clone(frame), now_ms);
+        state.fan_out(key, frame, None)
+    }
+
+    /// Offers an event frame (join, leave, typing, metadata, a count) to every member of
+    /// the channel except `skip`; nothing is kept. Returns the connections evicted as slow.
+    pub fn broadcast_frame(&self, key: &ChannelKey, frame: &Frame, skip: Option<ConnectionId>) -> Vec<ConnectionId> {
+        self.lock().fan_out(key, frame, skip)
+    }
+
+    /// The channels whose local membership is above their presence threshold, which get
+    /// periodic counts rather than join and leave events.
+    pub fn counted_channels(&self) -> Vec<ChannelKey> {
+        let state = self.lock();
+        let mut keys: Vec<ChannelKey> = state
+            .channels
+            .iter()
+            .filter(|(_, channel)| channel.options.presence && channel.presence.mode() == PresenceMode::Counts)
+            .map(|(key, _)| key.clone())
+            .collect();
+        keys.sort();
+        keys
+    }
+
     /// A server-side publication (an API handler, a stock change): no rate limit.
     pub fn publish_server(&self, key: &ChannelKey, data: &Value, now_ms: u64) -> Result<Published, HubError> {
         let mut state = self.lock();
@@ -533,6 +656,7 @@ impl Hub {
             return Err(HubError::FrameTooLarge { size_bytes: frame.len(), limit_bytes });
         }
         let publication = channel.stream.publish(Frame::clone(&frame), now_ms);
+        state.stats.publications += 1;
         let evicted = state.fan_out(key, &frame, None);
         Ok(Published { publication, frame, evicted })
     }
@@ -546,7 +670,7 @@ impl Hub {
             return Err(HubError::NotSubscribed);
         }
         let member = connection.member.clone();
-        let frame = frame::typing(key, &id.to_string(), &member);
+        let frame = frame::typing(key, &state.client_name(id), &member);
         state.fan_out(key, &frame, Some(id));
         Ok(())
     }
@@ -655,6 +779,48 @@ impl Hub {
         Ok(revision)
     }
 
+    /// Forgets every channel without members, metadata or kept history at `now_ms`, so
+    /// channels used once do not hold memory forever; returns how many. A forgotten channel
+    /// starts a new epoch when used again (a persistent one is reloaded from the database).
+    pub fn sweep_idle(&self, now_ms: u64) -> usize {
+        let mut state = self.lock();
+        let before = state.channels.len();
+        state.channels.retain(|_, channel| {
+            channel.presence.len() > 0 || !channel.metadata.is_empty() || !channel.stream.keeps_nothing(now_ms)
+        });
+        before - state.channels.len()
+    }
+
+    /// Lets go of every connection, as on shutdown: each session closes with 1001
+    /// (`going_away`), without leave events. Returns how many were open.
+    pub fn close_all(&self) -> usize {
+        let mut state = self.lock();
+        let connections: Vec<ConnectionState> = state.connections.drain().map(|(_, connection)| connection).collect();
+        state.connections_per_merchant.clear();
+        for channel in state.channels.values_mut() {
+            let members: Vec<ConnectionId> = channel.presence.clients().collect();
+            for member in members {
+                channel.presence.leave(member);
+            }
+        }
+        let count = connections.len();
+        for connection in connections {
+            connection.outbound.close(CloseReason::Gone);
+        }
+        count
+    }
+
+    /// The hub's counters and size.
+    pub fn stats(&self) -> HubStats {
+        let state = self.lock();
+        HubStats { connections: state.connections.len(), channels: state.channels.len(), ..state.stats }
+    }
+
+    /// How many channels the hub holds.
+    pub fn channel_count(&self) -> usize {
+        self.lock().channels.len()
+    }
+
     /// How many connections are open.
     pub fn connection_count(&self) -> usize {
         self.lock().connections.len()
@@ -663,5 +829,113 @@ impl Hub {
     /// How many members a channel has.
     pub fn member_count(&self, key: &ChannelKey) -> usize {
         self.lock().channels.get(key).map_or(0, |channel| channel.presence.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use serde_json::json;
+
+    fn options() -> ChannelOptions {
+        ChannelOptions {
+            presence: true,
+            presence_threshold: 10,
+            publish_rate_per_second: Some(1),
+            ..Default::default()
+        }
+    }
+
+    fn node_hub() -> Hub {
+        Hub::for_node(HubLimits::default(), Arc::new(|_| options()), "nodeA")
+    }
+
+    fn client(name: &str) -> ClientInfo {
+        ClientInfo { user_id: name.to_owned(), name: name.to_owned() }
+    }
+
+    fn drain(receiver: &mut ConnectionReceiver) -> Vec<Value> {
+        std::iter::from_fn(|| receiver.try_recv()).map(|frame| serde_json::from_str(&frame).unwrap()).collect()
+    }
+
+    #[test]
+    fn a_node_hub_names_clients_by_node_and_leaves_presence_to_the_cluster() {
+        let hub = node_hub();
+        let key = ChannelKey::new("m1", "chat:room");
+        let mut alice = hub.connect("m1", client("alice")).unwrap();
+        let bob = hub.connect("m1", client("bob")).unwrap();
+        assert_eq!(hub.client_id(alice.id()), "conn_nodeA_1");
+        assert_eq!(hub.parse_client_id("conn_nodeA_2"), Some(bob.id()));
+        assert_eq!(hub.parse_client_id("conn_nodeB_2"), None);
+        assert_eq!(hub.parse_client_id("conn_nodeA_"), None);
+        hub.subscribe(alice.id(), &key, None, 0).unwrap();
+        hub.subscribe(bob.id(), &key, None, 0).unwrap();
+        hub.typing(bob.id(), &key).unwrap();
+        hub.unsubscribe(bob.id(), &key).unwrap();
+        let frames = drain(&mut alice);
+        // No join or leave: only the typing frame, naming the node.
+        assert_eq!(frames.len(), 1, "{frames:?}");
+        assert_eq!(frames[0]["type"], "typing");
+        assert_eq!(frames[0]["client"], "conn_nodeA_2");
+
+        // A single-node hub keeps `conn_<n>`.
+        let single = Hub::new(HubLimits::default(), Arc::new(|_| options()));
+        let first = single.connect("m1", client("c")).unwrap();
+        assert_eq!(single.client_id(first.id()), "conn_1");
+        assert_eq!(single.parse_client_id("conn_1"), Some(first.id()));
+    }
+
+    #[test]
+    fn delivered_publications_are_kept_at_their_offsets_and_fanned_out() {
+        let hub = node_hub();
+        let key = ChannelKey::new("m1", "chat:room");
+        let mut alice = hub.connect("m1", client("alice")).unwrap();
+        hub.subscribe(alice.id(), &key, None, 0).unwrap();
+        let make = |offset: u64, epoch: &str| frame::publication(&key, offset, epoch, &json!(offset), None);
+        // The cluster's channel is at offset 7 of epoch "e1" when this node first hears of it.
+        assert!(hub.deliver(&key, 7, "e1", &make(7, "e1"), 10).is_empty());
+        hub.deliver(&key, 8, "e1", &make(8, "e1"), 11);
+        // A repeat is dropped; a gap restarts the kept history.
+        hub.deliver(&key, 8, "e1", &make(8, "e1"), 12);
+        let offsets: Vec<u64> = drain(&mut alice).iter().map(|f| f["offset"].as_u64().unwrap()).collect();
+        assert_eq!(offsets, [7, 8]);
+        let history = hub.history(&key, 12);
+        assert_eq!((history.epoch.as_str(), history.offset), ("e1", 8));
+        assert_eq!(history.publications.iter().map(|p| p.offset).collect::<Vec<_>>(), [7, 8]);
+        hub.deliver(&key, 11, "e1", &make(11, "e1"), 13);
+        let history = hub.history(&key, 13);
+        assert_eq!(history.publications.iter().map(|p| p.offset).collect::<Vec<_>>(), [11]);
+        // A new epoch starts over.
+        hub.deliver(&key, 1, "e2", &make(1, "e2"), 14);
+        let history = hub.history(&key, 14);
+        assert_eq!((history.epoch.as_str(), history.offset), ("e2", 1));
+        assert_eq!(drain(&mut alice).len(), 2);
+    }
+
+    #[test]
+    fn broadcast_frames_skip_one_connection_and_publishing_is_admitted_by_rate() {
+        let hub = node_hub();
+        let key = ChannelKey::new("m1", "chat:room");
+        let mut alice = hub.connect("m1", client("alice")).unwrap();
+        let mut bob = hub.connect("m1", client("bob")).unwrap();
+        hub.subscribe(alice.id(), &key, None, 0).unwrap();
+        hub.subscribe(bob.id(), &key, None, 0).unwrap();
+        let join = frame::join(&key, "conn_nodeB_4", &Member { user_id: "carl".into(), name: "Carl".into() });
+        hub.broadcast_frame(&key, &join, Some(bob.id()));
+        assert_eq!(drain(&mut alice).len(), 1);
+        assert!(drain(&mut bob).is_empty());
+
+        let member = hub.admit_publish(alice.id(), &key, 1000).unwrap();
+        assert_eq!(member.user_id, "alice");
+        assert_eq!(hub.admit_publish(alice.id(), &key, 1000).unwrap_err(), HubError::RateLimited);
+        assert_eq!(
+            hub.admit_publish(alice.id(), &ChannelKey::new("m2", "chat:room"), 5000).unwrap_err(),
+            HubError::MerchantMismatch
+        );
+        // Nothing was published by admitting.
+        assert!(drain(&mut bob).is_empty());
+        assert_eq!(hub.history(&key, 1000).offset, 0);
     }
 }

@@ -128,6 +128,16 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
 
 /// [`spawn_app_on`] with the server reading time from `clock`.
 pub async fn spawn_app_with_clock(backend: Backend, clock: Arc<dyn tradewind_api::Clock>) -> Option<TestApp> {
+    spawn_app_customized(backend, clock, |_| {}).await
+}
+
+/// [`spawn_app_with_clock`], with `customize` applied to the server's state before it
+/// starts (smaller limits, say).
+pub async fn spawn_app_customized(
+    backend: Backend,
+    clock: Arc<dyn tradewind_api::Clock>,
+    customize: impl FnOnce(&mut tradewind_api::state::AppState),
+) -> Option<TestApp> {
     let (database_url, directory) = match backend {
         Backend::Sqlite => {
             let directory = std::env::temp_dir().join(unique_name("tradewind_test"));
@@ -136,14 +146,14 @@ pub async fn spawn_app_with_clock(backend: Backend, clock: Arc<dyn tradewind_api
         }
         Backend::Postgres => (postgres_schema_url().await?, None),
     };
-    Some(start(database_url, directory, backend, clock, None).await)
+    Some(start(database_url, directory, backend, clock, None, customize).await)
 }
 
 /// A second server on `app`'s database with `app`'s merchant: a restarted process, or a
 /// second node. It does not own the database; `app` must outlive it.
 pub async fn spawn_second_server(app: &TestApp, clock: Arc<dyn tradewind_api::Clock>) -> TestApp {
     let merchant = (app.merchant_id.clone(), app.secret_key.clone(), app.publishable_key.clone());
-    start(app.database_url.clone(), None, app.backend, clock, Some(merchant)).await
+    start(app.database_url.clone(), None, app.backend, clock, Some(merchant), |_| {}).await
 }
 
 async fn start(
@@ -152,6 +162,7 @@ async fn start(
     backend: Backend,
     clock: Arc<dyn tradewind_api::Clock>,
     merchant: Option<(String, String, String)>,
+    customize: impl FnOnce(&mut tradewind_api::state::AppState),
 ) -> TestApp {
     let config = Config {
         addr: "127.0.0.1:0".parse().expect("addr"),
@@ -160,10 +171,12 @@ async fn start(
         fingerprint_key: b"test fingerprint key, 32 bytes!!".to_vec(),
         fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
         credentials_key: test_credentials_key(),
+        realtime_cluster: None,
     };
     let mut application = Application::build(&config, clock).await.expect("build app");
     // Tests drive webhook delivery step by step (the sandbox clock advance runs it).
     application.state.background_webhooks = false;
+    customize(&mut application.state);
     let base_url = application.base_url.clone();
     let (merchant_id, secret_key, publishable_key) = match merchant {
         Some(merchant) => merchant,
