@@ -7,6 +7,8 @@
 //! cargo run --release -p tradewind-bench -- --ledger [--backends …] [--runs 3] [--quick]
 //! cargo run --release -p tradewind-bench -- --webhooks [--backends …] [--runs 3] [--quick]
 //! cargo run --release -p tradewind-bench -- --routing [--runs 3] [--quick]
+//! cargo run --release -p tradewind-bench -- --realtime [--subscribers 1000,5000,10000] [--rate auto|N]
+//!     [--seconds 5] [--runs 3] [--require-baseline] [--quick]
 //! ```
 //!
 //! Every cell (backend × concurrency) gets a fresh server and database, a warm-up,
@@ -25,9 +27,12 @@
 //!   (dispatch from the events outbox, signed POSTs, attempts recorded).
 //! - [`routing`]: `--routing`, routing decision latency alone (50 rules, 6 connector
 //!   accounts, no I/O): p50/p99 per decision and decisions per second.
+//! - [`realtime`]: `--realtime`, WebSocket fan-out of one channel to N subscribers,
+//!   Tradewind (in a process of its own) beside a Node.js `ws` broadcast server.
 
 mod client;
 mod ledger;
+mod realtime;
 mod report;
 mod routing;
 mod server;
@@ -49,6 +54,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// The longest a run limited by `--payments` may take before it stops by itself.
 const RUN_SECONDS_MAX: f64 = 600.0;
 const SECONDS_DEFAULT: f64 = 10.0;
+/// `--realtime`: the length of each run unless `--seconds` says otherwise.
+const REALTIME_SECONDS_DEFAULT: f64 = 5.0;
 const QUICK_SECONDS: f64 = 1.0;
 const QUICK_WARMUP_SECONDS: f64 = 0.2;
 const CONCURRENCY_MAX: usize = 1024;
@@ -89,6 +96,25 @@ struct Cli {
     /// Measure routing decisions alone: 50 rules, 6 connector accounts, in process.
     #[arg(long, conflicts_with_all = ["ledger", "webhooks"])]
     routing: bool,
+    /// Measure WebSocket fan-out: N subscribers on one channel, one publisher, Tradewind
+    /// beside a Node.js `ws` broadcast server under the same load.
+    #[arg(long, conflicts_with_all = ["ledger", "webhooks", "routing"])]
+    realtime: bool,
+    /// `--realtime`: subscriber counts, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1000,5000,10000")]
+    subscribers: Vec<usize>,
+    /// `--realtime`: publications per second, or `auto` for two loads per subscriber
+    /// count (100,000 and 400,000 deliveries per second).
+    #[arg(long, default_value = "auto")]
+    rate: realtime::RateChoice,
+    /// `--realtime`: fail when the `ws` baseline cannot run (no node, npm ci failed)
+    /// instead of measuring Tradewind alone.
+    #[arg(long)]
+    require_baseline: bool,
+    /// Internal to `--realtime`: serve Tradewind in this process on a fresh SQLite file,
+    /// print its address and key as one JSON line, stop when standard input closes.
+    #[arg(long, hide = true)]
+    realtime_server: bool,
     /// Measure each backend twice, with ledger postings and without, side by side
     /// (the second row of each pair is labelled `…-nopost`).
     #[arg(long)]
@@ -193,6 +219,19 @@ fn measure_routing(cli: &Cli) -> anyhow::Result<()> {
     routing::measure(runs, decisions)
 }
 
+/// `--realtime`: the options, then the mode.
+async fn measure_realtime(cli: &Cli) -> anyhow::Result<()> {
+    let options = realtime::Options {
+        subscribers: cli.subscribers.clone(),
+        rate: cli.rate,
+        seconds: if cli.quick { QUICK_SECONDS } else { cli.seconds.unwrap_or(REALTIME_SECONDS_DEFAULT) },
+        warmup_seconds: if cli.quick { QUICK_WARMUP_SECONDS } else { cli.warmup_seconds },
+        runs: if cli.quick { 1 } else { cli.runs },
+        require_baseline: cli.require_baseline,
+    };
+    realtime::measure(&options).await
+}
+
 /// How long and how much one run may go on.
 #[derive(Clone, Copy)]
 struct RunLimit {
@@ -248,7 +287,7 @@ fn init_logging() {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
-fn first_line_with(path: &str, prefix: &str) -> Option<String> {
+pub(crate) fn first_line_with(path: &str, prefix: &str) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
     let line = text.lines().find(|line| line.starts_with(prefix))?;
     Some(line.split_once(':')?.1.trim().to_owned())
@@ -371,6 +410,13 @@ async fn run_in_turns(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if cli.realtime_server {
+        init_logging();
+        return realtime::serve_for_parent().await;
+    }
+    if cli.realtime {
+        return measure_realtime(&cli).await;
+    }
     if cli.routing {
         return measure_routing(&cli);
     }
