@@ -379,6 +379,14 @@ impl State {
         found
     }
 
+    /// Removes each pending connection, and those found slow or gone while announcing its
+    /// leaves, until none is left (each connection is removed at most once, so this ends).
+    fn remove_all(&mut self, mut pending: Vec<(ConnectionId, CloseReason)>) {
+        while let Some((next, reason)) = pending.pop() {
+            pending.extend(self.remove_connection(next, reason));
+        }
+    }
+
     /// Removes a connection from the hub and every channel.
     fn remove_connection(&mut self, id: ConnectionId, reason: CloseReason) -> Vec<(ConnectionId, CloseReason)> {
         let Some(connection) = self.connections.remove(&id) else { return Vec::new() };
@@ -489,10 +497,8 @@ impl Hub {
         if !state.connections.contains_key(&id) {
             return Err(HubError::UnknownConnection(id));
         }
-        let mut pending = state.remove_connection(id, CloseReason::Normal);
-        while let Some((next, reason)) = pending.pop() {
-            pending.extend(state.remove_connection(next, reason));
-        }
+        let pending = state.remove_connection(id, CloseReason::Normal);
+        state.remove_all(pending);
         Ok(())
     }
 
@@ -543,10 +549,8 @@ impl Hub {
             return Ok(());
         }
         state.connection(id)?.buckets.remove(key);
-        let mut pending = state.leave_channel(id, key);
-        while let Some((next, reason)) = pending.pop() {
-            pending.extend(state.remove_connection(next, reason));
-        }
+        let pending = state.leave_channel(id, key);
+        state.remove_all(pending);
         Ok(())
     }
 
