@@ -109,6 +109,24 @@ define_id!(/// An early fraud warning: the card issuer's notice that a payment l
     EarlyFraudWarningId, "issfr", "early fraud warning");
 define_id!(/// A merchant's account with a connector (a sandbox, Stripe or PayPal) and its credentials.
     ConnectorAccountId, "mca", "connector account");
+define_id!(/// A merchant's order: what a buyer bought, linked to its payments and shipment.
+    OrderId, "ord", "order");
+define_id!(/// A support conversation between a buyer and a merchant's team.
+    ConversationId, "conv", "conversation");
+define_id!(/// One message (or internal note) in a conversation.
+    MessageId, "msg", "message");
+define_id!(/// An entry of a conversation's timeline.
+    ConversationEventId, "cevt", "conversation event");
+define_id!(/// A person on a merchant's support team.
+    AgentId, "agt", "agent");
+define_id!(/// A merchant's support team, with its business hours.
+    TeamId, "team", "team");
+define_id!(/// A canned response agents insert into replies.
+    CannedResponseId, "canned", "canned response");
+define_id!(/// A knowledge-base article the assistant answers from.
+    ArticleId, "kb", "knowledge-base article");
+define_id!(/// A buyer talking to a merchant through the chat widget (a visitor, identified or not).
+    ContactId, "cont", "contact");
 
 #[cfg(test)]
 mod tests {
