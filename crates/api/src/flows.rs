@@ -14,6 +14,7 @@ pub mod failover;
 pub mod files;
 pub mod fx;
 pub mod money;
+pub mod order;
 pub mod outcome;
 pub mod payout;
 pub mod payout_forecast;

@@ -145,6 +145,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/balance", get(balance::retrieve))
         .route("/v1/balance/forecast", get(balance::forecast))
         .route("/v1/balance/reserves", get(account_settings::list_reserves))
+        .route("/v1/orders", post(routes::orders::create).get(routes::orders::list))
+        .route("/v1/orders/{id}", get(routes::orders::retrieve).post(routes::orders::update))
         .route("/v1/payouts", post(payouts::create).get(payouts::list))
         .route("/v1/payouts/{id}", get(payouts::retrieve))
         .route("/v1/payouts/{id}/cancel", post(payouts::cancel))

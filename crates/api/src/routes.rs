@@ -14,6 +14,7 @@ pub mod files;
 pub mod fx;
 pub mod merchants;
 pub mod operations;
+pub mod orders;
 pub mod payment_intents;
 pub mod payment_methods;
 pub mod payouts;

@@ -8,6 +8,7 @@ pub mod dispute;
 pub mod file;
 pub mod fx;
 pub mod list;
+pub mod order;
 pub mod payment_intent;
 pub mod payment_method_data;
 pub mod payout;

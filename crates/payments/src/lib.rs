@@ -11,6 +11,7 @@
 //! - [`refund`]: refund statuses and the "never more than captured" rule.
 //! - [`dispute`]: dispute statuses, reasons and their transitions.
 //! - [`customer`]: buyer details and bounded metadata.
+//! - [`order`]: order and shipment statuses, order numbers as buyers quote them.
 //! - [`webhook`]: the event-type catalogue, endpoint URLs, `whsec_` secrets, Standard
 //!   Webhooks signatures and the retry schedule.
 
@@ -20,6 +21,7 @@ pub mod dispute;
 pub mod id;
 pub mod intent;
 pub mod method;
+pub mod order;
 pub mod refund;
 pub mod tax_id;
 pub mod webhook;

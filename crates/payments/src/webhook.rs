@@ -11,7 +11,7 @@ use std::fmt;
 
 /// Every event type Tradewind writes; an endpoint's `enabled_events` names some of
 /// them, or `*` for all.
-pub const EVENT_TYPES: [&str; 22] = [
+pub const EVENT_TYPES: [&str; 24] = [
     "payment_intent.created",
     "payment_intent.succeeded",
     "payment_intent.amount_capturable_updated",
@@ -33,6 +33,8 @@ pub const EVENT_TYPES: [&str; 22] = [
     "payout.paid",
     "payout.failed",
     "payout.canceled",
+    "order.created",
+    "order.updated",
     ENDPOINT_DISABLED_EVENT,
 ];
 

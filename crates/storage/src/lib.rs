@@ -13,7 +13,10 @@
 //!   [`fx_rates`], [`fx_quotes`], [`disputes`], [`files`], [`early_fraud_warnings`],
 //!   [`reconciliation`], [`webhook_endpoints`], [`webhook_deliveries`] (with the attempt
 //!   log), [`connector_accounts`] (credentials as ciphertexts) and
-//!   [`connector_webhook_events`] (provider webhooks received, one per provider event).
+//!   [`connector_webhook_events`] (provider webhooks received, one per provider event),
+//!   [`orders`] (orders and the payment intents that paid them) and [`support`] (the
+//!   support desk: agents, teams, contacts, conversations, messages, timeline, canned
+//!   responses, knowledge-base articles).
 //! - [`batch`]: writes sent together, so a hot write path costs one trip to SQLite's
 //!   worker thread instead of one per statement ([`Store::write`],
 //!   [`Store::write_if_returned`]).
@@ -42,6 +45,7 @@ mod group_commit;
 pub mod idempotency;
 pub mod ledger;
 pub mod merchants;
+pub mod orders;
 pub mod payment_intents;
 pub mod payouts;
 pub mod realtime_history;
@@ -49,6 +53,7 @@ pub mod reconciliation;
 pub mod refunds;
 pub mod reserves;
 pub mod routing_rules;
+pub mod support;
 pub mod webhook_deliveries;
 pub mod webhook_endpoints;
 mod writer;
