@@ -68,6 +68,8 @@ pub enum SupportError {
     TimeZoneUnknown { name: String },
     #[error("`{value}` is not a weekday (expected `monday` … `sunday`).")]
     WeekdayUnknown { value: String },
+    #[error("`{value}` is not a date (expected `YYYY-MM-DD`).")]
+    DateInvalid { value: String },
     #[error(
         "Business hours on {weekday} must start before they end and lie within the day (minutes {start_minute} to {end_minute})."
     )]
@@ -76,6 +78,8 @@ pub enum SupportError {
     IntervalsOverlap { weekday: &'static str },
     #[error("At most {intervals_max} business-hour intervals per day ({weekday} has more).")]
     TooManyIntervalsPerDay { weekday: &'static str, intervals_max: usize },
+    #[error("At most {intervals_max} business-hour intervals a week.")]
+    TooManyIntervals { intervals_max: usize },
     #[error("At most {holidays_max} holidays.")]
     TooManyHolidays { holidays_max: usize },
 

@@ -77,6 +77,11 @@ pub fn parse_weekday(value: &str) -> Result<Weekday, SupportError> {
         .ok_or_else(|| SupportError::WeekdayUnknown { value: echo(value) })
 }
 
+/// Parses a civil date as the API sends holidays: `2024-07-04`.
+pub fn parse_date(value: &str) -> Result<Date, SupportError> {
+    value.parse::<Date>().map_err(|_| SupportError::DateInvalid { value: echo(value) })
+}
+
 /// Open on `weekday` from `start_minute` (inclusive) to `end_minute` (exclusive),
 /// minutes after local midnight; `end_minute` may be 1440. Hours across midnight are two
 /// intervals, one on each day.
@@ -108,11 +113,7 @@ impl BusinessHours {
     pub fn new(time_zone_name: &str, intervals: &[Interval], holidays: &[Date]) -> Result<BusinessHours, SupportError> {
         let time_zone = time_zone(time_zone_name)?;
         if intervals.len() > INTERVALS_MAX {
-            let weekday = intervals.first().map_or(Weekday::Monday, |interval| interval.weekday);
-            return Err(SupportError::TooManyIntervalsPerDay {
-                weekday: weekday_name(weekday),
-                intervals_max: INTERVALS_PER_DAY_MAX,
-            });
+            return Err(SupportError::TooManyIntervals { intervals_max: INTERVALS_MAX });
         }
         if holidays.len() > HOLIDAYS_MAX {
             return Err(SupportError::TooManyHolidays { holidays_max: HOLIDAYS_MAX });
@@ -334,6 +335,13 @@ mod tests {
         assert_eq!(civil_time(date(2024, 3, 8), 0), Some(date(2024, 3, 8).at(0, 0, 0, 0)));
         assert_eq!(civil_time(date(2024, 3, 8), 9 * 60 + 30), Some(date(2024, 3, 8).at(9, 30, 0, 0)));
         assert_eq!(civil_time(date(2024, 12, 31), MINUTES_PER_DAY), Some(date(2025, 1, 1).at(0, 0, 0, 0)));
+    }
+
+    #[test]
+    fn dates_parse_in_iso_form() {
+        assert_eq!(parse_date("2024-07-04"), Ok(date(2024, 7, 4)));
+        assert!(matches!(parse_date("2024-02-30"), Err(SupportError::DateInvalid { .. })));
+        assert!(matches!(parse_date("07/04/2024"), Err(SupportError::DateInvalid { .. })));
     }
 
     #[test]
