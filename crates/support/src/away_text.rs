@@ -4,7 +4,8 @@
 //! own time zone (UTC, said so, when the widget could not tell the zone).
 //!
 //! The day is named relative to the buyer's "now": today, tomorrow, a weekday within the
-//! week, or a weekday and date beyond it (a holiday can push the return further).
+//! week, or a weekday and date beyond it (a holiday can push the return further). Each
+//! language's words and word order live in one [`Words`] table.
 
 use jiff::Timestamp;
 use jiff::civil::{Date, Weekday};
@@ -37,19 +38,281 @@ struct When {
     buyer_zone: bool,
 }
 
+/// How long, rounded up: minutes below an hour, hours below a day, then days (at most
+/// [`REPLY_DAYS_MAX`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Duration {
+    Minutes(u32),
+    Hours(u32),
+    Days(u32),
+}
+
+/// One language's words for the widget's time sentences.
+struct Words {
+    today: &'static str,
+    tomorrow: &'static str,
+    /// Monday first.
+    weekdays: [&'static str; 7],
+    /// January first.
+    months: [&'static str; 12],
+    your_time: &'static str,
+    utc: &'static str,
+    /// A day within the coming week, from its name: `el lunes`, `na segunda-feira`.
+    this_week: fn(&str, Weekday) -> String,
+    /// A day a week or more away, from weekday name, day of month and month name.
+    later: fn(&str, i8, &str, Weekday) -> String,
+    /// The day, hour, minute and zone put together: `el lunes a las 09:00 (su hora)`.
+    at: fn(&str, i8, i8, &str) -> String,
+    /// "We're back {when}."
+    back: fn(&str) -> String,
+    /// "We usually reply within {duration}."
+    reply_within: fn(&str) -> String,
+    /// "We're away right now. We'll reply when we're back {when}."
+    away_until: fn(&str) -> String,
+    /// Away with no opening in sight.
+    away: &'static str,
+    /// A duration in this language's counting words.
+    duration: fn(Duration) -> String,
+}
+
+static ENGLISH: Words = Words {
+    today: "today",
+    tomorrow: "tomorrow",
+    weekdays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    your_time: "your time",
+    utc: "UTC",
+    this_week: |weekday, _| weekday.to_owned(),
+    later: |weekday, day, month, _| format!("{weekday}, {month} {day}"),
+    at: |day, hour, minute, zone| {
+        let (hour12, meridiem) = match hour {
+            0 => (12, "AM"),
+            1..=11 => (hour, "AM"),
+            12 => (12, "PM"),
+            _ => (hour - 12, "PM"),
+        };
+        format!("{day} at {hour12}:{minute:02} {meridiem} ({zone})")
+    },
+    back: |when| format!("We're back {when}."),
+    reply_within: |duration| format!("We usually reply within {duration}."),
+    away_until: |when| format!("We're away right now. We'll reply when we're back {when}."),
+    away: "We're away right now. We'll reply as soon as we can.",
+    duration: |duration| match duration {
+        Duration::Minutes(1) => "a minute".to_owned(),
+        Duration::Hours(1) => "an hour".to_owned(),
+        Duration::Days(1) => "a day".to_owned(),
+        Duration::Minutes(count) => format!("{count} minutes"),
+        Duration::Hours(count) => format!("{count} hours"),
+        Duration::Days(count) => format!("{count} days"),
+    },
+};
+
+static CHINESE: Words = Words {
+    today: "今天",
+    tomorrow: "明天",
+    weekdays: ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"],
+    months: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"],
+    your_time: "您当地时间",
+    utc: "UTC 时间",
+    this_week: |weekday, _| weekday.to_owned(),
+    later: |weekday, day, month, _| format!("{month}月{day}日（{weekday}）"),
+    at: |day, hour, minute, zone| format!("{day} {hour:02}:{minute:02}（{zone}）"),
+    back: |when| format!("我们将于{when}回来。"),
+    reply_within: |duration| format!("我们通常在 {duration}内回复。"),
+    away_until: |when| format!("我们现在不在线，将于{when}回来后回复您。"),
+    away: "我们现在不在线，会尽快回复您。",
+    duration: |duration| match duration {
+        Duration::Minutes(count) => format!("{count} 分钟"),
+        Duration::Hours(count) => format!("{count} 小时"),
+        Duration::Days(count) => format!("{count} 天"),
+    },
+};
+
+static SPANISH: Words = Words {
+    today: "hoy",
+    tomorrow: "mañana",
+    weekdays: ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
+    months: [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+    your_time: "su hora",
+    utc: "UTC",
+    this_week: |weekday, _| format!("el {weekday}"),
+    later: |weekday, day, month, _| format!("el {weekday} {day} de {month}"),
+    // One o'clock is singular: "a la 01:00".
+    at: |day, hour, minute, zone| {
+        format!("{day} {} {hour:02}:{minute:02} ({zone})", if hour == 1 { "a la" } else { "a las" })
+    },
+    back: |when| format!("Volvemos {when}."),
+    reply_within: |duration| format!("Solemos responder en {duration}."),
+    away_until: |when| format!("Ahora no estamos disponibles. Le responderemos cuando volvamos, {when}."),
+    away: "Ahora no estamos disponibles. Le responderemos lo antes posible.",
+    duration: |duration| match duration {
+        Duration::Minutes(1) => "un minuto".to_owned(),
+        Duration::Hours(1) => "una hora".to_owned(),
+        Duration::Days(1) => "un día".to_owned(),
+        Duration::Minutes(count) => format!("{count} minutos"),
+        Duration::Hours(count) => format!("{count} horas"),
+        Duration::Days(count) => format!("{count} días"),
+    },
+};
+
+/// Portuguese weekdays take "no" (sábado, domingo) or "na" (the "-feira" days).
+fn portuguese_on(weekday: Weekday) -> &'static str {
+    if matches!(weekday, Weekday::Saturday | Weekday::Sunday) { "no" } else { "na" }
+}
+
+static PORTUGUESE: Words = Words {
+    today: "hoje",
+    tomorrow: "amanhã",
+    weekdays: ["segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo"],
+    months: [
+        "janeiro",
+        "fevereiro",
+        "março",
+        "abril",
+        "maio",
+        "junho",
+        "julho",
+        "agosto",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+    ],
+    your_time: "seu horário",
+    utc: "UTC",
+    this_week: |name, weekday| format!("{} {name}", portuguese_on(weekday)),
+    later: |name, day, month, weekday| format!("{} {name}, {day} de {month},", portuguese_on(weekday)),
+    // One o'clock is singular: "à 01:00".
+    at: |day, hour, minute, zone| {
+        format!("{day} {} {hour:02}:{minute:02} ({zone})", if hour == 1 { "à" } else { "às" })
+    },
+    back: |when| format!("Voltamos {when}."),
+    reply_within: |duration| format!("Costumamos responder em até {duration}."),
+    away_until: |when| format!("No momento estamos ausentes. Responderemos quando voltarmos, {when}."),
+    away: "No momento estamos ausentes. Responderemos assim que possível.",
+    duration: |duration| match duration {
+        Duration::Minutes(1) => "um minuto".to_owned(),
+        Duration::Hours(1) => "uma hora".to_owned(),
+        Duration::Days(1) => "um dia".to_owned(),
+        Duration::Minutes(count) => format!("{count} minutos"),
+        Duration::Hours(count) => format!("{count} horas"),
+        Duration::Days(count) => format!("{count} dias"),
+    },
+};
+
+static INDONESIAN: Words = Words {
+    today: "hari ini",
+    tomorrow: "besok",
+    weekdays: ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"],
+    months: [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ],
+    your_time: "waktu Anda",
+    utc: "UTC",
+    this_week: |weekday, _| format!("hari {weekday}"),
+    later: |weekday, day, month, _| format!("hari {weekday}, {day} {month}"),
+    // Indonesian writes the time with a dot: 09.00.
+    at: |day, hour, minute, zone| format!("{day} pukul {hour:02}.{minute:02} ({zone})"),
+    back: |when| format!("Kami kembali {when}."),
+    reply_within: |duration| format!("Kami biasanya membalas dalam {duration}."),
+    away_until: |when| format!("Kami sedang tidak aktif. Kami akan membalas saat kembali {when}."),
+    away: "Kami sedang tidak aktif. Kami akan membalas secepatnya.",
+    duration: |duration| match duration {
+        Duration::Minutes(count) => format!("{count} menit"),
+        Duration::Hours(count) => format!("{count} jam"),
+        Duration::Days(count) => format!("{count} hari"),
+    },
+};
+
+static ARABIC: Words = Words {
+    today: "اليوم",
+    tomorrow: "غدًا",
+    weekdays: ["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"],
+    months: [
+        "يناير",
+        "فبراير",
+        "مارس",
+        "أبريل",
+        "مايو",
+        "يونيو",
+        "يوليو",
+        "أغسطس",
+        "سبتمبر",
+        "أكتوبر",
+        "نوفمبر",
+        "ديسمبر",
+    ],
+    your_time: "بتوقيتك",
+    utc: "بتوقيت UTC",
+    this_week: |weekday, _| format!("يوم {weekday}"),
+    later: |weekday, day, month, _| format!("يوم {weekday} {day} {month}"),
+    at: |day, hour, minute, zone| format!("{day} الساعة {hour:02}:{minute:02} ({zone})"),
+    back: |when| format!("سنعود {when}."),
+    reply_within: |duration| format!("نرد عادةً خلال {duration}."),
+    away_until: |when| format!("نحن غير متاحين الآن، وسنرد عليك عند عودتنا {when}."),
+    away: "نحن غير متاحين الآن، وسنرد عليك في أقرب وقت ممكن.",
+    duration: |duration| match duration {
+        Duration::Minutes(count) => arabic_count(count, ["دقيقة", "دقيقتين", "دقائق", "دقيقة"]),
+        Duration::Hours(count) => arabic_count(count, ["ساعة", "ساعتين", "ساعات", "ساعة"]),
+        Duration::Days(count) => arabic_count(count, ["يوم", "يومين", "أيام", "يومًا"]),
+    },
+};
+
+/// The table for a language; languages the widget does not speak get English.
+fn words(language: Language) -> &'static Words {
+    match language {
+        Language::Chinese => &CHINESE,
+        Language::Spanish => &SPANISH,
+        Language::Portuguese => &PORTUGUESE,
+        Language::Indonesian => &INDONESIAN,
+        Language::Arabic => &ARABIC,
+        _ => &ENGLISH,
+    }
+}
+
 /// One sentence saying when the team is back, in the buyer's language and time zone.
 /// `now_unix` decides "today" and "tomorrow"; `buyer_time_zone` is an IANA name (an
 /// unknown or empty one falls back to UTC, and the sentence says "UTC").
 pub fn describe_return(now_unix: i64, next_open_unix: i64, buyer_time_zone: &str, language: Language) -> String {
-    let when = phrase_when(&when(now_unix, next_open_unix, buyer_time_zone), language);
-    match language {
-        Language::Chinese => format!("我们将于{when}回来。"),
-        Language::Spanish => format!("Volvemos {when}."),
-        Language::Portuguese => format!("Voltamos {when}."),
-        Language::Indonesian => format!("Kami kembali {when}."),
-        Language::Arabic => format!("سنعود {when}."),
-        _ => format!("We're back {when}."),
-    }
+    let words = words(language);
+    (words.back)(&phrase_when(&when(now_unix, next_open_unix, buyer_time_zone), words))
 }
 
 /// The widget's line under the chat header. Open now: how long a reply usually takes
@@ -63,35 +326,13 @@ pub fn expected_reply_text(
     buyer_time_zone: &str,
     language: Language,
 ) -> String {
+    let words = words(language);
     if hours.is_open(now_unix) {
-        let duration = phrase_duration(typical_reply_seconds, language);
-        return match language {
-            Language::Chinese => format!("我们通常在 {duration}内回复。"),
-            Language::Spanish => format!("Solemos responder en {duration}."),
-            Language::Portuguese => format!("Costumamos responder em até {duration}."),
-            Language::Indonesian => format!("Kami biasanya membalas dalam {duration}."),
-            Language::Arabic => format!("نرد عادةً خلال {duration}."),
-            _ => format!("We usually reply within {duration}."),
-        };
+        return (words.reply_within)(&(words.duration)(duration(typical_reply_seconds)));
     }
-    let Some(next_open) = hours.next_open(now_unix) else {
-        return match language {
-            Language::Chinese => "我们现在不在线，会尽快回复您。".to_owned(),
-            Language::Spanish => "Ahora no estamos disponibles. Le responderemos lo antes posible.".to_owned(),
-            Language::Portuguese => "No momento estamos ausentes. Responderemos assim que possível.".to_owned(),
-            Language::Indonesian => "Kami sedang tidak aktif. Kami akan membalas secepatnya.".to_owned(),
-            Language::Arabic => "نحن غير متاحين الآن، وسنرد عليك في أقرب وقت ممكن.".to_owned(),
-            _ => "We're away right now. We'll reply as soon as we can.".to_owned(),
-        };
-    };
-    let when = phrase_when(&when(now_unix, next_open, buyer_time_zone), language);
-    match language {
-        Language::Chinese => format!("我们现在不在线，将于{when}回来后回复您。"),
-        Language::Spanish => format!("Ahora no estamos disponibles. Le responderemos cuando volvamos, {when}."),
-        Language::Portuguese => format!("No momento estamos ausentes. Responderemos quando voltarmos, {when}."),
-        Language::Indonesian => format!("Kami sedang tidak aktif. Kami akan membalas saat kembali {when}."),
-        Language::Arabic => format!("نحن غير متاحين الآن، وسنرد عليك عند عودتنا {when}."),
-        _ => format!("We're away right now. We'll reply when we're back {when}."),
+    match hours.next_open(now_unix) {
+        Some(next_open) => (words.away_until)(&phrase_when(&when(now_unix, next_open, buyer_time_zone), words)),
+        None => words.away.to_owned(),
     }
 }
 
@@ -112,100 +353,20 @@ fn when(now_unix: i64, at_unix: i64, buyer_time_zone: &str) -> When {
     When { day, hour: at.hour(), minute: at.minute(), buyer_zone }
 }
 
-fn phrase_when(when: &When, language: Language) -> String {
-    let (hour, minute) = (when.hour, when.minute);
-    let clock = format!("{hour:02}:{minute:02}");
-    match language {
-        Language::Chinese => {
-            let zone = if when.buyer_zone { "您当地时间" } else { "UTC 时间" };
-            let day = match when.day {
-                Day::Today => "今天".to_owned(),
-                Day::Tomorrow => "明天".to_owned(),
-                Day::ThisWeek(weekday) => weekday_zh(weekday).to_owned(),
-                Day::Later(date) => format!("{}月{}日（{}）", date.month(), date.day(), weekday_zh(date.weekday())),
-            };
-            format!("{day} {clock}（{zone}）")
+fn phrase_when(when: &When, words: &Words) -> String {
+    let weekday_name = |weekday: Weekday| words.weekdays[usize::try_from(weekday.to_monday_zero_offset()).unwrap_or(0)];
+    let day = match when.day {
+        Day::Today => words.today.to_owned(),
+        Day::Tomorrow => words.tomorrow.to_owned(),
+        Day::ThisWeek(weekday) => (words.this_week)(weekday_name(weekday), weekday),
+        Day::Later(date) => {
+            // jiff months are 1..=12.
+            let month = words.months[usize::try_from(date.month() - 1).unwrap_or(0).min(11)];
+            (words.later)(weekday_name(date.weekday()), date.day(), month, date.weekday())
         }
-        Language::Spanish => {
-            let zone = if when.buyer_zone { "su hora" } else { "UTC" };
-            let day = match when.day {
-                Day::Today => "hoy".to_owned(),
-                Day::Tomorrow => "mañana".to_owned(),
-                Day::ThisWeek(weekday) => format!("el {}", weekday_es(weekday)),
-                Day::Later(date) => {
-                    format!("el {} {} de {}", weekday_es(date.weekday()), date.day(), month_es(date.month()))
-                }
-            };
-            let at = if hour == 1 { "a la" } else { "a las" };
-            format!("{day} {at} {clock} ({zone})")
-        }
-        Language::Portuguese => {
-            let zone = if when.buyer_zone { "seu horário" } else { "UTC" };
-            let on = |weekday| if matches!(weekday, Weekday::Saturday | Weekday::Sunday) { "no" } else { "na" };
-            let day = match when.day {
-                Day::Today => "hoje".to_owned(),
-                Day::Tomorrow => "amanhã".to_owned(),
-                Day::ThisWeek(weekday) => format!("{} {}", on(weekday), weekday_pt(weekday)),
-                Day::Later(date) => {
-                    let weekday = date.weekday();
-                    format!("{} {}, {} de {},", on(weekday), weekday_pt(weekday), date.day(), month_pt(date.month()))
-                }
-            };
-            let at = if hour == 1 { "à" } else { "às" };
-            format!("{day} {at} {clock} ({zone})")
-        }
-        Language::Indonesian => {
-            let zone = if when.buyer_zone { "waktu Anda" } else { "UTC" };
-            let day = match when.day {
-                Day::Today => "hari ini".to_owned(),
-                Day::Tomorrow => "besok".to_owned(),
-                Day::ThisWeek(weekday) => format!("hari {}", weekday_id(weekday)),
-                Day::Later(date) => {
-                    format!("hari {}, {} {}", weekday_id(date.weekday()), date.day(), month_id(date.month()))
-                }
-            };
-            format!("{day} pukul {hour:02}.{minute:02} ({zone})")
-        }
-        Language::Arabic => {
-            let zone = if when.buyer_zone { "بتوقيتك" } else { "بتوقيت UTC" };
-            let day = match when.day {
-                Day::Today => "اليوم".to_owned(),
-                Day::Tomorrow => "غدًا".to_owned(),
-                Day::ThisWeek(weekday) => format!("يوم {}", weekday_ar(weekday)),
-                Day::Later(date) => {
-                    format!("يوم {} {} {}", weekday_ar(date.weekday()), date.day(), month_ar(date.month()))
-                }
-            };
-            format!("{day} الساعة {clock} ({zone})")
-        }
-        _ => {
-            let zone = if when.buyer_zone { "your time" } else { "UTC" };
-            let day = match when.day {
-                Day::Today => "today".to_owned(),
-                Day::Tomorrow => "tomorrow".to_owned(),
-                Day::ThisWeek(weekday) => weekday_en(weekday).to_owned(),
-                Day::Later(date) => {
-                    format!("{}, {} {}", weekday_en(date.weekday()), month_en(date.month()), date.day())
-                }
-            };
-            let (hour12, meridiem) = match hour {
-                0 => (12, "AM"),
-                1..=11 => (hour, "AM"),
-                12 => (12, "PM"),
-                _ => (hour - 12, "PM"),
-            };
-            format!("{day} at {hour12}:{minute:02} {meridiem} ({zone})")
-        }
-    }
-}
-
-/// How long, rounded up: minutes below an hour, hours below a day, then days (at most
-/// [`REPLY_DAYS_MAX`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Duration {
-    Minutes(u32),
-    Hours(u32),
-    Days(u32),
+    };
+    let zone = if when.buyer_zone { words.your_time } else { words.utc };
+    (words.at)(&day, when.hour, when.minute, zone)
 }
 
 fn duration(seconds: u32) -> Duration {
@@ -220,51 +381,6 @@ fn duration(seconds: u32) -> Duration {
     Duration::Days(seconds.div_ceil(24 * 60 * 60).min(REPLY_DAYS_MAX))
 }
 
-fn phrase_duration(seconds: u32, language: Language) -> String {
-    let duration = duration(seconds);
-    match language {
-        Language::Chinese => match duration {
-            Duration::Minutes(count) => format!("{count} 分钟"),
-            Duration::Hours(count) => format!("{count} 小时"),
-            Duration::Days(count) => format!("{count} 天"),
-        },
-        Language::Spanish => match duration {
-            Duration::Minutes(1) => "un minuto".to_owned(),
-            Duration::Hours(1) => "una hora".to_owned(),
-            Duration::Days(1) => "un día".to_owned(),
-            Duration::Minutes(count) => format!("{count} minutos"),
-            Duration::Hours(count) => format!("{count} horas"),
-            Duration::Days(count) => format!("{count} días"),
-        },
-        Language::Portuguese => match duration {
-            Duration::Minutes(1) => "um minuto".to_owned(),
-            Duration::Hours(1) => "uma hora".to_owned(),
-            Duration::Days(1) => "um dia".to_owned(),
-            Duration::Minutes(count) => format!("{count} minutos"),
-            Duration::Hours(count) => format!("{count} horas"),
-            Duration::Days(count) => format!("{count} dias"),
-        },
-        Language::Indonesian => match duration {
-            Duration::Minutes(count) => format!("{count} menit"),
-            Duration::Hours(count) => format!("{count} jam"),
-            Duration::Days(count) => format!("{count} hari"),
-        },
-        Language::Arabic => match duration {
-            Duration::Minutes(count) => arabic_count(count, ["دقيقة", "دقيقتين", "دقائق", "دقيقة"]),
-            Duration::Hours(count) => arabic_count(count, ["ساعة", "ساعتين", "ساعات", "ساعة"]),
-            Duration::Days(count) => arabic_count(count, ["يوم", "يومين", "أيام", "يومًا"]),
-        },
-        _ => match duration {
-            Duration::Minutes(1) => "a minute".to_owned(),
-            Duration::Hours(1) => "an hour".to_owned(),
-            Duration::Days(1) => "a day".to_owned(),
-            Duration::Minutes(count) => format!("{count} minutes"),
-            Duration::Hours(count) => format!("{count} hours"),
-            Duration::Days(count) => format!("{count} days"),
-        },
-    }
-}
-
 /// Arabic counted nouns: the singular for one, the dual for two, the plural for three to
 /// ten, and the singular accusative after eleven and more.
 fn arabic_count(count: u32, [one, two, few, many]: [&str; 4]) -> String {
@@ -276,122 +392,14 @@ fn arabic_count(count: u32, [one, two, few, many]: [&str; 4]) -> String {
     }
 }
 
-fn weekday_en(weekday: Weekday) -> &'static str {
-    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][monday_index(weekday)]
-}
-
-fn weekday_es(weekday: Weekday) -> &'static str {
-    ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"][monday_index(weekday)]
-}
-
-fn weekday_pt(weekday: Weekday) -> &'static str {
-    ["segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo"]
-        [monday_index(weekday)]
-}
-
-fn weekday_id(weekday: Weekday) -> &'static str {
-    ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"][monday_index(weekday)]
-}
-
-fn weekday_zh(weekday: Weekday) -> &'static str {
-    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][monday_index(weekday)]
-}
-
-fn weekday_ar(weekday: Weekday) -> &'static str {
-    ["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"][monday_index(weekday)]
-}
-
-fn month_en(month: i8) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    NAMES[month_index(month)]
-}
-
-fn month_es(month: i8) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
-    NAMES[month_index(month)]
-}
-
-fn month_pt(month: i8) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "janeiro",
-        "fevereiro",
-        "março",
-        "abril",
-        "maio",
-        "junho",
-        "julho",
-        "agosto",
-        "setembro",
-        "outubro",
-        "novembro",
-        "dezembro",
-    ];
-    NAMES[month_index(month)]
-}
-
-fn month_id(month: i8) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ];
-    NAMES[month_index(month)]
-}
-
-fn month_ar(month: i8) -> &'static str {
-    const NAMES: [&str; 12] =
-        ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"];
-    NAMES[month_index(month)]
-}
-
-fn monday_index(weekday: Weekday) -> usize {
-    usize::try_from(weekday.to_monday_zero_offset()).unwrap_or(0)
-}
-
-/// jiff months are 1..=12.
-fn month_index(month: i8) -> usize {
-    usize::try_from(month - 1).unwrap_or(0).min(11)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    fn phrase(seconds: u32, language: Language) -> String {
+        (words(language).duration)(duration(seconds))
+    }
 
     #[test]
     fn durations_round_up_to_the_largest_sensible_unit() {
@@ -407,29 +415,47 @@ mod tests {
 
     #[test]
     fn arabic_counts_follow_number_agreement() {
-        assert_eq!(phrase_duration(60, Language::Arabic), "دقيقة");
-        assert_eq!(phrase_duration(120, Language::Arabic), "دقيقتين");
-        assert_eq!(phrase_duration(5 * 60, Language::Arabic), "5 دقائق");
-        assert_eq!(phrase_duration(15 * 60, Language::Arabic), "15 دقيقة");
-        assert_eq!(phrase_duration(3 * 86_400, Language::Arabic), "3 أيام");
+        assert_eq!(phrase(60, Language::Arabic), "دقيقة");
+        assert_eq!(phrase(120, Language::Arabic), "دقيقتين");
+        assert_eq!(phrase(5 * 60, Language::Arabic), "5 دقائق");
+        assert_eq!(phrase(15 * 60, Language::Arabic), "15 دقيقة");
+        assert_eq!(phrase(3 * 86_400, Language::Arabic), "3 أيام");
     }
 
     #[test]
     fn durations_in_every_spoken_language() {
-        assert_eq!(phrase_duration(300, Language::English), "5 minutes");
-        assert_eq!(phrase_duration(3600, Language::English), "an hour");
-        assert_eq!(phrase_duration(7200, Language::Spanish), "2 horas");
-        assert_eq!(phrase_duration(60, Language::Portuguese), "um minuto");
-        assert_eq!(phrase_duration(2 * 86_400, Language::Indonesian), "2 hari");
-        assert_eq!(phrase_duration(300, Language::Chinese), "5 分钟");
-        assert_eq!(phrase_duration(300, Language::French), "5 minutes");
+        assert_eq!(phrase(300, Language::English), "5 minutes");
+        assert_eq!(phrase(3600, Language::English), "an hour");
+        assert_eq!(phrase(7200, Language::Spanish), "2 horas");
+        assert_eq!(phrase(60, Language::Portuguese), "um minuto");
+        assert_eq!(phrase(2 * 86_400, Language::Indonesian), "2 hari");
+        assert_eq!(phrase(300, Language::Chinese), "5 分钟");
+        assert_eq!(phrase(300, Language::French), "5 minutes");
     }
 
     #[test]
     fn months_and_weekdays_are_indexed_from_one_and_monday() {
-        assert_eq!(month_en(1), "January");
-        assert_eq!(month_es(12), "diciembre");
-        assert_eq!(weekday_pt(Weekday::Sunday), "domingo");
-        assert_eq!(weekday_zh(Weekday::Monday), "星期一");
+        let when = |day| When { day, hour: 13, minute: 5, buyer_zone: true };
+        assert_eq!(
+            phrase_when(&when(Day::Later(jiff::civil::date(2025, 1, 5))), &ENGLISH),
+            "Sunday, January 5 at 1:05 PM (your time)"
+        );
+        assert_eq!(
+            phrase_when(&when(Day::Later(jiff::civil::date(2025, 12, 1))), &SPANISH),
+            "el lunes 1 de diciembre a las 13:05 (su hora)"
+        );
+        assert_eq!(
+            phrase_when(&when(Day::ThisWeek(Weekday::Sunday)), &PORTUGUESE),
+            "no domingo às 13:05 (seu horário)"
+        );
+        assert_eq!(phrase_when(&when(Day::ThisWeek(Weekday::Monday)), &CHINESE), "星期一 13:05（您当地时间）");
+    }
+
+    #[test]
+    fn midnight_and_noon_in_twelve_hour_english() {
+        let at = |hour| phrase_when(&When { day: Day::Today, hour, minute: 0, buyer_zone: false }, &ENGLISH);
+        assert_eq!(at(0), "today at 12:00 AM (UTC)");
+        assert_eq!(at(12), "today at 12:00 PM (UTC)");
+        assert_eq!(at(23), "today at 11:00 PM (UTC)");
     }
 }
