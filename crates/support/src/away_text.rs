@@ -5,7 +5,7 @@
 //!
 //! The day is named relative to the buyer's "now": today, tomorrow, a weekday within the
 //! week, or a weekday and date beyond it (a holiday can push the return further). Each
-//! language's words and word order live in one [`Words`] table.
+//! language's words and word order live in one `Words` table.
 
 use jiff::Timestamp;
 use jiff::civil::{Date, Weekday};

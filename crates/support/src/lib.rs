@@ -19,6 +19,7 @@
 //! - [`csat`]: satisfaction ratings.
 //! - [`identity`]: buyer emails, order numbers and signed identifier hashes.
 //! - [`error`]: [`SupportError`], one variant per rule.
+//! - `name` (private): the macro that gives each enum `ALL`, `as_str` and `parse`.
 //!
 //! Nothing here does I/O or reads a clock: time comes in as Unix seconds (or
 //! milliseconds where named so). Domain types are not `Serialize`; each enum crosses the
