@@ -17,6 +17,7 @@ pub mod realtime;
 pub mod reconciliation;
 pub mod refund;
 pub mod routing;
+pub mod support;
 pub mod webhook;
 
 /// Stored JSON text back to a value; a corrupt column shows as `null` and is logged.
