@@ -1,6 +1,7 @@
-//! The detector against a corpus of realistic buyer chat messages
-//! (`tests/corpus/detection.tsv`): at least 90% must come out right, overall and for
-//! each spoken language. Run with `--nocapture` to see the figures.
+//! The detector against corpora of realistic buyer chat messages: `detection.tsv`
+//! (written with the lexicon) and `detection_holdout.tsv` (written after it, never used
+//! to tune it). At least 90% of each must come out right, overall and for each spoken
+//! language. Run with `--nocapture` to see the figures.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,9 +12,12 @@ use tradewind_language::{Language, detect};
 const ACCURACY_MIN_PERMILLE: usize = 900;
 /// Each spoken language has at least this many messages in the corpus.
 const MESSAGES_PER_SPOKEN_LANGUAGE_MIN: usize = 15;
+/// Each spoken language has at least this many held-out messages (too few to hold each
+/// language to 90% on its own: one miss in ten is 90%, so only the total is held to it).
+const HOLDOUT_PER_SPOKEN_LANGUAGE_MIN: usize = 10;
 
-fn corpus() -> Vec<(Language, &'static str)> {
-    include_str!("corpus/detection.tsv")
+fn corpus(lines: &'static str) -> Vec<(Language, &'static str)> {
+    lines
         .lines()
         .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
         .map(|line| {
@@ -25,10 +29,18 @@ fn corpus() -> Vec<(Language, &'static str)> {
 
 #[test]
 fn detects_at_least_ninety_percent_of_the_corpus() {
-    let corpus = corpus();
+    check("corpus", &corpus(include_str!("corpus/detection.tsv")), MESSAGES_PER_SPOKEN_LANGUAGE_MIN, true);
+}
+
+#[test]
+fn detects_at_least_ninety_percent_of_the_held_out_messages() {
+    check("held-out", &corpus(include_str!("corpus/detection_holdout.tsv")), HOLDOUT_PER_SPOKEN_LANGUAGE_MIN, false);
+}
+
+fn check(name: &str, corpus: &[(Language, &str)], per_spoken_language_min: usize, each_language: bool) {
     let mut per_language: BTreeMap<Language, (usize, usize)> = BTreeMap::new();
     let mut misses = Vec::new();
-    for (expected, text) in &corpus {
+    for (expected, text) in corpus {
         let found = detect(text).map(|detection| detection.language);
         let entry = per_language.entry(*expected).or_default();
         entry.1 += 1;
@@ -39,7 +51,11 @@ fn detects_at_least_ninety_percent_of_the_corpus() {
         }
     }
     let right: usize = per_language.values().map(|(right, _)| right).sum();
-    println!("language detection: {right}/{} right ({:.1}%)", corpus.len(), 100.0 * right as f64 / corpus.len() as f64);
+    println!(
+        "language detection, {name}: {right}/{} right ({:.1}%)",
+        corpus.len(),
+        100.0 * right as f64 / corpus.len() as f64
+    );
     for (language, (right, total)) in &per_language {
         println!("  {language}: {right}/{total}");
     }
@@ -48,8 +64,8 @@ fn detects_at_least_ninety_percent_of_the_corpus() {
     }
     for language in Language::SPOKEN {
         let (right, total) = per_language.get(&language).copied().unwrap_or_default();
-        assert!(total >= MESSAGES_PER_SPOKEN_LANGUAGE_MIN, "{language}: only {total} messages in the corpus");
-        assert!(right * 1000 >= total * ACCURACY_MIN_PERMILLE, "{language}: {right}/{total}");
+        assert!(total >= per_spoken_language_min, "{language}: only {total} messages in the corpus");
+        assert!(!each_language || right * 1000 >= total * ACCURACY_MIN_PERMILLE, "{language}: {right}/{total}");
     }
     assert!(right * 1000 >= corpus.len() * ACCURACY_MIN_PERMILLE, "{right}/{}", corpus.len());
 }
