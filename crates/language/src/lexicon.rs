@@ -14,78 +14,85 @@ use std::sync::LazyLock;
 
 /// Words that belong to every language in chat (`ok`, `lol`, `haha`): they count for
 /// none. A message of only these is ambiguous and keeps the conversation's language.
-const UNIVERSAL: &str = "ok okay okey oke oki k kk lol haha hahaha hehe hihi xd xx xo wow omg pls plz hmm hm ah oh eh uh mm wa \
-    bye app email online shopee paypal whatsapp dhl ups fedex iphone";
+const UNIVERSAL: &str = "\
+    ok okay okey oke oki k kk lol haha hahaha hehe hihi xd xx xo wow omg pls plz hmm hm ah oh eh uh mm wa bye \
+    app email online shopee paypal whatsapp dhl ups fedex iphone";
 
-const ENGLISH: &str = "hi hello hey thanks thank thx ty you your my me i i'm im i've i'd is are was were be been the an and or \
-    but to of for in on at with from this that it it's what where when why how who which can could would \
-    should will do does did don't doesn't didn't haven't hasn't isn't can't won't not no yes yeah yep nope \
-    please order orders package parcel received receive arrived arrive yet still refund money payment paid \
-    pay card shipping ship shipped delivery delivered tracking track number help need want talk speak human \
-    agent person someone cancel return change address wrong size item items damaged broken good morning \
-    afternoon evening night great much so any update there here have has had get got just already days day \
-    week weeks sorry we they our us if some nothing anything back long take work doesn sent send box only \
-    one two possible before after like know let asap too very cheers waiting";
+const ENGLISH: &str = "\
+    hi hello hey thanks thank thx ty you your my me i i'm im i've i'd is are was were be been the an and or but \
+    to of for in on at with from this that it it's what where when why how who which can could would should will \
+    do does did don't doesn't didn't haven't hasn't isn't can't won't not no yes yeah yep nope please order \
+    orders package parcel received receive arrived arrive yet still refund money payment paid pay card shipping \
+    ship shipped delivery delivered tracking track number help need want talk speak human agent person someone \
+    cancel return change address wrong size item items damaged broken good morning afternoon evening night great \
+    much so any update there here have has had get got just already days day week weeks sorry we they our us if \
+    some nothing anything back long take work doesn sent send box only one two possible before after like know \
+    let asap too very cheers waiting";
 
 const CHINESE_LATIN: &str = "nihao xiexie";
 
-const SPANISH: &str = "hola gracias buenas buenos buen dias tardes noches por favor donde esta estan mi mis pedido pedidos \
-    paquete llega llego llegado llegar todavia aun no si y quiero necesito ayuda ayudar puedo puede pueden \
-    como cuando cuanto cuanta que el la los las un una unos unas es son del al con para pero muy mucho \
-    muchas muchos dinero reembolso pago tarjeta envio enviar enviado direccion cambiar devolver devolucion \
-    producto roto rota talla hablar persona agente cancelar compra ya nada tengo tiene hace semana semanas \
-    dos hoy ayer manana bien vale claro perfecto saludos usted ustedes le lo se hay estoy soy fue han he \
-    numero seguimiento recibi recibido me te nos yo tu su sus tambien porque ahora aqui alguien oye oiga \
-    listo vez rechazado rechazada cobro cobraron factura tienda envian mande quisiera en de esto eso este \
-    ese tienen tienes respuesta gusta cual hacer sigo";
+const SPANISH: &str = "\
+    hola gracias buenas buenos buen dias tardes noches por favor donde esta estan mi mis pedido pedidos paquete \
+    llega llego llegado llegar todavia aun no si y quiero necesito ayuda ayudar puedo puede pueden como cuando \
+    cuanto cuanta que el la los las un una unos unas es son del al con para pero muy mucho muchas muchos dinero \
+    reembolso pago tarjeta envio enviar enviado direccion cambiar devolver devolucion producto roto rota talla \
+    hablar persona agente cancelar compra ya nada tengo tiene hace semana semanas dos hoy ayer manana bien vale \
+    claro perfecto saludos usted ustedes le lo se hay estoy soy fue han he numero seguimiento recibi recibido me \
+    te nos yo tu su sus tambien porque ahora aqui alguien oye oiga listo vez rechazado rechazada cobro cobraron \
+    factura tienda envian mande quisiera en de esto eso este ese tienen tienes respuesta gusta cual hacer sigo";
 
-const PORTUGUESE: &str = "oi ola obrigado obrigada brigado valeu bom boa dia tarde noite por favor onde esta estao meu minha meus \
-    minhas pedido pedidos pacote chegou chega chegar ainda nao sim quero preciso ajuda ajudar posso pode \
-    podem como quando quanto que os um uma uns umas sao do da dos das no na nos nas com para pra mas muito \
-    muita muitos dinheiro reembolso pagamento cartao entrega enviar enviado endereco mudar trocar devolver \
-    devolucao produto quebrado quebrada tamanho falar atendente pessoa cancelar compra ja nada tenho tem faz \
-    semana semanas duas dois hoje ontem amanha bem beleza claro perfeito voce voces vc cade recebi recebido \
-    rastreio codigo transportadora demora isso esse essa aqui frete eu ele ela seu sua tambem porque agora \
-    alguem vou vai foi recusado recusada cobranca loja mim fazer faco volta de ate gostaria em resposta isto \
-    qual sigo";
+const PORTUGUESE: &str = "\
+    oi ola obrigado obrigada brigado valeu bom boa dia tarde noite por favor onde esta estao meu minha meus \
+    minhas pedido pedidos pacote chegou chega chegar ainda nao sim quero preciso ajuda ajudar posso pode podem \
+    como quando quanto que os um uma uns umas sao do da dos das no na nos nas com para pra mas muito muita \
+    muitos dinheiro reembolso pagamento cartao entrega enviar enviado endereco mudar trocar devolver devolucao \
+    produto quebrado quebrada tamanho falar atendente pessoa cancelar compra ja nada tenho tem faz semana \
+    semanas duas dois hoje ontem amanha bem beleza claro perfeito voce voces vc cade recebi recebido rastreio \
+    codigo transportadora demora isso esse essa aqui frete eu ele ela seu sua tambem porque agora alguem vou vai \
+    foi recusado recusada cobranca loja mim fazer faco volta de ate gostaria em resposta isto qual sigo";
 
-const INDONESIAN: &str = "halo hai kak kakak gan min sis terima kasih makasih trims pesanan saya aku di mana dimana kapan kenapa \
-    gimana bagaimana berapa apa apakah ada belum sudah udah sampai sampe datang dikirim kirim pengiriman \
-    paket barang barangnya resi ongkir ongkirnya bayar pembayaran gagal uang dana mau ingin bisa tidak nggak \
-    gak enggak ga tolong bantu bantuan butuh selamat pagi siang sore malam ya iya dong sih kok nih ini itu \
-    yang dan atau dengan untuk dari ke sama juga lagi masih tapi karena kalau kalo cara batal batalkan \
-    batalin ukuran ukurannya rusak alamat ubah diubah ganti minggu hari bulan baru banyak sekali banget \
-    mohon maaf bicara siap dikembalikan kembali nomor lacak dilacak toko harga boleh beli dibayar kurir \
-    mengembalikan mengembalikannya kekecilan kebesaran deh aja saja tanya mas mbak bang";
+const INDONESIAN: &str = "\
+    halo hai kak kakak gan min sis terima kasih makasih trims pesanan saya aku di mana dimana kapan kenapa \
+    gimana bagaimana berapa apa apakah ada belum sudah udah sampai sampe datang dikirim kirim pengiriman paket \
+    barang barangnya resi ongkir ongkirnya bayar pembayaran gagal uang dana mau ingin bisa tidak nggak gak \
+    enggak ga tolong bantu bantuan butuh selamat pagi siang sore malam ya iya dong sih kok nih ini itu yang dan \
+    atau dengan untuk dari ke sama juga lagi masih tapi karena kalau kalo cara batal batalkan batalin ukuran \
+    ukurannya rusak alamat ubah diubah ganti minggu hari bulan baru banyak sekali banget mohon maaf bicara siap \
+    dikembalikan kembali nomor lacak dilacak toko harga boleh beli dibayar kurir mengembalikan mengembalikannya \
+    kekecilan kebesaran deh aja saja tanya mas mbak bang";
 
 /// Malay: the words it shares with Indonesian (so a shared sentence ties, and the tie
 /// goes to Indonesian, the spoken one) and the words only Malay uses in chat, which
 /// decide (`nak`, `tak`, `awak`, `kedai`, `penghantaran`).
-const MALAY: &str = "terima kasih saya aku di mana kenapa bagaimana berapa apa ada belum sudah sampai barang bayar tolong \
-    selamat pagi malam ya ini itu yang dan atau dengan untuk dari ke juga lagi masih alamat boleh banyak \
-    membantu pesanan minggu hari nak tak awak kedai bila sahaja je mahu hendak percuma penghantaran bayaran \
-    wang kerana betul encik cik dah tu ni macam tukar sangat tetapi lah kat pun dapat sikit sekejap camne \
-    diproses buat";
+const MALAY: &str = "\
+    terima kasih saya aku di mana kenapa bagaimana berapa apa ada belum sudah sampai barang bayar tolong selamat \
+    pagi malam ya ini itu yang dan atau dengan untuk dari ke juga lagi masih alamat boleh banyak membantu \
+    pesanan minggu hari nak tak awak kedai bila sahaja je mahu hendak percuma penghantaran bayaran wang kerana \
+    betul encik cik dah tu ni macam tukar sangat tetapi lah kat pun dapat sikit sekejap camne diproses buat";
 
-const FRENCH: &str = "bonjour salut merci beaucoup ou est ma mon mes commande colis je j tu vous nous il elle pas toujours \
-    recu produit arrive casse remboursement adresse livraison changer peux pouvez voudrais veux aide besoin \
-    avec pour dans sur le la les une des du au aux et mais oui non tres bien bonsoir quand combien c'est qu \
-    est-ce n'ai n ai ce cette que qui l d s'il plait svp rien encore de en";
+const FRENCH: &str = "\
+    bonjour salut merci beaucoup ou est ma mon mes commande colis je j tu vous nous il elle pas toujours recu \
+    produit arrive casse remboursement adresse livraison changer peux pouvez voudrais veux aide besoin avec pour \
+    dans sur le la les une des du au aux et mais oui non tres bien bonsoir quand combien c'est qu est-ce n'ai n \
+    ai ce cette que qui l d s'il plait svp rien encore de en";
 
-const GERMAN: &str = "hallo danke bitte wo ist mein meine meinen bestellung paket noch nicht ich du sie wir habe hat haben \
+const GERMAN: &str = "\
+    hallo danke bitte wo ist mein meine meinen bestellung paket noch nicht ich du sie wir habe hat haben \
     bekommen ware kann konnen geld zuruck lieferung lieferadresse andern und oder aber ja nein gut guten tag \
     morgen abend wann warum wie der die das den dem ein eine einen mit fur auf zu von schon sehr kaputt \
     erstattung mochte beschadigt angekommen immer";
 
-const ITALIAN: &str = "ciao grazie buongiorno buonasera dove il mio mia ordine pacco ancora non ho ricevuto rimborso vorrei \
-    posso sono per con che come quando quanto anche molto bene si mille arrivato spedizione indirizzo gli \
-    della di";
+const ITALIAN: &str = "\
+    ciao grazie buongiorno buonasera dove il mio mia ordine pacco ancora non ho ricevuto rimborso vorrei posso \
+    sono per con che come quando quanto anche molto bene si mille arrivato spedizione indirizzo gli della di";
 
-const DUTCH: &str = "hallo hoi dank bedankt waar is mijn bestelling pakket nog niet ik heb ontvangen geld terug kan wil graag \
-    het een en van voor met wanneer alstublieft goedemorgen je jullie de";
+const DUTCH: &str = "\
+    hallo hoi dank bedankt waar is mijn bestelling pakket nog niet ik heb ontvangen geld terug kan wil graag het \
+    een en van voor met wanneer alstublieft goedemorgen je jullie de";
 
-const TURKISH: &str = "merhaba tesekkurler tesekkur ederim siparisim siparis nerede kargo iade para yok var ne zaman neden \
-    nasil bir ve bu evet hayir lutfen gelmedi";
+const TURKISH: &str = "\
+    merhaba tesekkurler tesekkur ederim siparisim siparis nerede kargo iade para yok var ne zaman neden nasil \
+    bir ve bu evet hayir lutfen gelmedi";
 
 const VIETNAMESE: &str = "xin chao cam cua toi khong duoc hang dau bao gio tien nhieu vay";
 
