@@ -232,6 +232,7 @@ fn overruled(language: Language, lexicon: &LexiconScores) -> Option<Language> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn language(text: &str) -> Option<Language> {
         detect(text).map(|detection| detection.language)
@@ -303,5 +304,21 @@ mod tests {
     fn malay_is_told_from_indonesian() {
         assert_eq!(language("saya nak tahu bila barang sampai"), Some(Language::Malay));
         assert_eq!(language("kak, barangnya belum sampai nih"), Some(Language::Indonesian));
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_gets_a_bounded_answer(text in "\\PC{0,300}") {
+            if let Some(detection) = detect(&text) {
+                prop_assert!(detection.confidence_permille <= 1000);
+            }
+        }
+
+        #[test]
+        fn text_without_letters_keeps_the_hint(text in "[0-9 #.,!?+\\-]{0,40}") {
+            let detection = detect_with_hint(&text, Some(Language::Indonesian));
+            prop_assert_eq!(detection, Some(Detection { language: Language::Indonesian, confidence_permille: 0, reliable: false }));
+            prop_assert_eq!(detect(&text), None);
+        }
     }
 }

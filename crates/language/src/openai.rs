@@ -265,13 +265,13 @@ mod tests {
     async fn a_hung_server_times_out() {
         let (base_url, fake) = FakeOpenAi::start().await.unwrap();
         fake.fault_next(Fault::Hang, 1);
-        let client = OpenAiClient::new(&base_url, None, None, Duration::from_millis(200)).unwrap();
+        let client = OpenAiClient::new(&base_url, None, None, Duration::from_millis(500)).unwrap();
         // The first attempt hangs; the retry is answered.
         let translation = client.translate("hola", Some(Language::Spanish), Language::English).await;
         assert_eq!(translation.unwrap().text, "Hello");
         fake.fault_next(Fault::Hang, 2);
         let error = client.translate("hola", Some(Language::Spanish), Language::English).await;
-        assert_eq!(error, Err(TranslateError::Timeout { timeout_ms: 200 }));
+        assert_eq!(error, Err(TranslateError::Timeout { timeout_ms: 500 }));
     }
 
     #[tokio::test]

@@ -267,6 +267,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn both_kinds_translate_through_the_configured_translator() {
+        let (libre_url, libre) = crate::fake::FakeLibreTranslate::start_with_key("lt-1").await.unwrap();
+        let config = TranslatorConfig::parse("libretranslate", &libre_url, Some("lt-1"), None).unwrap();
+        let translator = Translator::new(config).unwrap();
+        assert_eq!(translator.provider(), "libretranslate");
+        let translation = translator.translate("Gracias", Some(Language::Spanish), Language::Chinese).await.unwrap();
+        assert_eq!((translation.text.as_str(), translation.provider), ("谢谢", "libretranslate"));
+        assert_eq!(libre.requests().len(), 1);
+
+        let (openai_url, openai) = crate::fake::FakeOpenAi::start_with_key("sk-1").await.unwrap();
+        let config = TranslatorConfig::parse("openai", &openai_url, Some("sk-1"), Some("qwen2.5")).unwrap();
+        let translator = Translator::new(config.with_timeout(Duration::from_secs(2))).unwrap();
+        assert_eq!(translator.provider(), "openai");
+        let translation = translator.translate("谢谢", Some(Language::Chinese), Language::Arabic).await.unwrap();
+        assert_eq!((translation.text.as_str(), translation.provider), ("شكرا", "openai"));
+        assert_eq!(openai.requests()[0].json().unwrap()["model"], "qwen2.5");
+    }
+
+    #[tokio::test]
     async fn no_call_for_the_same_language_blank_text_or_too_long_text() {
         // Nothing listens on port 9; any call would fail as unreachable.
         let config = TranslatorConfig::parse("libretranslate", "http://127.0.0.1:9", None, None).unwrap();

@@ -62,6 +62,15 @@ pub(crate) fn fold(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn folding_is_idempotent(word in "\\PC{0,40}") {
+            let once = fold(&word);
+            prop_assert_eq!(fold(&once), once.clone());
+        }
+    }
 
     #[test]
     fn folds_accents_and_case() {
