@@ -95,8 +95,10 @@ enum OpenTo {
 }
 
 impl Outcome {
+    /// The text's own answer: final when reliable, open to a hint when not.
     fn decided(detection: Detection) -> Outcome {
-        Outcome { guess: Some(detection), open_to: OpenTo::Nothing }
+        let open_to = if detection.reliable { OpenTo::Nothing } else { OpenTo::Any };
+        Outcome { guess: Some(detection), open_to }
     }
 
     fn open_to_any(guess: Option<Detection>) -> Outcome {
@@ -120,10 +122,10 @@ impl Outcome {
         }
         match self.guess {
             Some(guess) if guess.language == hint => Some(guess),
-            Some(guess) => {
-                Some(Detection { language: hint, confidence_permille: 0, reliable: guess.reliable && !guess_is_weak })
-            }
-            None => Some(Detection { language: hint, confidence_permille: 0, reliable: false }),
+            // A sure guess that Japanese shares (Han characters alone) keeps its
+            // confidence under the hint; a weak one gives way to it entirely.
+            Some(guess) if guess.reliable => Some(Detection { language: hint, ..guess }),
+            _ => Some(Detection { language: hint, confidence_permille: 0, reliable: false }),
         }
     }
 }
@@ -155,11 +157,12 @@ fn by_script(text: &str, script: Script, weight: u32, scripts: &ScriptCounts) ->
     };
     // Japanese also writes with Han characters alone (`返金`), so in a Japanese
     // conversation a kana-less message stays Japanese.
-    let open_to = match language {
-        Language::Chinese => OpenTo::Languages(vec![Language::Chinese, Language::Japanese]),
-        _ => OpenTo::Nothing,
-    };
-    Outcome { guess: Some(detection), open_to }
+    match language {
+        Language::Chinese if detection.reliable => {
+            Outcome { guess: Some(detection), open_to: OpenTo::Languages(vec![Language::Chinese, Language::Japanese]) }
+        }
+        _ => Outcome::decided(detection),
+    }
 }
 
 /// Latin text: lexicon for short or unclear text, model for the rest.
@@ -190,8 +193,7 @@ fn latin(text: &str) -> Outcome {
     let guess = Detection { language, confidence_permille, reliable };
     match overruled(language, &lexicon) {
         Some(other) => Outcome::decided(Detection { language: other, ..guess }),
-        None if reliable => Outcome::decided(guess),
-        None => Outcome::open_to_any(Some(guess)),
+        None => Outcome::decided(guess),
     }
 }
 
@@ -290,6 +292,10 @@ mod tests {
             Some(Language::Portuguese)
         );
         assert_eq!(detect_with_hint("谢谢", Some(Language::English)).map(|d| d.language), Some(Language::Chinese));
+        // One Spanish word among unknown ones is weak evidence: the conversation's
+        // language stays.
+        let weak = detect_with_hint("hola xqzt bvrk", Some(Language::English));
+        assert_eq!(weak.map(|d| (d.language, d.reliable)), Some((Language::English, false)));
     }
 
     #[test]
