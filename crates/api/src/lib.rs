@@ -27,6 +27,7 @@ pub mod pages;
 pub mod realtime;
 pub mod routes;
 pub mod state;
+pub mod support;
 pub mod wire;
 pub mod worker;
 

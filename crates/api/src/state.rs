@@ -77,6 +77,8 @@ pub struct AppState {
     pub webhooks: Arc<crate::flows::webhook_delivery::WebhookRuntime>,
     /// The realtime layer: hub, namespaces, token key and stored history (`realtime`).
     pub realtime: Arc<crate::realtime::Realtime>,
+    /// The support desk's process state (routing locks).
+    pub support: Arc<crate::support::SupportRuntime>,
     /// Whether `serve` runs the webhook worker in the background (on by default).
     /// Tests turn it off and drive delivery step by step through the sandbox clock.
     pub background_webhooks: bool,
@@ -95,6 +97,7 @@ impl AppState {
             routing: Arc::default(),
             webhooks: Arc::default(),
             realtime,
+            support: Arc::default(),
             background_webhooks: true,
         }
     }

@@ -35,6 +35,9 @@ pub struct SweepReport {
     pub early_fraud_warnings: u64,
     /// Payments and refunds a provider's answer moved (the status sync).
     pub provider_synced: u64,
+    /// Support conversations woken from a snooze, SLA breaches recorded, queued
+    /// conversations assigned.
+    pub support: crate::support::sweep::SupportSweepReport,
 }
 
 pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult<SweepReport> {
@@ -84,6 +87,7 @@ pub async fn run_due(state: &AppState, merchant_id: &str, now: i64) -> ApiResult
     report.payouts = payout::run_due(state, merchant_id, now).await?;
     let synced = provider_status::run_due(state, merchant_id, now).await?;
     report.provider_synced = synced.payments + synced.refunds;
+    report.support = crate::support::sweep::run_due(state, merchant_id, now).await?;
     Ok(report)
 }
 

@@ -137,13 +137,31 @@ pub async fn publish(
     SecretAuth(auth): SecretAuth,
     ApiJson(body): ApiJson<CreateRealtimePublication>,
 ) -> ApiResult<Json<RealtimePublicationObject>> {
+    let (channel, publication) = publish_server(&state, auth.merchant_id.as_str(), &body.channel, &body.data).await?;
+    Ok(Json(RealtimePublicationObject {
+        object: "realtime_publication",
+        channel,
+        offset: publication.offset,
+        epoch: publication.epoch,
+    }))
+}
+
+/// Publishes `data` to one of a merchant's channels from the server (no rate limit, no
+/// publisher info), on one node or across the cluster; answers the channel's full name
+/// and the publication's position.
+pub async fn publish_server(
+    state: &AppState,
+    merchant_id: &str,
+    channel: &str,
+    data: &serde_json::Value,
+) -> ApiResult<(String, tradewind_realtime::hub::Publication)> {
     let realtime = &state.realtime;
     let (channel, namespace) = realtime
         .namespaces
-        .resolve(&body.channel)
+        .resolve(channel)
         .map_err(|error| ApiError::invalid("channel", "parameter_invalid", format!("`channel`: {error}.")))?;
     let namespace = namespace.clone();
-    let key = hub_key(auth.merchant_id.as_str(), channel.as_str());
+    let key = hub_key(merchant_id, channel.as_str());
     let now_ms = state.clock.now_ms();
     let too_large = |limit_bytes: usize| {
         ApiError::invalid("data", "parameter_invalid", format!("The publication is larger than {limit_bytes} bytes."))
@@ -151,7 +169,7 @@ pub async fn publish(
     let publication = match &realtime.engine {
         Engine::Local => {
             realtime.persist.ensure_loaded(&realtime.hub, &key, &namespace, now_ms).await?;
-            let published = realtime.hub.publish_server(&key, &body.data, now_ms).map_err(|error| match error {
+            let published = realtime.hub.publish_server(&key, data, now_ms).map_err(|error| match error {
                 HubError::FrameTooLarge { limit_bytes, .. } => too_large(limit_bytes),
                 other => ApiError::internal(&other),
             })?;
@@ -159,18 +177,13 @@ pub async fn publish(
             published.publication
         }
         Engine::Cluster(engine) => {
-            engine.publish_server(&key, &body.data, now_ms).await.map_err(|error| match error {
+            engine.publish_server(&key, data, now_ms).await.map_err(|error| match error {
                 ClusterError::FrameTooLarge { limit_bytes, .. } => too_large(limit_bytes),
                 other => ApiError::internal(&other),
             })?
         }
     };
-    Ok(Json(RealtimePublicationObject {
-        object: "realtime_publication",
-        channel: channel.to_string(),
-        offset: publication.offset,
-        epoch: publication.epoch,
-    }))
+    Ok((channel.to_string(), publication))
 }
 
 fn namespace_object(namespace: &Namespace) -> RealtimeNamespaceObject {
