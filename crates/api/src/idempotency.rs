@@ -41,6 +41,12 @@ pub async fn upload_middleware(State(state): State<AppState>, request: Request, 
     with_body_limit(&state, request, next, UPLOAD_BODY_LIMIT_BYTES).await
 }
 
+/// The same for messages with attachments (support conversations), up to
+/// [`crate::routes::widget::MESSAGE_BODY_LIMIT_BYTES`].
+pub async fn attachment_middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    with_body_limit(&state, request, next, crate::routes::widget::MESSAGE_BODY_LIMIT_BYTES).await
+}
+
 async fn with_body_limit(state: &AppState, request: Request, next: Next, body_limit_bytes: usize) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;

@@ -35,7 +35,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use routes::*;
 use state::AppState;
 use std::future::Future;
@@ -201,7 +201,61 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/realtime/tokens", post(routes::realtime::create_token))
         .route("/v1/realtime/publish", post(routes::realtime::publish))
         .route("/v1/realtime/namespaces", get(routes::realtime::list_namespaces))
+        .route("/v1/support/sessions", post(support_desk::create_session))
+        .route("/v1/support/sessions/current", delete(support_desk::delete_session))
+        .route("/v1/support/me", get(support_desk::me).post(support_desk::update_me))
+        .route("/v1/support/agents", get(support_desk::list_agents).post(support_desk::create_agent))
+        .route("/v1/support/agents/{id}", get(support_desk::retrieve_agent).post(support_desk::update_agent))
+        .route("/v1/support/teams", get(support_desk::list_teams).post(support_desk::create_team))
+        .route("/v1/support/teams/{id}", get(support_desk::retrieve_team).post(support_desk::update_team))
+        .route("/v1/support/settings", get(support_desk::retrieve_settings).post(support_desk::update_settings))
+        .route("/v1/support/canned_responses", get(support_desk::list_canned).post(support_desk::create_canned))
+        .route(
+            "/v1/support/canned_responses/{id}",
+            get(support_desk::retrieve_canned).post(support_desk::update_canned).delete(support_desk::delete_canned),
+        )
+        .route("/v1/support/articles", get(support_desk::list_articles).post(support_desk::create_article))
+        .route(
+            "/v1/support/articles/{id}",
+            get(support_desk::retrieve_article).post(support_desk::update_article).delete(support_desk::delete_article),
+        )
+        .route("/v1/support/realtime_token", post(support_desk::console_realtime_token))
+        .route("/v1/conversations", get(conversations::list).post(conversations::create))
+        .route("/v1/conversations/{id}", get(conversations::retrieve).post(conversations::update))
+        .route("/v1/conversations/{id}/assign", post(conversations::assign_conversation))
+        .route("/v1/conversations/{id}/tags", post(conversations::change_tags))
+        .route("/v1/conversations/{id}/read", post(conversations::mark_read))
+        .route("/v1/conversations/{id}/timeline", get(conversations::list_timeline))
+        .route("/v1/conversations/{id}/context", get(conversation_context::context))
+        .route("/v1/conversations/{id}/refunds", post(conversation_context::refund))
+        .route("/v1/conversations/{id}/messages/{message}/attachment", get(conversation_context::attachment))
         .layer(middleware::from_fn_with_state(state.clone(), idempotency::middleware));
+    // Conversation messages may carry an attachment: a larger body, and an idempotency
+    // layer that buffers up to it.
+    let messages = Router::new()
+        .route("/v1/conversations/{id}/messages", get(conversations::list_messages).post(conversations::post_message))
+        .layer(middleware::from_fn_with_state(state.clone(), idempotency::attachment_middleware))
+        .layer(DefaultBodyLimit::max(routes::widget::MESSAGE_BODY_LIMIT_BYTES));
+    // The chat widget runs on merchants' shops, other origins: CORS for any origin (the
+    // credentials are bearer tokens, never cookies).
+    let widget_cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([axum::http::header::AUTHORIZATION, axum::http::header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600));
+    let widget_api = Router::new()
+        .route("/v1/widget/sessions", post(widget::create_session))
+        .route("/v1/widget/session", get(widget::retrieve_session))
+        .route("/v1/widget/identify", post(widget::identify))
+        .route("/v1/widget/conversations", get(widget::list_conversations).post(widget::start_conversation))
+        .route("/v1/widget/conversations/{id}/messages", get(widget::list_messages).post(widget::post_message))
+        .route("/v1/widget/conversations/{id}/messages/{message}/attachment", get(widget::attachment))
+        .route("/v1/widget/conversations/{id}/read", post(widget::mark_read))
+        .route("/v1/widget/conversations/{id}/handoff", post(widget::handoff))
+        .route("/v1/widget/conversations/{id}/csat", post(widget::submit_csat))
+        .route("/v1/widget/realtime_token", post(widget::realtime_token))
+        .layer(DefaultBodyLimit::max(routes::widget::MESSAGE_BODY_LIMIT_BYTES))
+        .layer(widget_cors);
     // Uploads take larger bodies than the JSON routes: their own limit, and an
     // idempotency layer that buffers up to it.
     let uploads = Router::new()
@@ -234,6 +288,8 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(docs::openapi))
         .route("/docs", get(docs::reference));
     api.merge(uploads)
+        .merge(messages)
+        .merge(widget_api)
         .merge(provider_webhooks)
         .merge(buyer_pages)
         .merge(pages)

@@ -190,13 +190,11 @@ pub async fn order_of_payment(
     merchant_id: &str,
     payment_intent_id: &str,
 ) -> StoreResult<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT order_id FROM order_payments WHERE merchant_id = $1 AND payment_intent_id = $2",
-    )
-    .bind(merchant_id)
-    .bind(payment_intent_id)
-    .fetch_optional(connection)
-    .await?)
+    Ok(sqlx::query_scalar("SELECT order_id FROM order_payments WHERE merchant_id = $1 AND payment_intent_id = $2")
+        .bind(merchant_id)
+        .bind(payment_intent_id)
+        .fetch_optional(connection)
+        .await?)
 }
 
 /// The payment intents of an order, oldest first.

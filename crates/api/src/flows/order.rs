@@ -52,9 +52,9 @@ pub fn language(param: &str, value: &Option<String>) -> ApiResult<Option<String>
     value
         .as_deref()
         .map(|tag| {
-            Language::parse(tag).map(|language| language.code().to_owned()).map_err(|error| {
-                ApiError::invalid(param, "parameter_invalid", format!("`{param}`: {error}."))
-            })
+            Language::parse(tag)
+                .map(|language| language.code().to_owned())
+                .map_err(|error| ApiError::invalid(param, "parameter_invalid", format!("`{param}`: {error}.")))
         })
         .transpose()
 }
@@ -83,7 +83,11 @@ fn items_subtotal(items: &[OrderItem]) -> ApiResult<i64> {
         optional_text(&format!("items[{index}][sku]"), &item.sku)?;
         if !(1..=QUANTITY_MAX).contains(&item.quantity) {
             let param = format!("items[{index}][quantity]");
-            return Err(ApiError::invalid(&param, "parameter_invalid", format!("`{param}` must be 1 to {QUANTITY_MAX}.")));
+            return Err(ApiError::invalid(
+                &param,
+                "parameter_invalid",
+                format!("`{param}` must be 1 to {QUANTITY_MAX}."),
+            ));
         }
         if item.unit_amount < 0 {
             let param = format!("items[{index}][unit_amount]");
@@ -165,8 +169,9 @@ fn apply_shipment(row: &mut OrderRow, shipment: &ShipmentParams) -> ApiResult<()
 
 /// Moves the order to `next` (recording it in the history) if the move is allowed.
 fn move_to(row: &mut OrderRow, next: OrderStatus, now: i64) -> ApiResult<()> {
-    let current = OrderStatus::parse(&row.status)
-        .ok_or_else(|| ApiError::internal(&tradewind_storage::StoreError::Corrupt(format!("order status {}", row.status))))?;
+    let current = OrderStatus::parse(&row.status).ok_or_else(|| {
+        ApiError::internal(&tradewind_storage::StoreError::Corrupt(format!("order status {}", row.status)))
+    })?;
     if current == next {
         return Ok(());
     }

@@ -82,7 +82,8 @@ pub async fn retrieve(
 ) -> ApiResult<Json<OrderObject>> {
     OrderId::parse(&id).map_err(|_| ApiError::not_found("order", &id))?;
     let merchant_id = auth.merchant_id.as_str();
-    let row = orders::get(state.store.pool(), merchant_id, &id).await?.ok_or_else(|| ApiError::not_found("order", &id))?;
+    let row =
+        orders::get(state.store.pool(), merchant_id, &id).await?.ok_or_else(|| ApiError::not_found("order", &id))?;
     let payment_intents = orders::payments(state.store.pool(), merchant_id, &id).await?;
     Ok(Json(OrderObject::from_row(&row, payment_intents)))
 }

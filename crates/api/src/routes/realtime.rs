@@ -59,6 +59,16 @@ fn rights(index: usize, names: &[String]) -> Result<Vec<Right>, ApiError> {
         .collect()
 }
 
+/// The WebSocket URL clients connect to (`wss://` behind an `https://` public URL).
+pub fn socket_url(state: &AppState) -> String {
+    let base = state.config.public_base_url.trim_end_matches('/');
+    match base.split_once("://") {
+        Some(("https", rest)) => format!("wss://{rest}/v1/realtime"),
+        Some((_, rest)) => format!("ws://{rest}/v1/realtime"),
+        None => format!("ws://{base}/v1/realtime"),
+    }
+}
+
 /// Mints a connection token for one of your users.
 #[utoipa::path(post, path = "/v1/realtime/tokens", request_body = CreateRealtimeToken,
     responses((status = 200, body = RealtimeTokenObject)), security(("bearer" = [])), tag = "Realtime")]
@@ -114,12 +124,7 @@ pub async fn create_token(
         }
         other => ApiError::internal(&other),
     })?;
-    let base = state.config.public_base_url.trim_end_matches('/');
-    let url = match base.split_once("://") {
-        Some(("https", rest)) => format!("wss://{rest}/v1/realtime"),
-        Some((_, rest)) => format!("ws://{rest}/v1/realtime"),
-        None => format!("ws://{base}/v1/realtime"),
-    };
+    let url = socket_url(&state);
     Ok(Json(RealtimeTokenObject {
         object: "realtime_token",
         token,
@@ -176,12 +181,10 @@ pub async fn publish_server(
             realtime.persist.append(&key, &namespace, &published, now_ms).await?;
             published.publication
         }
-        Engine::Cluster(engine) => {
-            engine.publish_server(&key, data, now_ms).await.map_err(|error| match error {
-                ClusterError::FrameTooLarge { limit_bytes, .. } => too_large(limit_bytes),
-                other => ApiError::internal(&other),
-            })?
-        }
+        Engine::Cluster(engine) => engine.publish_server(&key, data, now_ms).await.map_err(|error| match error {
+            ClusterError::FrameTooLarge { limit_bytes, .. } => too_large(limit_bytes),
+            other => ApiError::internal(&other),
+        })?,
     };
     Ok((channel.to_string(), publication))
 }

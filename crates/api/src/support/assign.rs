@@ -158,8 +158,8 @@ pub async fn drain(state: &AppState, merchant_id: &str, now: i64) -> ApiResult<u
         return Ok(0);
     }
     let agents = availabilities(transaction.connection(), merchant_id).await?;
-    let queue = tradewind_support::Queue::from_entries(queue_entries(&queued))
-        .map_err(|error| ApiError::internal(&error))?;
+    let queue =
+        tradewind_support::Queue::from_entries(queue_entries(&queued)).map_err(|error| ApiError::internal(&error))?;
     let decisions = drain_queue(&queue, &agents, desk.language_policy);
     let mut changes = Vec::with_capacity(decisions.len());
     for (conversation, agent) in decisions {

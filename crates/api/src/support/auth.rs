@@ -127,8 +127,7 @@ impl FromRequestParts<AppState> for Desk {
             .await?
             .filter(|agent| agent.disabled == 0)
             .ok_or_else(expired)?;
-        let merchant =
-            tradewind_storage::merchants::get(pool, &session.merchant_id).await?.ok_or_else(expired)?;
+        let merchant = tradewind_storage::merchants::get(pool, &session.merchant_id).await?.ok_or_else(expired)?;
         let merchant_id = MerchantId::parse(&merchant.id).map_err(|error| ApiError::internal(&error))?;
         Ok(Desk { merchant_id, clock_offset_seconds: merchant.clock_offset_seconds, agent: Some(agent) })
     }

@@ -9,6 +9,9 @@
 //! - [`views`]: conversation and message objects for agents and for buyers.
 //! - [`assign`]: automatic assignment (language, capacity, round-robin), the queue, and
 //!   reassignment when an agent goes offline.
+//! - [`converse`]: messages from buyers, agents, the assistant and the system.
+//! - [`assistant`]: the assistant's turn on a buyer's message, and handoffs.
+//! - [`translate`]: translations between buyers' and agents' languages.
 //! - [`sweep`]: snoozes that end and SLA deadlines that pass, on the merchant's clock.
 //!
 //! The pure rules (statuses, routing, hours, SLA, canned responses, identity) are the
@@ -18,10 +21,14 @@
 //! conversations; internal notes never reach the buyer's view or channel.
 
 pub mod assign;
+pub mod assistant;
 pub mod auth;
+pub mod converse;
+pub mod realtime;
 pub mod settings;
 pub mod store;
 pub mod sweep;
+pub mod translate;
 pub mod views;
 
 use std::collections::HashMap;
@@ -45,6 +52,8 @@ pub struct SupportRuntime {
     /// at once cannot both take an agent's last free slot (on one node; a cluster of
     /// nodes can overshoot a capacity by the number of nodes deciding at once).
     routing_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The configured translator (`--translation-url`), if any.
+    pub translator: Option<tradewind_language::Translator>,
 }
 
 impl SupportRuntime {

@@ -6,8 +6,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::support::{SlaSettings, WidgetLook};
 use std::collections::BTreeMap;
-use tradewind_support::{BusinessHours, LanguagePolicy, Priority, SlaPolicy, SlaTargets};
 use tradewind_storage::support::settings::{self as stored, SettingsRow};
+use tradewind_support::{BusinessHours, LanguagePolicy, Priority, SlaPolicy, SlaTargets};
 
 /// Bytes of a new identity secret (shown as hex).
 const IDENTITY_SECRET_BYTES: usize = 32;
@@ -78,9 +78,10 @@ pub fn sla_policy(settings: &SlaSettings) -> Result<SlaPolicy, String> {
 
 /// Checks an SLA setting's keys before it is stored.
 pub fn check_sla(settings: &SlaSettings) -> ApiResult<()> {
-    for (param, map) in
-        [("sla[first_response_seconds]", &settings.first_response_seconds), ("sla[resolution_seconds]", &settings.resolution_seconds)]
-    {
+    for (param, map) in [
+        ("sla[first_response_seconds]", &settings.first_response_seconds),
+        ("sla[resolution_seconds]", &settings.resolution_seconds),
+    ] {
         for key in map.iter().flat_map(BTreeMap::keys) {
             if Priority::parse(key).is_err() {
                 return Err(ApiError::invalid(

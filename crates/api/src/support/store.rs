@@ -5,7 +5,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::support::{INBOX_CHANNEL, contact_channel, conversation_channel, views};
-use crate::wire::support::{ConversationObject, ContactObject, Viewer};
+use crate::wire::support::{ContactObject, ConversationObject, Viewer};
 use serde_json::{Value, json};
 use tradewind_payments::id::ConversationEventId;
 use tradewind_storage::support::conversations::{self, ConversationRow};
@@ -51,11 +51,8 @@ impl Change {
         self.row.last_message_at = row.created_at;
         if row.private == 0 {
             let preview: String = row.text.chars().take(PREVIEW_CHARS_MAX).collect();
-            self.row.last_message_preview = Some(if preview.is_empty() {
-                row.attachment_name.clone().unwrap_or_default()
-            } else {
-                preview
-            });
+            self.row.last_message_preview =
+                Some(if preview.is_empty() { row.attachment_name.clone().unwrap_or_default() } else { preview });
         }
         let data = json!({"message": row.id, "sender": row.sender, "private": row.private == 1});
         let actor = row.agent_id.clone().unwrap_or_else(|| row.sender.clone());
@@ -110,12 +107,13 @@ async fn event_data(connection: &mut Connection, row: &ConversationRow) -> ApiRe
         .ok_or_else(|| ApiError::not_found("contact", &row.contact_id))?;
     let tags = conversations::tags_in(connection, &row.id).await?;
     let assignee_name = match &row.assignee_id {
-        Some(agent) => {
-            tradewind_storage::support::agents::get_in(connection, &row.merchant_id, agent).await?.map(|agent| agent.name)
-        }
+        Some(agent) => tradewind_storage::support::agents::get_in(connection, &row.merchant_id, agent)
+            .await?
+            .map(|agent| agent.name),
         None => None,
     };
-    let parts = crate::wire::support::ConversationParts { contact: &contact, tags, assignee_name, queue: None, unread: 0 };
+    let parts =
+        crate::wire::support::ConversationParts { contact: &contact, tags, assignee_name, queue: None, unread: 0 };
     let mut object = ConversationObject::new(row, parts, Viewer::Agent(&[])).to_value();
     if let Value::Object(map) = &mut object {
         map.remove("unread");

@@ -54,11 +54,7 @@ fn due_change(row: &ConversationRow, now: i64, report: &mut SupportSweepReport) 
             BreachKind::FirstResponse => change.row.sla_first_response_breached = 1,
             BreachKind::Resolution => change.row.sla_resolution_breached = 1,
         }
-        change.note(
-            EventKind::SlaBreached,
-            "system",
-            json!({"sla": breach.kind.as_str(), "due_at": breach.due_at}),
-        );
+        change.note(EventKind::SlaBreached, "system", json!({"sla": breach.kind.as_str(), "due_at": breach.due_at}));
         change.events.push("conversation.sla_breached");
         report.breaches += 1;
         changed = true;

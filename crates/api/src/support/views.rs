@@ -3,9 +3,7 @@
 
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::wire::support::{
-    ConversationObject, ConversationParts, HoursInterval, MessageObject, QueueObject, Viewer,
-};
+use crate::wire::support::{ConversationObject, ConversationParts, HoursInterval, MessageObject, QueueObject, Viewer};
 use tradewind_storage::support::contacts::ContactRow;
 use tradewind_storage::support::conversations::{self, ConversationRow};
 use tradewind_storage::support::messages::MessageRow;
@@ -19,7 +17,11 @@ const QUEUE_SCAN_MAX: i64 = 10_000;
 const UNREAD_COUNT_MAX: i64 = 100;
 
 /// A team's hours from `{"day", "start", "end"}` intervals and `YYYY-MM-DD` holidays.
-pub fn business_hours(time_zone: &str, intervals: &[HoursInterval], holidays: &[String]) -> Result<BusinessHours, String> {
+pub fn business_hours(
+    time_zone: &str,
+    intervals: &[HoursInterval],
+    holidays: &[String],
+) -> Result<BusinessHours, String> {
     let minute = |value: &str, param: &str| -> Result<u16, String> {
         let (hours, minutes) =
             value.split_once(':').ok_or_else(|| format!("`{param}` must be HH:MM, not `{value}`"))?;
@@ -58,8 +60,10 @@ async fn queue_position(state: &AppState, row: &ConversationRow) -> ApiResult<Op
     let mut connection = state.store.pool().acquire().await.map_err(tradewind_storage::StoreError::from)?;
     let queued = conversations::queued_in(&mut connection, &row.merchant_id, QUEUE_SCAN_MAX).await?;
     let entries = crate::support::assign::queue_entries(&queued);
-    let queue = tradewind_support::Queue::from_entries(entries).map_err(|error| crate::error::ApiError::internal(&error))?;
-    let Some(position) = tradewind_payments::id::ConversationId::parse(&row.id).ok().and_then(|id| queue.position(&id)) else {
+    let queue =
+        tradewind_support::Queue::from_entries(entries).map_err(|error| crate::error::ApiError::internal(&error))?;
+    let Some(position) = tradewind_payments::id::ConversationId::parse(&row.id).ok().and_then(|id| queue.position(&id))
+    else {
         return Ok(None);
     };
     let online = crate::support::assign::online_agents(state, &row.merchant_id).await?;
@@ -74,7 +78,11 @@ async fn queue_position(state: &AppState, row: &ConversationRow) -> ApiResult<Op
 }
 
 /// The conversation as `viewer` sees it, with its contact, tags, assignee and queue place.
-pub async fn conversation(state: &AppState, row: &ConversationRow, viewer: Viewer<'_>) -> ApiResult<ConversationObject> {
+pub async fn conversation(
+    state: &AppState,
+    row: &ConversationRow,
+    viewer: Viewer<'_>,
+) -> ApiResult<ConversationObject> {
     let pool = state.store.pool();
     let contact = contacts::get(pool, &row.merchant_id, &row.contact_id)
         .await?

@@ -142,17 +142,18 @@ pub struct OrderObject {
 
 impl OrderObject {
     pub fn from_row(row: &OrderRow, payment_intents: Vec<String>) -> Self {
-        let shipment = (row.carrier.is_some() || row.shipment_status.is_some() || row.shipped_at.is_some()).then(|| {
-            ShipmentObject {
-                carrier: row.carrier.clone(),
-                tracking_number: row.tracking_number.clone(),
-                tracking_url: row.tracking_url.clone(),
-                status: row.shipment_status.clone(),
-                shipped_at: row.shipped_at,
-                estimated_delivery_at: row.estimated_delivery_at,
-                delivered_at: row.delivered_at,
-            }
-        });
+        let shipment =
+            (row.carrier.is_some() || row.shipment_status.is_some() || row.shipped_at.is_some()).then(|| {
+                ShipmentObject {
+                    carrier: row.carrier.clone(),
+                    tracking_number: row.tracking_number.clone(),
+                    tracking_url: row.tracking_url.clone(),
+                    status: row.shipment_status.clone(),
+                    shipped_at: row.shipped_at,
+                    estimated_delivery_at: row.estimated_delivery_at,
+                    delivered_at: row.delivered_at,
+                }
+            });
         OrderObject {
             id: row.id.clone(),
             object: "order",

@@ -269,7 +269,10 @@ impl MessageObject {
             private: agent_view.then_some(row.private == 1),
             translations: agent_view.then(|| {
                 Value::Object(
-                    readable.iter().map(|(language, text)| ((*language).clone(), Value::String((*text).clone()))).collect(),
+                    readable
+                        .iter()
+                        .map(|(language, text)| ((*language).clone(), Value::String((*text).clone())))
+                        .collect(),
                 )
             }),
         }

@@ -180,6 +180,9 @@ pub async fn session(pool: &AnyPool, token_hash: &str, now: i64) -> StoreResult<
 }
 
 pub async fn delete_session(connection: &mut Connection, token_hash: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM support_agent_sessions WHERE token_hash = $1").bind(token_hash).execute(connection).await?;
+    sqlx::query("DELETE FROM support_agent_sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(connection)
+        .await?;
     Ok(())
 }

@@ -212,7 +212,11 @@ fn escape_like(text: &str) -> String {
 }
 
 /// The merchant's queue: conversations waiting for an agent, in arrival order.
-pub async fn queued_in(connection: &mut Connection, merchant_id: &str, limit: i64) -> StoreResult<Vec<ConversationRow>> {
+pub async fn queued_in(
+    connection: &mut Connection,
+    merchant_id: &str,
+    limit: i64,
+) -> StoreResult<Vec<ConversationRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM conversations WHERE merchant_id = $1 AND queued_at_ms IS NOT NULL \
          ORDER BY queued_at_ms, id LIMIT $2"
@@ -231,7 +235,12 @@ pub async fn open_of_agent(
         "SELECT {COLUMNS} FROM conversations WHERE merchant_id = $1 AND assignee_id = $2 \
          AND status IN ('open', 'pending') ORDER BY id LIMIT $3"
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(agent_id).bind(limit).fetch_all(connection).await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(merchant_id)
+        .bind(agent_id)
+        .bind(limit)
+        .fetch_all(connection)
+        .await?)
 }
 
 /// Conversations with work due by `now`: a snooze ending, an SLA deadline passing.
