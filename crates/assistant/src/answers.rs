@@ -52,8 +52,11 @@ pub trait Phrases: Sync {
     /// Asks for the order number and the email used, and says why.
     fn ask_verification(&self) -> String;
     fn order_not_found(&self, number: &str) -> String;
+    /// The buyer named an order that is not theirs; the number is not repeated, as no
+    /// tool was asked about it.
+    fn order_not_listed(&self) -> String;
     fn no_orders(&self) -> String;
-    /// `I found 3 orders for your email: 1001 (shipped), …`; the latest follows.
+    /// `I found 3 orders for your email: 1001 (shipped), …`; the one answered about follows.
     fn orders_overview(&self, listed: &str, count: usize) -> String;
     fn order_summary(&self, order: &OrderFacts, placed: &str, items: &str) -> String;
     fn shipped(&self, order: &OrderFacts, carrier: &str, tracking: &str, shipped_on: &str) -> String;
@@ -72,6 +75,8 @@ pub trait Phrases: Sync {
     fn handoff(&self, tone: HandoffTone) -> String;
     /// The search that finds the merchant's refund-timing policy in this language.
     fn refund_timing_query(&self) -> &'static str;
+    /// Words that find the return policy, added to a return question's own words.
+    fn return_policy_query(&self) -> &'static str;
 }
 
 /// The phrase book of `language` (English for languages the assistant does not speak).

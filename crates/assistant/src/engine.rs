@@ -18,6 +18,9 @@ use tradewind_language::Language;
 pub const FAILED_ANSWERS_HANDOFF: u8 = 2;
 /// A knowledge hit answers a general question only if it covers this share of it.
 pub const KNOWLEDGE_COVERAGE_MIN: f32 = 0.5;
+/// The share that suffices when the lexicon already named a knowledge-base topic
+/// (customs, shipping times, payment methods…): the two pieces of evidence add up.
+pub const KNOWLEDGE_COVERAGE_MIN_TOPIC: f32 = 0.25;
 /// The refund-timing article is quoted only if it covers this share of its query.
 const POLICY_COVERAGE_MIN: f32 = 0.3;
 /// A buyer message longer than this is cut before it is read.
@@ -144,7 +147,7 @@ impl Engine {
         tool_log: &mut Vec<ToolRecord>,
     ) -> Draft {
         let phrases = answers::phrases(language);
-        let Classification { intent, confidence, .. } = understanding.classification;
+        let Classification { intent, confidence, faq_topic, cues, .. } = understanding.classification;
         match intent {
             Intent::Sensitive(topic) => {
                 Draft { handoff: Some(HandoffReason::Sensitive(topic)), ..Draft::answer(String::new(), intent, confidence) }
@@ -158,7 +161,8 @@ impl Engine {
                 self.order_answer(context, language, understanding, tools, tool_log).await
             }
             Intent::ReturnPolicy => {
-                let hits = match search(tools, tool_log, message, language).await {
+                let query = format!("{message} {}", phrases.return_policy_query());
+                let hits = match search(tools, tool_log, &query, language).await {
                     Ok(hits) => hits,
                     Err(draft) => return draft,
                 };
@@ -168,11 +172,13 @@ impl Engine {
                 }
             }
             Intent::Knowledge | Intent::Unknown => {
-                let hits = match search(tools, tool_log, message, language).await {
+                let query = crate::intent::expansion::expand_query(message, cues, language);
+                let hits = match search(tools, tool_log, &query, language).await {
                     Ok(hits) => hits,
                     Err(draft) => return draft,
                 };
-                match hits.first().filter(|hit| hit.coverage >= KNOWLEDGE_COVERAGE_MIN) {
+                let coverage_min = if faq_topic { KNOWLEDGE_COVERAGE_MIN_TOPIC } else { KNOWLEDGE_COVERAGE_MIN };
+                match hits.first().filter(|hit| hit.coverage >= coverage_min) {
                     Some(hit) => {
                         let confidence = (0.4 + 0.6 * hit.coverage).min(1.0);
                         Draft::answer(answers::quote(phrases, hit), Intent::Knowledge, confidence)
@@ -207,7 +213,7 @@ impl Engine {
         });
         let (order, overview) = match named {
             Some(number) if !context.may_disclose(&number) => {
-                return Draft::failure(phrases.order_not_found(&number), intent, confidence);
+                return Draft::failure(phrases.order_not_listed(), intent, confidence);
             }
             Some(number) => match call(tools, tool_log, ToolCall::LookupOrder { number: number.clone() }).await {
                 Ok(ToolOutput::Order(order)) => (order, None),
@@ -219,8 +225,8 @@ impl Engine {
                     orders.sort_by(|left, right| right.placed_at.cmp(&left.placed_at));
                     orders.retain(|order| context.may_disclose(&order.number));
                     let overview = (orders.len() > 1).then(|| answers::orders_overview(phrases, &orders));
-                    match orders.into_iter().next() {
-                        Some(latest) => (latest, overview),
+                    match most_relevant(orders, intent) {
+                        Some(order) => (order, overview),
                         None => return Draft::failure(phrases.no_orders(), intent, confidence),
                     }
                 }
@@ -259,6 +265,19 @@ impl Engine {
         let hits = search(tools, tool_log, &query, language).await.ok()?;
         hits.into_iter().next().filter(|hit| hit.coverage >= POLICY_COVERAGE_MIN)
     }
+}
+
+/// Of a buyer's orders (newest first), the one a question without an order number is
+/// most likely about: the newest with a refund for a refund question, the newest with a
+/// shipment for a shipping question, else the newest.
+fn most_relevant(orders: Vec<OrderFacts>, intent: Intent) -> Option<OrderFacts> {
+    let matches = |order: &OrderFacts| match intent {
+        Intent::RefundStatus => !order.refunds.is_empty(),
+        Intent::ShippingTracking => order.shipment.is_some(),
+        _ => true,
+    };
+    let position = orders.iter().position(matches).unwrap_or(0);
+    orders.into_iter().nth(position)
 }
 
 fn join(phrases: &dyn Phrases, first: &str, second: &str) -> String {

@@ -174,6 +174,21 @@ impl Grounding {
         }
     }
 
+    /// Amounts an article states (`50 USD`), which an answer may repeat.
+    fn add_written_amounts(&mut self, text: &str) {
+        let folded = fold(text);
+        for (start, number) in number_spans(&folded) {
+            let after = folded[start + number.len()..].trim_start();
+            let code: String = after.chars().take_while(char::is_ascii_alphabetic).collect();
+            if code.len() == 3
+                && let Ok(currency) = Currency::parse(&code.to_ascii_uppercase())
+                && let Some(minor) = minor_units(&number, currency)
+            {
+                self.amounts.insert((currency, minor));
+            }
+        }
+    }
+
     fn add_date(&mut self, unix_seconds: i64) {
         let day = day_of(unix_seconds);
         self.days.insert((day.month, day.day));
@@ -253,6 +268,7 @@ impl Grounding {
                     for hit in hits {
                         let text = format!("{} {}", hit.title, hit.snippet);
                         grounding.add_text(&text);
+                        grounding.add_written_amounts(&text);
                         grounding.article_text.push(' ');
                         grounding.article_text.push_str(&words(&fold(&text)).into_iter().map(|word| word.text).collect::<Vec<_>>().join(" "));
                         grounding.article_text.push(' ');

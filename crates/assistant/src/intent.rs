@@ -5,6 +5,7 @@
 //! shipping take" a general question for the knowledge base, "when will my package
 //! arrive" shipping and tracking.
 
+pub mod expansion;
 pub mod lexicon;
 
 use crate::entities::Entities;
@@ -136,6 +137,20 @@ pub enum Cue {
     Fraud,
     Legal,
     Complaint,
+    /// The item arrived damaged, broken or faulty (a knowledge-base topic).
+    Damaged,
+    /// Invoices, receipts and tax documents: nothing the assistant can produce.
+    Paperwork,
+}
+
+impl Cue {
+    pub const ALL: [Cue; 38] = [
+        Cue::Order, Cue::Where, Cue::Status, Cue::When, Cue::Arrive, Cue::NotReceived, Cue::Track, Cue::Ship,
+        Cue::Package, Cue::Delivery, Cue::Late, Cue::Still, Cue::Payment, Cue::Charged, Cue::PaymentProblem,
+        Cue::PaymentMethods, Cue::Refund, Cue::Return, Cue::Exchange, Cue::Cancel, Cue::Policy, Cue::How, Cue::Can,
+        Cue::Want, Cue::Mine, Cue::Time, Cue::Cost, Cue::Customs, Cue::International, Cue::Human, Cue::Greeting,
+        Cue::Thanks, Cue::Chargeback, Cue::Fraud, Cue::Legal, Cue::Complaint, Cue::Damaged, Cue::Paperwork,
+    ];
 }
 
 /// The cues found in one message.
@@ -158,6 +173,11 @@ impl CueSet {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+
+    /// The cues in the set, for explanations.
+    pub fn to_vec(self) -> Vec<Cue> {
+        Cue::ALL.into_iter().filter(|cue| self.contains(*cue)).collect()
+    }
 }
 
 /// The classifier's verdict before any knowledge search.
@@ -170,6 +190,10 @@ pub struct Classification {
     /// policy, customs) rather than one about the buyer's own order: the engine then
     /// asks the knowledge base.
     pub general_question: bool,
+    /// Whether the message names a knowledge-base topic (shipping times, costs, customs,
+    /// payment methods, returns, cancellation, damaged items): a weaker knowledge match
+    /// is then enough.
+    pub faq_topic: bool,
     pub cues: CueSet,
 }
 
@@ -185,8 +209,11 @@ pub fn classify(cues: CueSet, entities: &Entities) -> Classification {
     let mine = has(Mine) || number;
     let asks_state = cues.any(&[Where, Status, When, Arrive, NotReceived, Late, Still]);
     let asks_how = cues.any(&[How, Can, Policy]);
-    let general_topic = cues.any(&[Time, Cost, Customs, International, PaymentMethods, Policy]);
+    let general_topic = cues.any(&[Time, Cost, Customs, International, PaymentMethods, Policy, Damaged]);
     let general_question = (asks_how || general_topic) && !number && !has(NotReceived);
+    let faq_topic = general_topic || cues.any(&[Return, Exchange, Cancel, Damaged]);
+    let damaged = has(Damaged);
+    let paperwork = has(Paperwork);
 
     let sensitive = [
         (Chargeback, SensitiveTopic::Chargeback),
@@ -196,11 +223,11 @@ pub fn classify(cues: CueSet, entities: &Entities) -> Classification {
     ];
     for (cue, topic) in sensitive {
         if has(cue) {
-            return Classification { intent: Intent::Sensitive(topic), confidence: 0.95, general_question, cues };
+            return Classification { intent: Intent::Sensitive(topic), confidence: 0.95, general_question, faq_topic, cues };
         }
     }
     if has(Human) {
-        return Classification { intent: Intent::HumanRequest, confidence: 0.95, general_question, cues };
+        return Classification { intent: Intent::HumanRequest, confidence: 0.95, general_question, faq_topic, cues };
     }
 
     let refund_status = weight(has(Refund), 0.55 + weight(asks_state, 0.25) + weight(mine, 0.15))
@@ -222,14 +249,16 @@ pub fn classify(cues: CueSet, entities: &Entities) -> Classification {
     } else {
         weight(about_shipping, 0.45 + weight(asks_state, 0.25) + weight(mine, 0.15))
             - weight(general_question && !mine, 0.4)
-            - weight(has(Return) || has(Exchange) || has(Refund), 0.3)
+            - weight(cues.any(&[Return, Exchange, Refund, Cancel]), 0.3)
+            - weight(damaged, 0.4)
     };
     let order_status = weight(
         has(Order) || number,
         0.45 + weight(cues.any(&[Where, Status, Still]), 0.3) + weight(number, 0.15) + weight(has(Mine), 0.1),
     ) - weight(cues.any(&[Refund, Payment, Charged, PaymentProblem, Track, Return, Exchange, Cancel]), 0.35)
         - weight(about_shipping, 0.2)
-        - weight(general_question && !mine, 0.3);
+        - weight(general_question && !mine, 0.3)
+        - weight(damaged, 0.3);
 
     let scored = [
         (Intent::RefundStatus, refund_status),
@@ -241,17 +270,19 @@ pub fn classify(cues: CueSet, entities: &Entities) -> Classification {
     let (intent, score) = scored
         .into_iter()
         .fold((Intent::Unknown, 0.0f32), |best, candidate| if candidate.1 > best.1 { candidate } else { best });
+    // Invoices and receipts are nothing the tools hold: no order intent stands.
+    let score = if paperwork { score - 0.5 } else { score };
     if score >= CONFIDENCE_HANDOFF_BELOW {
-        return Classification { intent, confidence: score.min(1.0), general_question, cues };
+        return Classification { intent, confidence: score.min(1.0), general_question, faq_topic, cues };
     }
     // Small talk counts only when nothing specific was asked.
     if has(Thanks) {
-        return Classification { intent: Intent::Thanks, confidence: 0.8, general_question, cues };
+        return Classification { intent: Intent::Thanks, confidence: 0.8, general_question, faq_topic, cues };
     }
     if has(Greeting) && !general_question {
-        return Classification { intent: Intent::Greeting, confidence: 0.8, general_question, cues };
+        return Classification { intent: Intent::Greeting, confidence: 0.8, general_question, faq_topic, cues };
     }
-    Classification { intent, confidence: score.max(0.0), general_question, cues }
+    Classification { intent: Intent::Unknown, confidence: score.max(0.0), general_question, faq_topic, cues }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! A merchant's knowledge base, searchable: BM25 over each article's title (counted
-//! twice) and body, with the tokenisation of [`stem`] (accents folded, Han bigrams,
-//! Arabic normalised, light stemming), a preference for articles in the query's language,
-//! and a snippet made of the article's best-matching sentences.
+//! three times) and body, with the tokenisation of [`stem`] (accents folded, Han bigrams,
+//! Arabic normalised, light stemming), only articles in the query's language when the
+//! knowledge base has any in it (else all, preferring none), and a snippet made of the
+//! article's lead or best-matching sentences.
 //!
 //! The index is built once per knowledge base (the server rebuilds it when an article
 //! changes) and searched without allocation beyond the results.
@@ -20,6 +21,8 @@ pub const ARTICLES_MAX: usize = 5_000;
 pub const ARTICLE_BODY_CHARS_MAX: usize = 20_000;
 /// The longest article title, in characters.
 pub const ARTICLE_TITLE_CHARS_MAX: usize = 200;
+/// A title term counts this many times a body term: titles name what an article is about.
+const TITLE_WEIGHT: usize = 3;
 /// A longer query is cut to this many characters before it is tokenised.
 pub const QUERY_CHARS_MAX: usize = 500;
 /// A query's distinct terms beyond this are ignored.
@@ -64,9 +67,10 @@ struct Sentence {
 #[derive(Debug, Clone)]
 struct IndexedArticle {
     article: Article,
-    /// Terms counted (title twice).
+    /// Terms counted (title [`TITLE_WEIGHT`] times).
     length: u32,
     sentences: Vec<Sentence>,
+    title_terms: Vec<String>,
 }
 
 /// A searchable knowledge base.
@@ -76,6 +80,8 @@ pub struct KnowledgeIndex {
     /// Term → (article index, term frequency).
     postings: HashMap<String, Vec<(u32, u32)>>,
     average_length: f32,
+    /// Articles per language.
+    languages: HashMap<Language, usize>,
 }
 
 impl KnowledgeIndex {
@@ -96,10 +102,13 @@ impl KnowledgeIndex {
             let title_terms = stem::terms(&article.title, language);
             let body_terms = stem::terms(&article.body, language);
             let mut frequencies: HashMap<String, u32> = HashMap::new();
-            for term in title_terms.iter().chain(title_terms.iter()).chain(body_terms.iter()) {
+            for term in &title_terms {
+                *frequencies.entry(term.clone()).or_default() += TITLE_WEIGHT as u32;
+            }
+            for term in &body_terms {
                 *frequencies.entry(term.clone()).or_default() += 1;
             }
-            let length = (title_terms.len() * 2 + body_terms.len()) as u32;
+            let length = (title_terms.len() * TITLE_WEIGHT + body_terms.len()) as u32;
             total_length += u64::from(length);
             let position = position as u32;
             for (term, frequency) in frequencies {
@@ -109,7 +118,8 @@ impl KnowledgeIndex {
                 .into_iter()
                 .map(|text| Sentence { terms: stem::terms(&text, language), text })
                 .collect();
-            index.articles.push(IndexedArticle { article, length, sentences });
+            *index.languages.entry(article.language).or_default() += 1;
+            index.articles.push(IndexedArticle { article, length, sentences, title_terms });
         }
         index.average_length = if index.articles.is_empty() {
             1.0
@@ -152,10 +162,17 @@ impl KnowledgeIndex {
             .map(|term| idf(self.postings.get(term).map_or(0, Vec::len)))
             .collect();
         let weight_total: f32 = weights.iter().sum();
+        // A question in a language the knowledge base is written in is answered from that
+        // language's articles only: a Portuguese buyer gets no English article because an
+        // English word happened to match.
+        let only_language = language.filter(|language| self.languages.contains_key(language));
         let mut scores: HashMap<u32, (f32, f32)> = HashMap::new();
         for (term, weight) in query_terms.iter().zip(&weights) {
             let Some(postings) = self.postings.get(term) else { continue };
             for &(position, frequency) in postings {
+                if only_language.is_some_and(|language| self.articles[position as usize].article.language != language) {
+                    continue;
+                }
                 let length = self.articles[position as usize].length as f32;
                 let frequency = frequency as f32;
                 let saturation = frequency * (BM25_K1 + 1.0)
@@ -191,16 +208,22 @@ impl KnowledgeIndex {
     }
 }
 
-/// The article's sentence sharing most query terms, followed by the next sentences while
-/// they fit in [`SNIPPET_CHARS_MAX`]; the first sentences when none shares a term.
+/// The article's lead when its title matches the query (the article is about the
+/// question, and its first sentences state the answer), else its sentence sharing most
+/// query terms; followed by the next sentences while they fit in [`SNIPPET_CHARS_MAX`].
 fn snippet(indexed: &IndexedArticle, query_terms: &[String]) -> String {
-    let shared = |sentence: &Sentence| sentence.terms.iter().filter(|term| query_terms.contains(term)).count();
-    let best = indexed
-        .sentences
-        .iter()
-        .enumerate()
-        .max_by(|left, right| shared(left.1).cmp(&shared(right.1)).then(right.0.cmp(&left.0)))
-        .map_or(0, |(position, _)| position);
+    let shared = |sentence: &Sentence| query_terms.iter().filter(|term| sentence.terms.contains(term)).count();
+    let title_matches = indexed.title_terms.iter().any(|term| query_terms.contains(term));
+    let best = if title_matches {
+        0
+    } else {
+        indexed
+            .sentences
+            .iter()
+            .enumerate()
+            .max_by(|left, right| shared(left.1).cmp(&shared(right.1)).then(right.0.cmp(&left.0)))
+            .map_or(0, |(position, _)| position)
+    };
     let mut snippet = String::new();
     for sentence in indexed.sentences.iter().skip(best) {
         let joined = if snippet.is_empty() { sentence.text.clone() } else { format!("{snippet} {}", sentence.text) };

@@ -28,7 +28,7 @@ pub mod context;
 pub mod dates;
 pub mod engine;
 pub mod entities;
-// pub mod eval;
+pub mod eval;
 pub mod facts;
 pub mod guardrail;
 pub mod intent;

@@ -71,12 +71,16 @@ impl Phrases for Arabic {
         format!("لم أجد الطلب {number} ضمن طلبات بريدك الإلكتروني الموثّق. هل يمكنك التأكد من الرقم؟")
     }
 
+    fn order_not_listed(&self) -> String {
+        "لم أجد هذا الطلب ضمن طلبات بريدك الإلكتروني الموثّق. هل يمكنك التأكد من الرقم؟".to_owned()
+    }
+
     fn no_orders(&self) -> String {
         "لم أجد أي طلب مرتبط ببريدك الإلكتروني الموثّق.".to_owned()
     }
 
     fn orders_overview(&self, listed: &str, count: usize) -> String {
-        format!("وجدت {count} طلبات لبريدك الإلكتروني: {listed}. هذا أحدثها:")
+        format!("وجدت {count} طلبات لبريدك الإلكتروني: {listed}.")
     }
 
     fn order_summary(&self, order: &OrderFacts, placed: &str, items: &str) -> String {
@@ -155,5 +159,9 @@ impl Phrases for Arabic {
 
     fn refund_timing_query(&self) -> &'static str {
         "كم يستغرق وصول المبلغ المسترد إلى الحساب البنكي"
+    }
+
+    fn return_policy_query(&self) -> &'static str {
+        "سياسة الإرجاع والاستبدال"
     }
 }

@@ -69,12 +69,16 @@ impl Phrases for Chinese {
         format!("在您已验证邮箱的订单中没有找到订单{number}，请核对一下订单号。")
     }
 
+    fn order_not_listed(&self) -> String {
+        "在您已验证邮箱的订单中没有找到这个订单，请核对一下订单号。".to_owned()
+    }
+
     fn no_orders(&self) -> String {
         "您已验证的邮箱下没有找到任何订单。".to_owned()
     }
 
     fn orders_overview(&self, listed: &str, count: usize) -> String {
-        format!("您的邮箱下共有{count}个订单：{listed}。最近的一个订单如下：")
+        format!("您的邮箱下共有{count}个订单：{listed}。")
     }
 
     fn order_summary(&self, order: &OrderFacts, placed: &str, items: &str) -> String {
@@ -149,5 +153,9 @@ impl Phrases for Chinese {
 
     fn refund_timing_query(&self) -> &'static str {
         "退款多久到账 银行"
+    }
+
+    fn return_policy_query(&self) -> &'static str {
+        "退换货政策"
     }
 }

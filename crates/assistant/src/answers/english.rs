@@ -71,12 +71,16 @@ impl Phrases for English {
         format!("I couldn't find order {number} among the orders of your verified email. Could you check the number?")
     }
 
+    fn order_not_listed(&self) -> String {
+        "I couldn't find that order among the orders of your verified email. Could you check the number?".to_owned()
+    }
+
     fn no_orders(&self) -> String {
         "I couldn't find any order for your verified email.".to_owned()
     }
 
     fn orders_overview(&self, listed: &str, count: usize) -> String {
-        format!("I found {count} orders for your email: {listed}. Here is the most recent one:")
+        format!("I found {count} orders for your email: {listed}.")
     }
 
     fn order_summary(&self, order: &OrderFacts, placed: &str, items: &str) -> String {
@@ -151,5 +155,9 @@ impl Phrases for English {
 
     fn refund_timing_query(&self) -> &'static str {
         "how long does a refund take to reach my bank account"
+    }
+
+    fn return_policy_query(&self) -> &'static str {
+        "return policy exchange"
     }
 }

@@ -71,12 +71,16 @@ impl Phrases for Indonesian {
         format!("Saya tidak menemukan pesanan {number} di antara pesanan email Anda yang terverifikasi. Bisa dicek lagi nomornya?")
     }
 
+    fn order_not_listed(&self) -> String {
+        "Saya tidak menemukan pesanan itu di antara pesanan email Anda yang terverifikasi. Bisa dicek lagi nomornya?".to_owned()
+    }
+
     fn no_orders(&self) -> String {
         "Saya tidak menemukan pesanan apa pun untuk email Anda yang terverifikasi.".to_owned()
     }
 
     fn orders_overview(&self, listed: &str, count: usize) -> String {
-        format!("Saya menemukan {count} pesanan untuk email Anda: {listed}. Ini pesanan terbaru:")
+        format!("Saya menemukan {count} pesanan untuk email Anda: {listed}.")
     }
 
     fn order_summary(&self, order: &OrderFacts, placed: &str, items: &str) -> String {
@@ -159,5 +163,9 @@ impl Phrases for Indonesian {
 
     fn refund_timing_query(&self) -> &'static str {
         "berapa lama refund masuk ke rekening bank"
+    }
+
+    fn return_policy_query(&self) -> &'static str {
+        "pengembalian penukaran barang retur"
     }
 }

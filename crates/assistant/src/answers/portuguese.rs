@@ -71,12 +71,16 @@ impl Phrases for Portuguese {
         format!("Não encontrei o pedido {number} entre os pedidos do seu e-mail verificado. Pode conferir o número?")
     }
 
+    fn order_not_listed(&self) -> String {
+        "Não encontrei esse pedido entre os pedidos do seu e-mail verificado. Pode conferir o número?".to_owned()
+    }
+
     fn no_orders(&self) -> String {
         "Não encontrei nenhum pedido no seu e-mail verificado.".to_owned()
     }
 
     fn orders_overview(&self, listed: &str, count: usize) -> String {
-        format!("Encontrei {count} pedidos no seu e-mail: {listed}. Este é o mais recente:")
+        format!("Encontrei {count} pedidos no seu e-mail: {listed}.")
     }
 
     fn order_summary(&self, order: &OrderFacts, placed: &str, items: &str) -> String {
@@ -159,5 +163,9 @@ impl Phrases for Portuguese {
 
     fn refund_timing_query(&self) -> &'static str {
         "quanto tempo o reembolso leva para cair na minha conta do banco"
+    }
+
+    fn return_policy_query(&self) -> &'static str {
+        "política de trocas e devoluções"
     }
 }

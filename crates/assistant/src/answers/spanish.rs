@@ -71,12 +71,16 @@ impl Phrases for Spanish {
         format!("No encontré el pedido {number} entre los pedidos de tu correo verificado. ¿Puedes revisar el número?")
     }
 
+    fn order_not_listed(&self) -> String {
+        "No encontré ese pedido entre los pedidos de tu correo verificado. ¿Puedes revisar el número?".to_owned()
+    }
+
     fn no_orders(&self) -> String {
         "No encontré ningún pedido con tu correo verificado.".to_owned()
     }
 
     fn orders_overview(&self, listed: &str, count: usize) -> String {
-        format!("Encontré {count} pedidos con tu correo: {listed}. Este es el más reciente:")
+        format!("Encontré {count} pedidos con tu correo: {listed}.")
     }
 
     fn order_summary(&self, order: &OrderFacts, placed: &str, items: &str) -> String {
@@ -159,5 +163,9 @@ impl Phrases for Spanish {
 
     fn refund_timing_query(&self) -> &'static str {
         "cuánto tarda el reembolso en llegar a mi cuenta bancaria"
+    }
+
+    fn return_policy_query(&self) -> &'static str {
+        "política de devoluciones y cambios"
     }
 }

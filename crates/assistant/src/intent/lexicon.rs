@@ -28,7 +28,7 @@ pub const MESSAGE_CHARS_MAX: usize = 2_000;
 /// Words shorter than this are never corrected (too many neighbours).
 const CORRECTION_CHARS_MIN: usize = 5;
 /// Words at least this long may be two edits away from their lexicon word.
-const TWO_EDITS_CHARS_MIN: usize = 8;
+const TWO_EDITS_CHARS_MIN: usize = 9;
 /// Common words that are one edit from a lexicon word and must stay themselves.
 const NEVER_CORRECTED: &[&str] = &["there", "these", "those", "other", "order", "where", "thank", "about", "check"];
 

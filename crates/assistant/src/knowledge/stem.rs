@@ -15,23 +15,31 @@ const ENGLISH_STOP: &[&str] = &[
     "a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "i", "you", "we", "it", "my", "your", "our",
     "me", "to", "of", "for", "in", "on", "at", "by", "and", "or", "do", "does", "did", "can", "could", "what",
     "how", "which", "this", "that", "with", "have", "has", "will", "would", "please", "there", "any", "if", "from",
-    "about", "so", "im", "ive", "its",
+    "about", "so", "im", "ive", "its", "hi", "hello", "hey", "pls", "plz", "thanks", "thank", "get", "need", "want",
+    "know", "tell", "there", "they", "them", "some", "just", "long", "take", "takes",
 ];
 const SPANISH_STOP: &[&str] = &[
     "el", "la", "los", "las", "un", "una", "unos", "de", "del", "al", "a", "en", "y", "o", "que", "mi", "mis", "tu",
     "su", "sus", "es", "son", "por", "para", "con", "se", "me", "lo", "le", "como", "cual", "hay", "puedo", "esta",
-    "este", "yo", "favor",
+    "este", "yo", "favor", "hola", "gracias", "quiero", "saber", "necesito", "tengo", "hay", "cual", "cuanto",
 ];
 const PORTUGUESE_STOP: &[&str] = &[
     "o", "a", "os", "as", "um", "uma", "de", "do", "da", "dos", "das", "no", "na", "em", "e", "ou", "que", "meu",
     "minha", "meus", "seu", "sua", "por", "para", "com", "se", "me", "como", "qual", "posso", "eu", "voces", "favor",
+    "oi", "ola", "obrigado", "obrigada", "quero", "saber", "preciso", "tem", "pra", "vou", "ter", "da",
 ];
 const INDONESIAN_STOP: &[&str] = &[
     "saya", "aku", "anda", "kamu", "yang", "di", "ke", "dari", "dan", "atau", "untuk", "dengan", "ini", "itu",
-    "apa", "apakah", "bagaimana", "ada", "bisa", "mau", "tolong", "ya", "kak", "gan", "min",
+    "apa", "apakah", "bagaimana", "ada", "bisa", "mau", "tolong", "ya", "kak", "gan", "min", "gimana", "cara",
+    "caranya", "gak", "ga", "kok", "sih", "dong", "nih", "halo", "berapa", "seperti", "lama",
 ];
 const ARABIC_STOP: &[&str] = &["في", "من", "الي", "علي", "عن", "هل", "ما", "ماذا", "كيف", "انا", "هذا", "هذه", "او", "و", "مع", "لو"];
-const CHINESE_STOP: &[&str] = &["的", "了", "吗", "呢", "我", "你", "是"];
+/// Chinese function words and question words, removed from a Han run before it is cut
+/// into bigrams (longest first, so `怎么样` goes whole).
+const CHINESE_STOP: &[&str] = &[
+    "怎么样", "是不是", "能不能", "有没有", "请问", "怎么", "什么", "如何", "可以", "一下", "多少", "一般", "你们", "我们",
+    "的", "了", "吗", "呢", "吧", "我", "你", "是", "要",
+];
 
 /// The search terms of a text written in `language` (`None`: stemmed as English, which
 /// only touches Latin words).
@@ -41,9 +49,13 @@ pub fn terms(text: &str, language: Option<Language>) -> Vec<String> {
     for word in words(&folded) {
         match word.script {
             Script::Han => {
-                let run: String = word.text.chars().filter(|character| !is_chinese_stop(*character)).collect();
-                if !run.is_empty() {
-                    terms.extend(bigrams(&run));
+                // Function words split the run: `怎么取消订单` → `取消订单`.
+                let mut run = word.text.clone();
+                for stop in CHINESE_STOP {
+                    run = run.replace(stop, " ");
+                }
+                for piece in run.split_whitespace() {
+                    terms.extend(bigrams(piece));
                 }
             }
             Script::Arabic => {
@@ -60,10 +72,6 @@ pub fn terms(text: &str, language: Option<Language>) -> Vec<String> {
         }
     }
     terms
-}
-
-fn is_chinese_stop(character: char) -> bool {
-    CHINESE_STOP.iter().any(|stop| stop.starts_with(character) && stop.chars().count() == 1)
 }
 
 fn stop_words(language: Language) -> &'static [&'static str] {
