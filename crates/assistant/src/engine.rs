@@ -65,18 +65,19 @@ impl Engine {
         Ok(Engine { lexicon: Lexicon::build()? })
     }
 
-    /// Classifies a message and extracts its entities; no tool is called.
-    pub fn understand(&self, message: &str) -> Understanding {
+    /// Classifies a message written in `language` and extracts its entities; no tool is
+    /// called.
+    pub fn understand(&self, message: &str, language: Language) -> Understanding {
         let message = crate::text::truncate_chars(message, MESSAGE_CHARS_MAX);
         let entities = entities::extract(message);
-        let classification = intent::classify(self.lexicon.cues(message), &entities);
+        let classification = intent::classify(self.lexicon.cues(message, language), &entities);
         Understanding { classification, entities }
     }
 
     /// Answers one buyer message written in `language`.
     pub async fn respond(&self, context: &Context, message: &str, language: Language, tools: &impl Tools) -> Turn {
         let message = crate::text::truncate_chars(message, MESSAGE_CHARS_MAX);
-        let understanding = self.understand(message);
+        let understanding = self.understand(message, language);
         let phrases = answers::phrases(language);
         let mut tool_log = Vec::new();
         if message.trim().is_empty() {

@@ -229,6 +229,11 @@ pub fn classify(cues: CueSet, entities: &Entities) -> Classification {
     if has(Human) {
         return Classification { intent: Intent::HumanRequest, confidence: 0.95, general_question, faq_topic, cues };
     }
+    // "收到了，谢谢" ("got it, thanks"): thanks without a question is thanks.
+    let asks_something = cues.any(&[Where, Status, When, NotReceived, How, Can, Track, Want]) || number;
+    if has(Thanks) && !asks_something {
+        return Classification { intent: Intent::Thanks, confidence: 0.8, general_question, faq_topic, cues };
+    }
 
     let refund_status = weight(has(Refund), 0.55 + weight(asks_state, 0.25) + weight(mine, 0.15))
         - weight(has(Refund) && (has(Policy) || (asks_how && !mine && !asks_state)), 0.45)

@@ -1,20 +1,22 @@
 //! Prints the embedded assistant's evaluation: intent accuracy, answer checks, fabricated
 //! facts, per-language scores, the confusion between intents and answer latency.
 //!
-//! `cargo run -p tradewind-assistant --bin assistant-eval [-- --misses]`
+//! `cargo run -p tradewind-assistant --bin assistant-eval [-- --misses]`, or
+//! `… -- --explain "¿dónde está mi pedido?" es` for what the engine reads in one message.
 
 use std::process::ExitCode;
 use tradewind_assistant::Engine;
 use tradewind_assistant::eval::{self, FIXTURES_JSON, QUESTIONS_JSONL};
+use tradewind_language::Language;
 
 /// The set is answered this many times for the latency figures (the first pass warms up).
 const LATENCY_PASSES: usize = 5;
 
 /// Prints what the engine understands of one message: cues, intent, entities.
-fn explain(message: &str) -> ExitCode {
+fn explain(message: &str, language: Language) -> ExitCode {
     match Engine::new() {
         Ok(engine) => {
-            let understanding = engine.understand(message);
+            let understanding = engine.understand(message, language);
             println!("cues: {:?}", understanding.classification.cues.to_vec());
             println!(
                 "intent: {} (confidence {:.2}, general question {})",
@@ -36,7 +38,8 @@ fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().collect();
     let show_misses = arguments.iter().any(|argument| argument == "--misses");
     if let Some(position) = arguments.iter().position(|argument| argument == "--explain") {
-        return explain(arguments.get(position + 1).map_or("", String::as_str));
+        let language = arguments.get(position + 2).and_then(|code| Language::parse(code).ok());
+        return explain(arguments.get(position + 1).map_or("", String::as_str), language.unwrap_or(Language::English));
     }
     let runtime = match tokio::runtime::Builder::new_current_thread().build() {
         Ok(runtime) => runtime,

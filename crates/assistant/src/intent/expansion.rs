@@ -35,9 +35,29 @@ const EXPANSIONS: &[(Cue, Language, &str)] = &[
     (Cue::Cancel, Language::Arabic, "إلغاء تعديل الطلب"),
 ];
 
+/// Shipping times: asked with a shipping word and a time or a destination abroad.
+const SHIPPING_TIMES: &[(Language, &str)] = &[
+    (Language::English, "shipping times delivery business days"),
+    (Language::Spanish, "tiempos de envío entrega días hábiles"),
+    (Language::Portuguese, "prazos de entrega dias úteis"),
+    (Language::Indonesian, "estimasi waktu pengiriman hari kerja"),
+    (Language::Chinese, "发货 配送时效 工作日"),
+    (Language::Arabic, "مدة الشحن والتوصيل أيام عمل"),
+];
+
 /// The buyer's message with the words of every narrow topic it names, in its language.
 pub fn expand_query(message: &str, cues: CueSet, language: Language) -> String {
     let mut query = message.to_owned();
+    let about_shipping = [Cue::Ship, Cue::Delivery, Cue::Package, Cue::Arrive].iter().any(|cue| cues.contains(*cue));
+    let time_or_abroad = cues.contains(Cue::Time) || cues.contains(Cue::International);
+    if about_shipping && time_or_abroad {
+        for (expansion_language, words) in SHIPPING_TIMES {
+            if *expansion_language == language {
+                query.push(' ');
+                query.push_str(words);
+            }
+        }
+    }
     for (cue, expansion_language, words) in EXPANSIONS {
         if *expansion_language == language && cues.contains(*cue) {
             query.push(' ');

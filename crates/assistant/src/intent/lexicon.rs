@@ -22,6 +22,7 @@ use super::{Cue, CueSet};
 use crate::text::{Script, fold, words};
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::{HashMap, HashSet};
+use tradewind_language::Language;
 
 /// A message is matched on at most this many characters.
 pub const MESSAGE_CHARS_MAX: usize = 2_000;
@@ -37,8 +38,8 @@ const NEVER_CORRECTED: &[&str] = &["there", "these", "those", "other", "order", 
 pub struct Lexicon {
     automaton: AhoCorasick,
     cues: Vec<Cue>,
-    /// Latin-script lexicon words by length, for typo correction.
-    vocabulary: HashMap<usize, Vec<String>>,
+    /// Latin-script lexicon words by length with their language, for typo correction.
+    vocabulary: HashMap<usize, Vec<(String, Language)>>,
     known: HashSet<String>,
 }
 
@@ -46,15 +47,15 @@ pub struct Lexicon {
 #[error("the intent lexicon does not compile: {0}")]
 pub struct LexiconError(#[from] aho_corasick::BuildError);
 
-/// Every language's phrases.
-fn phrases() -> impl Iterator<Item = &'static (&'static str, Cue)> {
-    english::CUES
-        .iter()
-        .chain(spanish::CUES)
-        .chain(portuguese::CUES)
-        .chain(indonesian::CUES)
-        .chain(chinese::CUES)
-        .chain(arabic::CUES)
+/// Every language's phrases, with their language.
+fn phrases() -> impl Iterator<Item = (Language, &'static (&'static str, Cue))> {
+    let tagged = |language: Language, cues: &'static [(&'static str, Cue)]| cues.iter().map(move |cue| (language, cue));
+    tagged(Language::English, english::CUES)
+        .chain(tagged(Language::Spanish, spanish::CUES))
+        .chain(tagged(Language::Portuguese, portuguese::CUES))
+        .chain(tagged(Language::Indonesian, indonesian::CUES))
+        .chain(tagged(Language::Chinese, chinese::CUES))
+        .chain(tagged(Language::Arabic, arabic::CUES))
 }
 
 /// The phrase's core folded and its words joined by single spaces.
@@ -67,9 +68,9 @@ impl Lexicon {
     pub fn build() -> Result<Lexicon, LexiconError> {
         let mut patterns = Vec::new();
         let mut cues = Vec::new();
-        let mut vocabulary: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut vocabulary: HashMap<usize, Vec<(String, Language)>> = HashMap::new();
         let mut known = HashSet::new();
-        for (phrase, cue) in phrases() {
+        for (language, (phrase, cue)) in phrases() {
             let open_start = phrase.starts_with('*');
             let open_end = phrase.ends_with('*');
             let core = normalise(phrase.trim_matches('*'));
@@ -88,8 +89,9 @@ impl Lexicon {
                 known.insert(word.text.clone());
                 if correctable && word.script == Script::Spaced && word.text.chars().count() >= 3 {
                     let bucket = vocabulary.entry(word.text.chars().count()).or_default();
-                    if !bucket.contains(&word.text) {
-                        bucket.push(word.text);
+                    let entry = (word.text, language);
+                    if !bucket.contains(&entry) {
+                        bucket.push(entry);
                     }
                 }
             }
@@ -100,13 +102,14 @@ impl Lexicon {
         Ok(Lexicon { automaton, cues, vocabulary, known })
     }
 
-    /// The cues of a message.
-    pub fn cues(&self, message: &str) -> CueSet {
+    /// The cues of a message written in `language` (misspellings are corrected towards
+    /// that language's words and English ones; phrases of every language match).
+    pub fn cues(&self, message: &str, language: Language) -> CueSet {
         let folded = fold(crate::text::truncate_chars(message, MESSAGE_CHARS_MAX));
         let mut padded = String::with_capacity(folded.len() + 8);
         padded.push(' ');
         for word in words(&folded) {
-            match self.correct(&word.text, word.script) {
+            match self.correct(&word.text, word.script, language) {
                 Some(corrected) => padded.push_str(corrected),
                 None => padded.push_str(&word.text),
             }
@@ -122,7 +125,7 @@ impl Lexicon {
     }
 
     /// The lexicon word a misspelt word stands for, if exactly one is close enough.
-    fn correct(&self, word: &str, script: Script) -> Option<&str> {
+    fn correct(&self, word: &str, script: Script, language: Language) -> Option<&str> {
         let length = word.chars().count();
         if script != Script::Spaced
             || length < CORRECTION_CHARS_MIN
@@ -135,7 +138,8 @@ impl Lexicon {
         let edits_max = if length >= TWO_EDITS_CHARS_MIN { 2 } else { 1 };
         let mut best: Option<(usize, &str)> = None;
         for candidate_length in length.saturating_sub(edits_max)..=length + edits_max {
-            for candidate in self.vocabulary.get(&candidate_length).into_iter().flatten() {
+            let candidates = self.vocabulary.get(&candidate_length).into_iter().flatten();
+            for (candidate, _) in candidates.filter(|(_, from)| *from == language || *from == Language::English) {
                 let distance = edit_distance(word, candidate, edits_max);
                 if distance <= edits_max && best.is_none_or(|(best_distance, _)| distance < best_distance) {
                     best = Some((distance, candidate));
@@ -196,13 +200,13 @@ mod tests {
     #[test]
     fn finds_cues_across_scripts() {
         let lexicon = Lexicon::build().unwrap();
-        let cues = lexicon.cues("Where's my order?");
+        let cues = lexicon.cues("Where's my order?", Language::English);
         assert!(cues.contains(Cue::Where) && cues.contains(Cue::Order) && cues.contains(Cue::Mine));
-        assert!(lexicon.cues("我的订单到哪了").contains(Cue::Order));
-        assert!(lexicon.cues("أين طلبي").contains(Cue::Where));
-        assert!(lexicon.cues("أين طلبي").contains(Cue::Order));
-        assert!(lexicon.cues("cadê meu pedido").contains(Cue::Where));
-        assert!(lexicon.cues("pesanan saya di mana").contains(Cue::Where));
-        assert!(lexicon.cues("i want a refnud").contains(Cue::Refund));
+        assert!(lexicon.cues("我的订单到哪了", Language::Chinese).contains(Cue::Order));
+        assert!(lexicon.cues("أين طلبي", Language::Arabic).contains(Cue::Where));
+        assert!(lexicon.cues("أين طلبي", Language::Arabic).contains(Cue::Order));
+        assert!(lexicon.cues("cadê meu pedido", Language::Portuguese).contains(Cue::Where));
+        assert!(lexicon.cues("pesanan saya di mana", Language::Indonesian).contains(Cue::Where));
+        assert!(lexicon.cues("i want a refnud", Language::English).contains(Cue::Refund));
     }
 }

@@ -169,4 +169,7 @@ pub const CUES: &[(&str, Cue)] = &[
     ("لا يعمل", Damaged),
     ("*فاتور*", Paperwork),
     ("*ايصال*", Paperwork),
+    ("المقاس غلط", Exchange),
+    ("مقاس خطا", Exchange),
+    ("*واقف*", Late),
 ];

@@ -162,4 +162,11 @@ pub const CUES: &[(&str, Cue)] = &[
     ("不能用", Damaged),
     ("发票", Paperwork),
     ("收据", Paperwork),
+    ("可以退", Return),
+    ("能退", Return),
+    ("退吗", Return),
+    ("多少天", Time),
+    ("尺码不对", Exchange),
+    ("不合适", Exchange),
+    ("卡住", Late),
 ];

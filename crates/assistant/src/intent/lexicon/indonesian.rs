@@ -182,4 +182,10 @@ pub const CUES: &[(&str, Cue)] = &[
     ("kwitansi", Paperwork),
     ("invoice", Paperwork),
     ("struk", Paperwork),
+    ("orang beneran", Human),
+    ("ngobrol sama", Human),
+    ("sama orang", Human),
+    ("kekecilan", Exchange),
+    ("kebesaran", Exchange),
+    ("nyangkut", Late),
 ];

@@ -154,4 +154,13 @@ pub const CUES: &[(&str, Cue)] = &[
     ("nota fiscal", Paperwork),
     ("recibo", Paperwork),
     ("comprovante", Paperwork),
+    ("demora quanto", Time),
+    ("quanto demora", Time),
+    ("parado", Late),
+    ("portugal", International),
+    ("passa pra", Human),
+    ("me passa", Human),
+    ("nao serviu", Exchange),
+    ("ficou pequeno", Exchange),
+    ("ficou grande", Exchange),
 ];
