@@ -55,8 +55,8 @@ impl Context {
 
     /// Whether order `number` belongs to the verified buyer.
     pub fn may_disclose(&self, number: &str) -> bool {
-        self.verified.as_ref().is_some_and(|buyer| {
-            buyer.order_numbers.iter().any(|owned| crate::tools::same_order_number(owned, number))
-        })
+        self.verified
+            .as_ref()
+            .is_some_and(|buyer| buyer.order_numbers.iter().any(|owned| crate::tools::same_order_number(owned, number)))
     }
 }

@@ -4,26 +4,66 @@
 use time::OffsetDateTime;
 use tradewind_language::Language;
 
-pub const ENGLISH_MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+pub const ENGLISH_MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const ENGLISH_MONTHS_LONG: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
     "december",
 ];
 pub const SPANISH_MONTHS: [&str; 12] = [
-    "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
     "diciembre",
 ];
 pub const PORTUGUESE_MONTHS: [&str; 12] = [
-    "janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro",
+    "janeiro",
+    "fevereiro",
+    "março",
+    "abril",
+    "maio",
+    "junho",
+    "julho",
+    "agosto",
+    "setembro",
+    "outubro",
+    "novembro",
     "dezembro",
 ];
 pub const INDONESIAN_MONTHS: [&str; 12] = [
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
     "Desember",
 ];
-pub const ARABIC_MONTHS: [&str; 12] = [
-    "يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر",
-];
+pub const ARABIC_MONTHS: [&str; 12] =
+    ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"];
 
 /// A calendar day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,8 +97,14 @@ pub fn format_date(unix_seconds: i64, language: Language) -> String {
 /// reading dates back out of an answer.
 pub fn month_names() -> Vec<(String, u8)> {
     let mut names = Vec::new();
-    let tables: [&[&str; 12]; 6] =
-        [&ENGLISH_MONTHS, &ENGLISH_MONTHS_LONG, &SPANISH_MONTHS, &PORTUGUESE_MONTHS, &INDONESIAN_MONTHS, &ARABIC_MONTHS];
+    let tables: [&[&str; 12]; 6] = [
+        &ENGLISH_MONTHS,
+        &ENGLISH_MONTHS_LONG,
+        &SPANISH_MONTHS,
+        &PORTUGUESE_MONTHS,
+        &INDONESIAN_MONTHS,
+        &ARABIC_MONTHS,
+    ];
     for table in tables {
         for (index, name) in table.iter().enumerate() {
             names.push((crate::text::fold(name), index as u8 + 1));

@@ -100,7 +100,8 @@ impl Engine {
         {
             draft.handoff = Some(HandoffReason::Sensitive(topic_of_tag(tag)));
         }
-        if draft.failed && draft.handoff.is_none() && context.failed_answers.saturating_add(1) >= FAILED_ANSWERS_HANDOFF {
+        if draft.failed && draft.handoff.is_none() && context.failed_answers.saturating_add(1) >= FAILED_ANSWERS_HANDOFF
+        {
             draft.handoff = Some(HandoffReason::RepeatedFailure);
         }
         let handoff = draft.handoff.map(|reason| {
@@ -150,9 +151,10 @@ impl Engine {
         let phrases = answers::phrases(language);
         let Classification { intent, confidence, faq_topic, cues, .. } = understanding.classification;
         match intent {
-            Intent::Sensitive(topic) => {
-                Draft { handoff: Some(HandoffReason::Sensitive(topic)), ..Draft::answer(String::new(), intent, confidence) }
-            }
+            Intent::Sensitive(topic) => Draft {
+                handoff: Some(HandoffReason::Sensitive(topic)),
+                ..Draft::answer(String::new(), intent, confidence)
+            },
             Intent::HumanRequest => {
                 Draft { handoff: Some(HandoffReason::Requested), ..Draft::answer(String::new(), intent, confidence) }
             }
@@ -217,13 +219,13 @@ impl Engine {
                 return Draft::failure(phrases.order_not_listed(), intent, confidence);
             }
             Some(number) => match call(tools, tool_log, ToolCall::LookupOrder { number: number.clone() }).await {
-                Ok(ToolOutput::Order(order)) => (order, None),
+                Ok(ToolOutput::Order(order)) => (*order, None),
                 Ok(_) => return Draft::failure(phrases.order_not_found(&number), intent, confidence),
                 Err(error) => return tool_failure(error, intent, confidence),
             },
             None => match call(tools, tool_log, ToolCall::BuyerOrders { email: buyer.email.clone() }).await {
                 Ok(ToolOutput::Orders(mut orders)) => {
-                    orders.sort_by(|left, right| right.placed_at.cmp(&left.placed_at));
+                    orders.sort_by_key(|order| std::cmp::Reverse(order.placed_at));
                     orders.retain(|order| context.may_disclose(&order.number));
                     let overview = (orders.len() > 1).then(|| answers::orders_overview(phrases, &orders));
                     match most_relevant(orders, intent) {

@@ -15,8 +15,25 @@ const BARE_ORDER_DIGITS_MAX: usize = 12;
 
 /// Words after which a number is an order number.
 const ORDER_KEYWORDS: &[&str] = &[
-    "order", "orders", "ordered", "pedido", "pedidos", "encomenda", "compra", "pesanan", "orderan", "invoice", "no",
-    "nr", "nro", "num", "number", "numero", "nomor", "رقم", "الرقم",
+    "order",
+    "orders",
+    "ordered",
+    "pedido",
+    "pedidos",
+    "encomenda",
+    "compra",
+    "pesanan",
+    "orderan",
+    "invoice",
+    "no",
+    "nr",
+    "nro",
+    "num",
+    "number",
+    "numero",
+    "nomor",
+    "رقم",
+    "الرقم",
 ];
 
 /// Words after a number that make it a count of something, not an order number.
@@ -202,7 +219,10 @@ fn currency_near(before: &str, after: &str) -> Option<&'static str> {
         .iter()
         .find(|(word, _)| {
             after.starts_with(word)
-                && after[word.len()..].chars().next().is_none_or(|character| !character.is_alphanumeric() || word.len() == 3)
+                && after[word.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|character| !character.is_alphanumeric() || word.len() == 3)
         })
         .map(|(_, code)| *code)
 }
@@ -220,7 +240,9 @@ fn parse_minor(digits: &str, currency: Currency) -> Option<Money> {
     let exponent = u32::from(currency.exponent());
     let last_separator = digits.rfind(['.', ',']);
     let (whole, fraction) = match last_separator {
-        Some(position) if (1..=2).contains(&(digits.len() - position - 1)) => (&digits[..position], &digits[position + 1..]),
+        Some(position) if (1..=2).contains(&(digits.len() - position - 1)) => {
+            (&digits[..position], &digits[position + 1..])
+        }
         _ => (digits, ""),
     };
     let whole: String = whole.chars().filter(char::is_ascii_digit).collect();

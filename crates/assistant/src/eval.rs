@@ -14,7 +14,7 @@ use crate::facts::{
 };
 use crate::guardrail::{UnsupportedFact, check_facts_allowing};
 use crate::intent::Intent;
-use crate::knowledge::{Article, KnowledgeIndex, KnowledgeError};
+use crate::knowledge::{Article, KnowledgeError, KnowledgeIndex};
 use crate::text::fold;
 use crate::tools::FixtureTools;
 use crate::turn::Turn;
@@ -264,7 +264,11 @@ fn order(row: &OrderRow) -> Result<OrderFacts, EvalError> {
         status,
         placed_at: row.placed_at,
         total: money(&row.total)?,
-        items: row.items.iter().map(|item| OrderItemFacts { name: item.name.clone(), quantity: item.quantity }).collect(),
+        items: row
+            .items
+            .iter()
+            .map(|item| OrderItemFacts { name: item.name.clone(), quantity: item.quantity })
+            .collect(),
         payments,
         refunds,
         shipment,
@@ -339,10 +343,10 @@ impl Report {
 pub fn context_for(question: &Question, fixtures: &Fixtures) -> Context {
     Context {
         merchant_name: fixtures.merchant.clone(),
-        verified: question.verified.as_ref().map(|email| VerifiedBuyer {
-            email: email.clone(),
-            order_numbers: fixtures.tools.order_numbers_of(email),
-        }),
+        verified: question
+            .verified
+            .as_ref()
+            .map(|email| VerifiedBuyer { email: email.clone(), order_numbers: fixtures.tools.order_numbers_of(email) }),
         failed_answers: question.failed_before,
         recent_turns: Vec::new(),
         tags: question.tags.clone(),
@@ -380,7 +384,13 @@ pub async fn run(engine: &Engine, questions: &[Question], fixtures: &Fixtures) -
             score.answer_checks_passed += 1;
         }
         if !intent_ok || !problems.is_empty() {
-            report.misses.push(Miss { id: question.id.clone(), expected: question.expected_intent, got: turn.intent, problems, reply });
+            report.misses.push(Miss {
+                id: question.id.clone(),
+                expected: question.expected_intent,
+                got: turn.intent,
+                problems,
+                reply,
+            });
         }
     }
     report.latencies_micros.sort_unstable();

@@ -270,7 +270,9 @@ impl Grounding {
                         grounding.add_text(&text);
                         grounding.add_written_amounts(&text);
                         grounding.article_text.push(' ');
-                        grounding.article_text.push_str(&words(&fold(&text)).into_iter().map(|word| word.text).collect::<Vec<_>>().join(" "));
+                        grounding.article_text.push_str(
+                            &words(&fold(&text)).into_iter().map(|word| word.text).collect::<Vec<_>>().join(" "),
+                        );
                         grounding.article_text.push(' ');
                     }
                 }
@@ -334,7 +336,9 @@ fn check_statuses(folded: &str, grounding: &Grounding) -> Result<(), Unsupported
         if keys.iter().any(|key| grounding.statuses.contains(key)) {
             continue;
         }
-        if grounding.article_text.contains(&format!(" {word} ")) || grounding.article_text.contains(word.as_str()) && word.chars().any(crate::text::is_han) {
+        if grounding.article_text.contains(&format!(" {word} "))
+            || grounding.article_text.contains(word.as_str()) && word.chars().any(crate::text::is_han)
+        {
             continue;
         }
         return Err(UnsupportedFact::Status(word.clone()));
@@ -377,13 +381,15 @@ fn check_dates(folded: &str, grounding: &Grounding) -> Result<HashSet<usize>, Un
     for (position, word) in split.iter().enumerate() {
         let Some((_, month)) = MONTHS.iter().find(|(name, _)| *name == word.text) else { continue };
         let neighbours = [position.checked_sub(1), position.checked_sub(2), Some(position + 1)];
-        let day = neighbours.into_iter().flatten().filter_map(|index| split.get(index)).find_map(|candidate| {
-            candidate.text.parse::<u8>().ok().filter(|day| (1..=31).contains(day))
-        });
-        if let Some(day) = day {
-            if !grounding.days.contains(&(*month, day)) {
-                return Err(UnsupportedFact::Date(format!("{day} {}", word.text)));
-            }
+        let day = neighbours
+            .into_iter()
+            .flatten()
+            .filter_map(|index| split.get(index))
+            .find_map(|candidate| candidate.text.parse::<u8>().ok().filter(|day| (1..=31).contains(day)));
+        if let Some(day) = day
+            && !grounding.days.contains(&(*month, day))
+        {
+            return Err(UnsupportedFact::Date(format!("{day} {}", word.text)));
         }
     }
     // `11月3日` and ISO dates.
@@ -460,8 +466,12 @@ fn currency_symbol_before(before: &str) -> Option<Option<Currency>> {
 
 fn minor_units(number: &str, currency: Currency) -> Option<i64> {
     let exponent = u32::from(currency.exponent());
+    // A last separator followed by no more digits than the currency's exponent is its
+    // decimal point (`0.0001 CLF`, `25.5 USD`); else it separates thousands (`1,500 JPY`).
     let (whole, fraction) = match number.rfind(['.', ',']) {
-        Some(position) if number.len() - position - 1 <= 2 || exponent == 3 => (&number[..position], &number[position + 1..]),
+        Some(position) if (1..=exponent as usize).contains(&(number.len() - position - 1)) => {
+            (&number[..position], &number[position + 1..])
+        }
         _ => (number, ""),
     };
     let whole: String = whole.chars().filter(char::is_ascii_digit).collect();

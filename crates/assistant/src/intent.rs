@@ -145,11 +145,44 @@ pub enum Cue {
 
 impl Cue {
     pub const ALL: [Cue; 38] = [
-        Cue::Order, Cue::Where, Cue::Status, Cue::When, Cue::Arrive, Cue::NotReceived, Cue::Track, Cue::Ship,
-        Cue::Package, Cue::Delivery, Cue::Late, Cue::Still, Cue::Payment, Cue::Charged, Cue::PaymentProblem,
-        Cue::PaymentMethods, Cue::Refund, Cue::Return, Cue::Exchange, Cue::Cancel, Cue::Policy, Cue::How, Cue::Can,
-        Cue::Want, Cue::Mine, Cue::Time, Cue::Cost, Cue::Customs, Cue::International, Cue::Human, Cue::Greeting,
-        Cue::Thanks, Cue::Chargeback, Cue::Fraud, Cue::Legal, Cue::Complaint, Cue::Damaged, Cue::Paperwork,
+        Cue::Order,
+        Cue::Where,
+        Cue::Status,
+        Cue::When,
+        Cue::Arrive,
+        Cue::NotReceived,
+        Cue::Track,
+        Cue::Ship,
+        Cue::Package,
+        Cue::Delivery,
+        Cue::Late,
+        Cue::Still,
+        Cue::Payment,
+        Cue::Charged,
+        Cue::PaymentProblem,
+        Cue::PaymentMethods,
+        Cue::Refund,
+        Cue::Return,
+        Cue::Exchange,
+        Cue::Cancel,
+        Cue::Policy,
+        Cue::How,
+        Cue::Can,
+        Cue::Want,
+        Cue::Mine,
+        Cue::Time,
+        Cue::Cost,
+        Cue::Customs,
+        Cue::International,
+        Cue::Human,
+        Cue::Greeting,
+        Cue::Thanks,
+        Cue::Chargeback,
+        Cue::Fraud,
+        Cue::Legal,
+        Cue::Complaint,
+        Cue::Damaged,
+        Cue::Paperwork,
     ];
 }
 
@@ -223,7 +256,13 @@ pub fn classify(cues: CueSet, entities: &Entities) -> Classification {
     ];
     for (cue, topic) in sensitive {
         if has(cue) {
-            return Classification { intent: Intent::Sensitive(topic), confidence: 0.95, general_question, faq_topic, cues };
+            return Classification {
+                intent: Intent::Sensitive(topic),
+                confidence: 0.95,
+                general_question,
+                faq_topic,
+                cues,
+            };
         }
     }
     if has(Human) {
@@ -257,13 +296,14 @@ pub fn classify(cues: CueSet, entities: &Entities) -> Classification {
             - weight(cues.any(&[Return, Exchange, Refund, Cancel]), 0.3)
             - weight(damaged, 0.4)
     };
-    let order_status = weight(
-        has(Order) || number,
-        0.45 + weight(cues.any(&[Where, Status, Still]), 0.3) + weight(number, 0.15) + weight(has(Mine), 0.1),
-    ) - weight(cues.any(&[Refund, Payment, Charged, PaymentProblem, Track, Return, Exchange, Cancel]), 0.35)
-        - weight(about_shipping, 0.2)
-        - weight(general_question && !mine, 0.3)
-        - weight(damaged, 0.3);
+    let order_status =
+        weight(
+            has(Order) || number,
+            0.45 + weight(cues.any(&[Where, Status, Still]), 0.3) + weight(number, 0.15) + weight(has(Mine), 0.1),
+        ) - weight(cues.any(&[Refund, Payment, Charged, PaymentProblem, Track, Return, Exchange, Cancel]), 0.35)
+            - weight(about_shipping, 0.2)
+            - weight(general_question && !mine, 0.3)
+            - weight(damaged, 0.3);
 
     let scored = [
         (Intent::RefundStatus, refund_status),

@@ -121,11 +121,8 @@ impl KnowledgeIndex {
             *index.languages.entry(article.language).or_default() += 1;
             index.articles.push(IndexedArticle { article, length, sentences, title_terms });
         }
-        index.average_length = if index.articles.is_empty() {
-            1.0
-        } else {
-            (total_length as f32 / index.articles.len() as f32).max(1.0)
-        };
+        index.average_length =
+            if index.articles.is_empty() { 1.0 } else { (total_length as f32 / index.articles.len() as f32).max(1.0) };
         Ok(index)
     }
 
@@ -157,10 +154,8 @@ impl KnowledgeIndex {
         };
         // Coverage weighs each query term by its rarity; a term no article has (a typo, a
         // word of another topic) weighs as the rarest and counts as unmatched.
-        let weights: Vec<f32> = query_terms
-            .iter()
-            .map(|term| idf(self.postings.get(term).map_or(0, Vec::len)))
-            .collect();
+        let weights: Vec<f32> =
+            query_terms.iter().map(|term| idf(self.postings.get(term).map_or(0, Vec::len))).collect();
         let weight_total: f32 = weights.iter().sum();
         // A question in a language the knowledge base is written in is answered from that
         // language's articles only: a Portuguese buyer gets no English article because an

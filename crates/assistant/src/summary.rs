@@ -93,9 +93,15 @@ fn describe_reason(reason: HandoffReason, failed_before: u8) -> String {
 
 /// An order in one line of English, for the agent.
 pub fn describe_order(order: &OrderFacts) -> String {
-    let mut parts = vec![format!("order {}: {}, total {}", order.number, order_status(order.status), money(order.total))];
+    let mut parts =
+        vec![format!("order {}: {}, total {}", order.number, order_status(order.status), money(order.total))];
     for payment in &order.payments {
-        parts.push(format!("payment {} {} ({})", payment_status(payment.status), money(payment.amount), payment.method));
+        parts.push(format!(
+            "payment {} {} ({})",
+            payment_status(payment.status),
+            money(payment.amount),
+            payment.method
+        ));
     }
     for refund in &order.refunds {
         parts.push(format!("refund {} {}", refund_status(refund.status), money(refund.amount)));

@@ -45,7 +45,7 @@ impl ToolCall {
 /// What a tool returned.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolOutput {
-    Order(OrderFacts),
+    Order(Box<OrderFacts>),
     OrderNotFound { number: String },
     Orders(Vec<OrderFacts>),
     Articles(Vec<ArticleHit>),
@@ -185,13 +185,12 @@ impl FixtureTools {
 
     fn answer(&self, call: &ToolCall) -> ToolOutput {
         match call {
-            ToolCall::LookupOrder { number } => self
-                .orders
-                .iter()
-                .find(|(_, order)| same_order_number(&order.number, number))
-                .map_or_else(|| ToolOutput::OrderNotFound { number: number.clone() }, |(_, order)| {
-                    ToolOutput::Order(order.clone())
-                }),
+            ToolCall::LookupOrder { number } => {
+                self.orders.iter().find(|(_, order)| same_order_number(&order.number, number)).map_or_else(
+                    || ToolOutput::OrderNotFound { number: number.clone() },
+                    |(_, order)| ToolOutput::Order(Box::new(order.clone())),
+                )
+            }
             ToolCall::BuyerOrders { email } => {
                 let mut orders: Vec<OrderFacts> = self
                     .orders
@@ -199,7 +198,7 @@ impl FixtureTools {
                     .filter(|(owner, _)| owner.eq_ignore_ascii_case(email))
                     .map(|(_, order)| order.clone())
                     .collect();
-                orders.sort_by(|left, right| right.placed_at.cmp(&left.placed_at));
+                orders.sort_by_key(|order| std::cmp::Reverse(order.placed_at));
                 ToolOutput::Orders(orders)
             }
             ToolCall::SearchKnowledge { query, language } => {

@@ -64,7 +64,8 @@ impl Phrases for Arabic {
     }
 
     fn ask_verification(&self) -> String {
-        "يمكنني التحقق من ذلك. لحماية خصوصيتك، يرجى أولًا تأكيد رقم الطلب والبريد الإلكتروني الذي استخدمته عند الشراء.".to_owned()
+        "يمكنني التحقق من ذلك. لحماية خصوصيتك، يرجى أولًا تأكيد رقم الطلب والبريد الإلكتروني الذي استخدمته عند الشراء."
+            .to_owned()
     }
 
     fn order_not_found(&self, number: &str) -> String {
@@ -109,11 +110,7 @@ impl Phrases for Arabic {
     }
 
     fn not_shipped(&self, order: &OrderFacts) -> String {
-        format!(
-            "الطلب {} لم يُسلَّم لشركة النقل بعد، وحالته: {}.",
-            order.number,
-            self.order_status(order.status)
-        )
+        format!("الطلب {} لم يُسلَّم لشركة النقل بعد، وحالته: {}.", order.number, self.order_status(order.status))
     }
 
     fn payment(&self, order: &OrderFacts, payment: &PaymentFacts, amount: &str, date: &str) -> String {
@@ -152,7 +149,9 @@ impl Phrases for Arabic {
     fn handoff(&self, tone: HandoffTone) -> String {
         match tone {
             HandoffTone::Requested => "بالتأكيد. سأحوّلك إلى أحد أعضاء فريقنا، وسيرد عليك هنا في أقرب وقت.",
-            HandoffTone::Escalated => "سأحوّل هذه المحادثة إلى أحد أعضاء فريقنا ليساعدك بالشكل المناسب، وسيرد عليك هنا في أقرب وقت.",
+            HandoffTone::Escalated => {
+                "سأحوّل هذه المحادثة إلى أحد أعضاء فريقنا ليساعدك بالشكل المناسب، وسيرد عليك هنا في أقرب وقت."
+            }
         }
         .to_owned()
     }

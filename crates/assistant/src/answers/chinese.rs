@@ -54,7 +54,9 @@ impl Phrases for Chinese {
     }
 
     fn greeting(&self, merchant: &str) -> String {
-        format!("您好！我是{merchant}的智能助手，可以帮您查询订单、付款、退款、物流，或解答我们的政策问题。请问有什么可以帮您？")
+        format!(
+            "您好！我是{merchant}的智能助手，可以帮您查询订单、付款、退款、物流，或解答我们的政策问题。请问有什么可以帮您？"
+        )
     }
 
     fn thanks(&self) -> String {

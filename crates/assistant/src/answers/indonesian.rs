@@ -68,11 +68,14 @@ impl Phrases for Indonesian {
     }
 
     fn order_not_found(&self, number: &str) -> String {
-        format!("Saya tidak menemukan pesanan {number} di antara pesanan email Anda yang terverifikasi. Bisa dicek lagi nomornya?")
+        format!(
+            "Saya tidak menemukan pesanan {number} di antara pesanan email Anda yang terverifikasi. Bisa dicek lagi nomornya?"
+        )
     }
 
     fn order_not_listed(&self) -> String {
-        "Saya tidak menemukan pesanan itu di antara pesanan email Anda yang terverifikasi. Bisa dicek lagi nomornya?".to_owned()
+        "Saya tidak menemukan pesanan itu di antara pesanan email Anda yang terverifikasi. Bisa dicek lagi nomornya?"
+            .to_owned()
     }
 
     fn no_orders(&self) -> String {
@@ -109,11 +112,7 @@ impl Phrases for Indonesian {
     }
 
     fn not_shipped(&self, order: &OrderFacts) -> String {
-        format!(
-            "Pesanan {} belum diserahkan ke kurir; statusnya: {}.",
-            order.number,
-            self.order_status(order.status)
-        )
+        format!("Pesanan {} belum diserahkan ke kurir; statusnya: {}.", order.number, self.order_status(order.status))
     }
 
     fn payment(&self, order: &OrderFacts, payment: &PaymentFacts, amount: &str, date: &str) -> String {
@@ -130,7 +129,10 @@ impl Phrases for Indonesian {
     }
 
     fn refund(&self, order: &OrderFacts, amount: &str, status: &str, date: &str) -> String {
-        format!("Refund Anda sebesar {amount} untuk pesanan {} diajukan pada {date}; statusnya: {status}.", order.number)
+        format!(
+            "Refund Anda sebesar {amount} untuk pesanan {} diajukan pada {date}; statusnya: {status}.",
+            order.number
+        )
     }
 
     fn refund_expected(&self, date: &str) -> String {

@@ -93,7 +93,10 @@ impl Phrases for Portuguese {
     }
 
     fn shipped(&self, order: &OrderFacts, carrier: &str, tracking: &str, shipped_on: &str) -> String {
-        format!("O pedido {} foi despachado em {shipped_on} pela {carrier}, código de rastreio {tracking}.", order.number)
+        format!(
+            "O pedido {} foi despachado em {shipped_on} pela {carrier}, código de rastreio {tracking}.",
+            order.number
+        )
     }
 
     fn shipment_state(&self, status: &str) -> String {
@@ -138,11 +141,7 @@ impl Phrases for Portuguese {
     }
 
     fn no_refund(&self, order: &OrderFacts) -> String {
-        format!(
-            "Não há reembolso no pedido {}; a situação dele é: {}.",
-            order.number,
-            self.order_status(order.status)
-        )
+        format!("Não há reembolso no pedido {}; a situação dele é: {}.", order.number, self.order_status(order.status))
     }
 
     fn article_intro(&self, title: &str) -> String {

@@ -87,7 +87,11 @@ fn main() -> ExitCode {
     }
     println!(
         "{:<10} {:>9} {:>9} {:>9.1}% {:>9}",
-        "all", report.total, report.intent_correct, 100.0 * report.intent_accuracy, report.answer_checks_passed
+        "all",
+        report.total,
+        report.intent_correct,
+        100.0 * report.intent_accuracy,
+        report.answer_checks_passed
     );
     println!();
     println!("intent accuracy       {:.1}%", 100.0 * report.intent_accuracy);

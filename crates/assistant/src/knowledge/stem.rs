@@ -13,10 +13,10 @@ const STEM_OUTPUT_CHARS_MIN: usize = 3;
 
 const ENGLISH_STOP: &[&str] = &[
     "a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "i", "you", "we", "it", "my", "your", "our",
-    "me", "to", "of", "for", "in", "on", "at", "by", "and", "or", "do", "does", "did", "can", "could", "what",
-    "how", "which", "this", "that", "with", "have", "has", "will", "would", "please", "there", "any", "if", "from",
-    "about", "so", "im", "ive", "its", "hi", "hello", "hey", "pls", "plz", "thanks", "thank", "get", "need", "want",
-    "know", "tell", "there", "they", "them", "some", "just", "long", "take", "takes",
+    "me", "to", "of", "for", "in", "on", "at", "by", "and", "or", "do", "does", "did", "can", "could", "what", "how",
+    "which", "this", "that", "with", "have", "has", "will", "would", "please", "there", "any", "if", "from", "about",
+    "so", "im", "ive", "its", "hi", "hello", "hey", "pls", "plz", "thanks", "thank", "get", "need", "want", "know",
+    "tell", "there", "they", "them", "some", "just", "long", "take", "takes",
 ];
 const SPANISH_STOP: &[&str] = &[
     "el", "la", "los", "las", "un", "una", "unos", "de", "del", "al", "a", "en", "y", "o", "que", "mi", "mis", "tu",
@@ -29,16 +29,73 @@ const PORTUGUESE_STOP: &[&str] = &[
     "oi", "ola", "obrigado", "obrigada", "quero", "saber", "preciso", "tem", "pra", "vou", "ter", "da",
 ];
 const INDONESIAN_STOP: &[&str] = &[
-    "saya", "aku", "anda", "kamu", "yang", "di", "ke", "dari", "dan", "atau", "untuk", "dengan", "ini", "itu",
-    "apa", "apakah", "bagaimana", "ada", "bisa", "mau", "tolong", "ya", "kak", "gan", "min", "gimana", "cara",
-    "caranya", "gak", "ga", "kok", "sih", "dong", "nih", "halo", "berapa", "seperti", "lama",
+    "saya",
+    "aku",
+    "anda",
+    "kamu",
+    "yang",
+    "di",
+    "ke",
+    "dari",
+    "dan",
+    "atau",
+    "untuk",
+    "dengan",
+    "ini",
+    "itu",
+    "apa",
+    "apakah",
+    "bagaimana",
+    "ada",
+    "bisa",
+    "mau",
+    "tolong",
+    "ya",
+    "kak",
+    "gan",
+    "min",
+    "gimana",
+    "cara",
+    "caranya",
+    "gak",
+    "ga",
+    "kok",
+    "sih",
+    "dong",
+    "nih",
+    "halo",
+    "berapa",
+    "seperti",
+    "lama",
 ];
-const ARABIC_STOP: &[&str] = &["في", "من", "الي", "علي", "عن", "هل", "ما", "ماذا", "كيف", "انا", "هذا", "هذه", "او", "و", "مع", "لو"];
+const ARABIC_STOP: &[&str] =
+    &["في", "من", "الي", "علي", "عن", "هل", "ما", "ماذا", "كيف", "انا", "هذا", "هذه", "او", "و", "مع", "لو"];
 /// Chinese function words and question words, removed from a Han run before it is cut
 /// into bigrams (longest first, so `怎么样` goes whole).
 const CHINESE_STOP: &[&str] = &[
-    "怎么样", "是不是", "能不能", "有没有", "请问", "怎么", "什么", "如何", "可以", "一下", "多少", "一般", "你们", "我们",
-    "的", "了", "吗", "呢", "吧", "我", "你", "是", "要",
+    "怎么样",
+    "是不是",
+    "能不能",
+    "有没有",
+    "请问",
+    "怎么",
+    "什么",
+    "如何",
+    "可以",
+    "一下",
+    "多少",
+    "一般",
+    "你们",
+    "我们",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "吧",
+    "我",
+    "你",
+    "是",
+    "要",
 ];
 
 /// The search terms of a text written in `language` (`None`: stemmed as English, which
@@ -122,7 +179,9 @@ fn stem_english(word: &str) -> String {
     }
     // `shipp` (from `shipped`, `shipping`) meets `ship`.
     let bytes = stem.as_bytes();
-    if bytes.len() > 3 && bytes[bytes.len() - 1] == bytes[bytes.len() - 2] && !b"slaeiou".contains(&bytes[bytes.len() - 1])
+    if bytes.len() > 3
+        && bytes[bytes.len() - 1] == bytes[bytes.len() - 2]
+        && !b"slaeiou".contains(&bytes[bytes.len() - 1])
     {
         stem.pop();
     }
@@ -138,7 +197,8 @@ fn stem_romance(word: &str, plurals: &[(&str, &str)]) -> String {
             break;
         }
     }
-    if let Some(rest) = stem.strip_suffix(['a', 'o', 'e']).filter(|rest| rest.chars().count() >= STEM_OUTPUT_CHARS_MIN) {
+    if let Some(rest) = stem.strip_suffix(['a', 'o', 'e']).filter(|rest| rest.chars().count() >= STEM_OUTPUT_CHARS_MIN)
+    {
         stem = rest.to_owned();
     }
     stem
@@ -180,7 +240,8 @@ fn stem_indonesian(word: &str) -> String {
             && (prefix.len() > 2 || *prefix == "di" || rest.starts_with(['l', 'r', 'w', 'y']))
         {
             let starts_with_vowel = rest.starts_with(['a', 'e', 'i', 'o', 'u']);
-            stem = if starts_with_vowel && !restored.is_empty() { format!("{restored}{rest}") } else { rest.to_owned() };
+            stem =
+                if starts_with_vowel && !restored.is_empty() { format!("{restored}{rest}") } else { rest.to_owned() };
             break;
         }
     }
@@ -214,7 +275,8 @@ mod tests {
 
     #[test]
     fn english_inflections_meet() {
-        for (left, right) in [("shipped", "shipping"), ("returns", "returned"), ("policies", "policy"), ("days", "day")] {
+        for (left, right) in [("shipped", "shipping"), ("returns", "returned"), ("policies", "policy"), ("days", "day")]
+        {
             assert_eq!(stem(left, Language::English), stem(right, Language::English), "{left} {right}");
         }
         assert_eq!(stem("business", Language::English), "business");
