@@ -167,7 +167,7 @@ impl Engine {
                 let query = format!("{message} {}", phrases.return_policy_query());
                 let hits = match search(tools, tool_log, &query, language).await {
                     Ok(hits) => hits,
-                    Err(draft) => return draft,
+                    Err(error) => return tool_failure(error, intent, confidence),
                 };
                 match hits.first() {
                     Some(hit) => Draft::answer(answers::quote(phrases, hit), intent, confidence),
@@ -178,7 +178,7 @@ impl Engine {
                 let query = crate::intent::expansion::expand_query(message, cues, language);
                 let hits = match search(tools, tool_log, &query, language).await {
                     Ok(hits) => hits,
-                    Err(draft) => return draft,
+                    Err(error) => return tool_failure(error, intent, confidence),
                 };
                 let coverage_min = if faq_topic { KNOWLEDGE_COVERAGE_MIN_TOPIC } else { KNOWLEDGE_COVERAGE_MIN };
                 match hits.first().filter(|hit| hit.coverage >= coverage_min) {
@@ -306,18 +306,17 @@ async fn call(tools: &impl Tools, tool_log: &mut Vec<ToolRecord>, call: ToolCall
     result
 }
 
-/// Searches the knowledge base; a failure becomes a tool-failure handoff.
+/// Searches the knowledge base in the buyer's language.
 async fn search(
     tools: &impl Tools,
     tool_log: &mut Vec<ToolRecord>,
     query: &str,
     language: Language,
-) -> Result<Vec<ArticleHit>, Draft> {
+) -> Result<Vec<ArticleHit>, ToolError> {
     let request = ToolCall::SearchKnowledge { query: query.to_owned(), language: Some(language) };
-    match call(tools, tool_log, request).await {
-        Ok(ToolOutput::Articles(hits)) => Ok(hits),
-        Ok(_) => Ok(Vec::new()),
-        Err(error) => Err(tool_failure(error, Intent::Knowledge, 0.0)),
+    match call(tools, tool_log, request).await? {
+        ToolOutput::Articles(hits) => Ok(hits),
+        _ => Ok(Vec::new()),
     }
 }
 

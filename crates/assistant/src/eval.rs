@@ -326,7 +326,12 @@ pub struct Report {
     pub misses: Vec<Miss>,
     /// Each answer's latency in microseconds, sorted.
     pub latencies_micros: Vec<u64>,
+    /// The slowest answers (question id, microseconds), slowest first.
+    pub slowest: Vec<(String, u64)>,
 }
+
+/// Slow answers kept in a report.
+const SLOWEST_KEPT: usize = 5;
 
 impl Report {
     /// The latency at `percentile` (0–100) in microseconds.
@@ -360,7 +365,9 @@ pub async fn run(engine: &Engine, questions: &[Question], fixtures: &Fixtures) -
         let context = context_for(question, fixtures);
         let started = Instant::now();
         let turn = engine.respond(&context, &question.text, question.language, &fixtures.tools).await;
-        report.latencies_micros.push(started.elapsed().as_micros() as u64);
+        let micros = started.elapsed().as_micros() as u64;
+        report.latencies_micros.push(micros);
+        report.slowest.push((question.id.clone(), micros));
         let score = report.per_language.entry(question.language.code()).or_default();
         score.total += 1;
         let intent_ok = turn.intent == question.expected_intent;
@@ -394,6 +401,8 @@ pub async fn run(engine: &Engine, questions: &[Question], fixtures: &Fixtures) -
         }
     }
     report.latencies_micros.sort_unstable();
+    report.slowest.sort_by_key(|(_, micros)| std::cmp::Reverse(*micros));
+    report.slowest.truncate(SLOWEST_KEPT);
     let total = report.total.max(1) as f64;
     report.intent_accuracy = report.intent_correct as f64 / total;
     report.answer_check_rate = report.answer_checks_passed as f64 / total;

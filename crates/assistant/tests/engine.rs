@@ -63,6 +63,27 @@ async fn an_unverified_buyer_gets_no_order_data_and_no_order_tool_is_called() {
 }
 
 #[tokio::test]
+async fn the_details_a_buyer_gives_are_returned_for_verification() {
+    let fixtures = fixtures();
+    let engine = Engine::new().unwrap();
+    let message = "mi pedido es el #1001 y mi correo Ana.Souza@example.com, ¿ya lo enviaron?";
+    let turn = engine.respond(&anonymous(&fixtures), message, Language::Spanish, &fixtures.tools).await;
+    assert!(turn.needs_verification);
+    assert_eq!(turn.entities.order_number.as_deref(), Some("1001"));
+    assert_eq!(turn.entities.email.as_deref(), Some("ana.souza@example.com"));
+}
+
+#[tokio::test]
+async fn a_failing_search_hands_off_keeping_the_intent() {
+    let fixtures = fixtures();
+    let engine = Engine::new().unwrap();
+    let turn =
+        engine.respond(&anonymous(&fixtures), "what is your return policy?", Language::English, &BrokenTools).await;
+    assert_eq!(turn.intent, Intent::ReturnPolicy);
+    assert_eq!(turn.handoff.map(|handoff| handoff.reason), Some(HandoffReason::ToolFailure));
+}
+
+#[tokio::test]
 async fn a_verified_buyer_gets_the_order_from_the_tools_in_their_language() {
     let fixtures = fixtures();
     let engine = Engine::new().unwrap();

@@ -106,6 +106,8 @@ fn main() -> ExitCode {
         report.latency_percentile_micros(99.0),
         report.latencies_micros.len()
     );
+    let slowest: Vec<String> = report.slowest.iter().map(|(id, micros)| format!("{id} {micros} µs")).collect();
+    println!("slowest (first pass)  {}", slowest.join(", "));
     if !report.confusion.is_empty() {
         println!();
         println!("confusion (expected → got: count)");

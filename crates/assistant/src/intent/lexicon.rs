@@ -131,6 +131,7 @@ impl Lexicon {
             || length < CORRECTION_CHARS_MIN
             || self.known.contains(word)
             || NEVER_CORRECTED.contains(&word)
+            || !word.is_ascii()
             || word.bytes().any(|byte| byte.is_ascii_digit())
         {
             return None;
@@ -150,38 +151,46 @@ impl Lexicon {
     }
 }
 
-/// Optimal string alignment distance (a swap of neighbours is one edit), giving up past
-/// `limit` (the result is then `limit + 1`).
+/// Words longer than this are never corrected (and the distance rows fit on the stack).
+const CORRECTION_CHARS_MAX: usize = 31;
+
+/// Optimal string alignment distance between ASCII words (a swap of neighbours is one
+/// edit), giving up past `limit` (the result is then `limit + 1`). Three rolling rows on
+/// the stack: this runs for every unknown word against its length's lexicon words.
 fn edit_distance(left: &str, right: &str, limit: usize) -> usize {
-    let left: Vec<char> = left.chars().collect();
-    let right: Vec<char> = right.chars().collect();
-    if left.len().abs_diff(right.len()) > limit {
+    let (left, right) = (left.as_bytes(), right.as_bytes());
+    if left.len().abs_diff(right.len()) > limit
+        || left.len() > CORRECTION_CHARS_MAX
+        || right.len() > CORRECTION_CHARS_MAX
+    {
         return limit + 1;
     }
     let width = right.len() + 1;
-    let mut rows = vec![0usize; (left.len() + 1) * width];
-    for (column, cell) in rows.iter_mut().take(width).enumerate() {
+    let mut before_previous = [0usize; CORRECTION_CHARS_MAX + 1];
+    let mut previous = [0usize; CORRECTION_CHARS_MAX + 1];
+    let mut current = [0usize; CORRECTION_CHARS_MAX + 1];
+    for (column, cell) in previous.iter_mut().take(width).enumerate() {
         *cell = column;
     }
     for row in 1..=left.len() {
-        rows[row * width] = row;
+        current[0] = row;
         let mut row_minimum = row;
-        for column in 1..=right.len() {
+        for column in 1..width {
             let cost = usize::from(left[row - 1] != right[column - 1]);
-            let mut value = (rows[(row - 1) * width + column] + 1)
-                .min(rows[row * width + column - 1] + 1)
-                .min(rows[(row - 1) * width + column - 1] + cost);
+            let mut value = (previous[column] + 1).min(current[column - 1] + 1).min(previous[column - 1] + cost);
             if row > 1 && column > 1 && left[row - 1] == right[column - 2] && left[row - 2] == right[column - 1] {
-                value = value.min(rows[(row - 2) * width + column - 2] + 1);
+                value = value.min(before_previous[column - 2] + 1);
             }
-            rows[row * width + column] = value;
+            current[column] = value;
             row_minimum = row_minimum.min(value);
         }
         if row_minimum > limit {
             return limit + 1;
         }
+        before_previous = previous;
+        previous = current;
     }
-    rows[left.len() * width + right.len()]
+    previous[right.len()]
 }
 
 #[cfg(test)]
