@@ -100,24 +100,33 @@ fn date(phrases: &dyn Phrases, unix_seconds: i64) -> String {
     crate::dates::format_date(unix_seconds, phrases.language())
 }
 
+/// How a list is separated and an aside bracketed: Chinese uses its own punctuation.
+fn list_separator(phrases: &dyn Phrases) -> &'static str {
+    if phrases.language() == Language::Chinese { "、" } else { ", " }
+}
+
+fn aside(phrases: &dyn Phrases, text: &str) -> String {
+    if phrases.language() == Language::Chinese { format!("（{text}）") } else { format!(" ({text})") }
+}
+
 fn join(phrases: &dyn Phrases, parts: &[String]) -> String {
     let separator = if phrases.language() == Language::Chinese { "" } else { " " };
     parts.iter().filter(|part| !part.is_empty()).cloned().collect::<Vec<_>>().join(separator)
 }
 
 /// `2 × Linen shirt, 1 × Belt`.
-fn items(order: &OrderFacts) -> String {
+fn items(phrases: &dyn Phrases, order: &OrderFacts) -> String {
     order
         .items
         .iter()
         .take(ITEMS_LISTED_MAX)
         .map(|item| format!("{} × {}", item.quantity, item.name))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(list_separator(phrases))
 }
 
 pub fn order_status(phrases: &dyn Phrases, order: &OrderFacts) -> String {
-    let mut parts = vec![phrases.order_summary(order, &date(phrases, order.placed_at), &items(order))];
+    let mut parts = vec![phrases.order_summary(order, &date(phrases, order.placed_at), &items(phrases, order))];
     if order.shipment.is_some() {
         parts.push(shipment(phrases, order));
     }
@@ -178,9 +187,9 @@ pub fn orders_overview(phrases: &dyn Phrases, orders: &[OrderFacts]) -> String {
     let listed = orders
         .iter()
         .take(ORDERS_LISTED_MAX)
-        .map(|order| format!("{} ({})", order.number, phrases.order_status(order.status)))
+        .map(|order| format!("{}{}", order.number, aside(phrases, phrases.order_status(order.status))))
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(list_separator(phrases));
     phrases.orders_overview(&listed, orders.len())
 }
 

@@ -114,7 +114,7 @@ impl Phrases for English {
 
     fn payment(&self, order: &OrderFacts, payment: &PaymentFacts, amount: &str, date: &str) -> String {
         format!(
-            "The payment of {amount} for order {} ({}, {date}) is {}.",
+            "Payment of {amount} for order {} ({}, {date}): {}.",
             order.number,
             payment.method,
             self.payment_status(payment.status)
