@@ -215,6 +215,7 @@ pub fn router(state: AppState) -> Router {
             get(support_desk::retrieve_canned).post(support_desk::update_canned).delete(support_desk::delete_canned),
         )
         .route("/v1/support/articles", get(support_desk::list_articles).post(support_desk::create_article))
+        .route("/v1/support/articles/search", get(support_desk::search_articles))
         .route(
             "/v1/support/articles/{id}",
             get(support_desk::retrieve_article).post(support_desk::update_article).delete(support_desk::delete_article),

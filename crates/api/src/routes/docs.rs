@@ -66,7 +66,7 @@ impl Modify for BearerAuth {
         crate::routes::support_desk::delete_canned, crate::routes::support_desk::create_article,
         crate::routes::support_desk::list_articles, crate::routes::support_desk::retrieve_article,
         crate::routes::support_desk::update_article, crate::routes::support_desk::delete_article,
-        crate::routes::support_desk::console_realtime_token,
+        crate::routes::support_desk::console_realtime_token, crate::routes::support_desk::search_articles,
         crate::routes::conversations::list, crate::routes::conversations::create,
         crate::routes::conversations::retrieve, crate::routes::conversations::update,
         crate::routes::conversations::list_messages, crate::routes::conversations::post_message,

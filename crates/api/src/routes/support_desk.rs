@@ -13,12 +13,12 @@ use crate::support::auth::{
 use crate::support::settings;
 use crate::wire::list::ListObject;
 use crate::wire::support::{
-    AgentObject, AgentSessionObject, ArticleObject, ArticleParams, CannedObject, CannedParams, CreateAgent,
-    CreateAgentSession, SupportRealtimeTokenObject, SupportSettingsObject, TeamObject, TeamParams, UpdateAgent,
+    AgentObject, AgentSessionObject, ArticleHitObject, ArticleObject, ArticleParams, CannedObject, CannedParams, CreateAgent,
+    CreateAgentSession, SearchArticles, SupportRealtimeTokenObject, SupportSettingsObject, TeamObject, TeamParams, UpdateAgent,
     UpdateSupportSettings,
 };
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -737,6 +737,7 @@ pub async fn create_article(
     let mut transaction = state.store.begin().await?;
     articles::insert(transaction.connection(), &row).await?;
     transaction.commit().await?;
+    state.support.assistant.forget_knowledge(desk.merchant());
     Ok(Json(ArticleObject::from_row(&row)))
 }
 
@@ -778,6 +779,7 @@ pub async fn update_article(
     let mut transaction = state.store.begin().await?;
     articles::update(transaction.connection(), &row).await?;
     transaction.commit().await?;
+    state.support.assistant.forget_knowledge(desk.merchant());
     Ok(Json(ArticleObject::from_row(&row)))
 }
 
@@ -793,7 +795,42 @@ pub async fn delete_article(
     let mut transaction = state.store.begin().await?;
     articles::delete(transaction.connection(), desk.merchant(), &id).await?;
     transaction.commit().await?;
+    state.support.assistant.forget_knowledge(desk.merchant());
     Ok(Json(json!({"id": id, "object": "knowledge_article", "deleted": true})))
+}
+
+/// Searches the published articles (BM25 over title and body; the query's language first).
+#[utoipa::path(get, path = "/v1/support/articles/search", params(SearchArticles),
+    responses((status = 200, body = ListObject<ArticleHitObject>)), security(("bearer" = [])), tag = "Support")]
+pub async fn search_articles(
+    State(state): State<AppState>,
+    desk: Desk,
+    query: Result<Query<SearchArticles>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<ListObject<ArticleHitObject>>> {
+    let Query(query) = query.map_err(crate::extract::query_error)?;
+    let limit = crate::wire::list::page_limit(query.limit)?;
+    if query.q.trim().is_empty() || query.q.chars().count() > 500 {
+        return Err(ApiError::invalid("q", "parameter_invalid", "`q` must be 1 to 500 characters."));
+    }
+    let wanted = query
+        .language
+        .as_deref()
+        .map(tradewind_language::Language::parse)
+        .transpose()
+        .map_err(|error| ApiError::invalid("language", "parameter_invalid", error.to_string()))?;
+    let index = crate::support::assistant::knowledge(&state, desk.merchant()).await?;
+    let hits = index.search(&query.q, wanted, usize::try_from(limit).unwrap_or(10));
+    let data = hits
+        .into_iter()
+        .map(|hit| ArticleHitObject {
+            id: hit.id.to_string(),
+            object: "knowledge_article_hit",
+            title: hit.title,
+            snippet: hit.snippet,
+            score: (f64::from(hit.score) * 1000.0).round() as i64,
+        })
+        .collect();
+    Ok(Json(ListObject::new(data, limit, "/v1/support/articles/search")))
 }
 
 /// A realtime token for the console: every support channel of the merchant.

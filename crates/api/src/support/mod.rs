@@ -52,6 +52,8 @@ pub struct SupportRuntime {
     /// at once cannot both take an agent's last free slot (on one node; a cluster of
     /// nodes can overshoot a capacity by the number of nodes deciding at once).
     routing_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The assistant's engine and the merchants' knowledge indexes.
+    pub assistant: assistant::AssistantRuntime,
     /// The configured translator (`--translation-url`), if any.
     pub translator: Option<tradewind_language::Translator>,
 }
