@@ -85,6 +85,8 @@ impl Server {
             fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
             credentials_key: tradewind_api::credentials::CredentialsKey::from_bytes(&[7; 32])?,
             realtime_cluster: None,
+            translation: None,
+            assistant_model: None,
         };
         let mut application = Application::build(&config, Arc::new(SystemClock)).await?;
         application.state.config.ledger_postings = ledger_postings;

@@ -122,6 +122,8 @@ async fn cell(backend: Backend, endpoints: usize, runs: usize, events: usize) ->
         fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
         credentials_key: tradewind_api::credentials::CredentialsKey::from_bytes(&[7; 32])?,
         realtime_cluster: None,
+        translation: None,
+        assistant_model: None,
     };
     let application = Application::build(&config, Arc::new(SystemClock)).await?;
     let state = application.state.clone();

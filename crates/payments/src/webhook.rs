@@ -11,7 +11,7 @@ use std::fmt;
 
 /// Every event type Tradewind writes; an endpoint's `enabled_events` names some of
 /// them, or `*` for all.
-pub const EVENT_TYPES: [&str; 24] = [
+pub const EVENT_TYPES: [&str; 32] = [
     "payment_intent.created",
     "payment_intent.succeeded",
     "payment_intent.amount_capturable_updated",
@@ -35,6 +35,14 @@ pub const EVENT_TYPES: [&str; 24] = [
     "payout.canceled",
     "order.created",
     "order.updated",
+    "conversation.created",
+    "conversation.updated",
+    "conversation.message_created",
+    "conversation.assigned",
+    "conversation.handoff",
+    "conversation.resolved",
+    "conversation.sla_breached",
+    "conversation.csat_submitted",
     ENDPOINT_DISABLED_EVENT,
 ];
 

@@ -29,6 +29,15 @@ pub struct FileConfig {
     pub nats_url: Option<String>,
     pub node_id: Option<String>,
     pub nats_prefix: Option<String>,
+    /// Translation of support messages (see [`translation`]).
+    pub translation_url: Option<String>,
+    pub translation_kind: Option<String>,
+    pub translation_key: Option<String>,
+    pub translation_model: Option<String>,
+    /// A chat model for the support assistant (see [`assistant_model`]).
+    pub assistant_model_url: Option<String>,
+    pub assistant_model_key: Option<String>,
+    pub assistant_model: Option<String>,
 }
 
 impl FileConfig {
@@ -51,6 +60,40 @@ pub struct Config {
     pub credentials_key: CredentialsKey,
     /// Many nodes: the realtime layer over NATS (`--nats-url`); `None` runs one node.
     pub realtime_cluster: Option<RealtimeCluster>,
+    /// Support messages translated by LibreTranslate or an OpenAI-compatible API.
+    pub translation: Option<tradewind_language::TranslatorConfig>,
+    /// The support assistant answered by an OpenAI-compatible chat model (with tools).
+    pub assistant_model: Option<tradewind_assistant::LlmConfig>,
+}
+
+/// The translator `--translation-url` (with `--translation-kind libretranslate|openai`,
+/// `--translation-key`, `--translation-model`) describes, if any.
+pub fn translation(
+    url: Option<String>,
+    kind: Option<String>,
+    key: Option<String>,
+    model: Option<String>,
+) -> anyhow::Result<Option<tradewind_language::TranslatorConfig>> {
+    let Some(url) = url.filter(|url| !url.trim().is_empty()) else { return Ok(None) };
+    let kind = kind.unwrap_or_else(|| "libretranslate".to_owned());
+    tradewind_language::TranslatorConfig::parse(&kind, &url, key.as_deref(), model.as_deref())
+        .map(Some)
+        .map_err(|error| anyhow::anyhow!("--translation-url: {error}"))
+}
+
+/// The chat model `--assistant-model-url` (with `--assistant-model-key` and
+/// `--assistant-model`) describes, if any.
+pub fn assistant_model(
+    url: Option<String>,
+    key: Option<String>,
+    model: Option<String>,
+) -> anyhow::Result<Option<tradewind_assistant::LlmConfig>> {
+    let Some(url) = url.filter(|url| !url.trim().is_empty()) else { return Ok(None) };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        anyhow::bail!("--assistant-model-url must be an http(s) URL");
+    }
+    let key = tradewind_assistant::llm::ApiKey::new(key.unwrap_or_default());
+    Ok(Some(tradewind_assistant::LlmConfig::new(url, key, model.unwrap_or_else(|| "gpt-4o-mini".to_owned()))))
 }
 
 /// How this server joins a realtime cluster.
@@ -67,6 +110,8 @@ impl std::fmt::Debug for Config {
             .field("fx_markup_basis_points", &self.fx_markup_basis_points)
             .field("credentials_key", &"[redacted]")
             .field("realtime_cluster", &self.realtime_cluster.as_ref().map(|cluster| redact_url(&cluster.nats_url)))
+            .field("translation", &self.translation.as_ref().map(|translation| redact_url(&translation.base_url)))
+            .field("assistant_model", &self.assistant_model.as_ref().map(|model| redact_url(&model.base_url)))
             .finish()
     }
 }

@@ -52,6 +52,28 @@ struct Cli {
     /// nodes of one cluster share it.
     #[arg(long, global = true, env = "TRADEWIND_NATS_PREFIX")]
     nats_prefix: Option<String>,
+    /// Translate support messages with this API: a LibreTranslate server, or an
+    /// OpenAI-compatible API's base URL (with --translation-kind openai).
+    #[arg(long, global = true, env = "TRADEWIND_TRANSLATION_URL")]
+    translation_url: Option<String>,
+    /// libretranslate (default) or openai.
+    #[arg(long, global = true, env = "TRADEWIND_TRANSLATION_KIND")]
+    translation_kind: Option<String>,
+    /// The translation API's key.
+    #[arg(long, global = true, env = "TRADEWIND_TRANSLATION_KEY", hide_env_values = true)]
+    translation_key: Option<String>,
+    /// The model an OpenAI-compatible translation API uses (default gpt-4o-mini).
+    #[arg(long, global = true, env = "TRADEWIND_TRANSLATION_MODEL")]
+    translation_model: Option<String>,
+    /// Let an OpenAI-compatible chat model (with tool calling) answer for the support
+    /// assistant, under the same tools and guardrails; its base URL, e.g. https://api.openai.com/v1.
+    #[arg(long, global = true, env = "TRADEWIND_ASSISTANT_MODEL_URL")]
+    assistant_model_url: Option<String>,
+    #[arg(long, global = true, env = "TRADEWIND_ASSISTANT_MODEL_KEY", hide_env_values = true)]
+    assistant_model_key: Option<String>,
+    /// The chat model's name (default gpt-4o-mini).
+    #[arg(long, global = true, env = "TRADEWIND_ASSISTANT_MODEL")]
+    assistant_model: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -175,7 +197,20 @@ fn resolve(cli: &Cli, default_database_url: &str) -> anyhow::Result<Config> {
         cli.node_id.clone().or(file.node_id),
         cli.nats_prefix.clone().or(file.nats_prefix),
     )?;
+    let translation = config::translation(
+        cli.translation_url.clone().or(file.translation_url),
+        cli.translation_kind.clone().or(file.translation_kind),
+        cli.translation_key.clone().or(file.translation_key),
+        cli.translation_model.clone().or(file.translation_model),
+    )?;
+    let assistant_model = config::assistant_model(
+        cli.assistant_model_url.clone().or(file.assistant_model_url),
+        cli.assistant_model_key.clone().or(file.assistant_model_key),
+        cli.assistant_model.clone().or(file.assistant_model),
+    )?;
     Ok(Config {
+        translation,
+        assistant_model,
         realtime_cluster,
         addr,
         database_url,

@@ -53,6 +53,17 @@ impl Application {
             tracing::info!(node = %cluster.node_id, prefix = %cluster.prefix, "realtime: joined the cluster over NATS");
             state.realtime = Arc::new(realtime);
         }
+        if config.translation.is_some() || config.assistant_model.is_some() {
+            let translator = config
+                .translation
+                .clone()
+                .map(tradewind_language::Translator::new)
+                .transpose()
+                .map_err(|error| anyhow::anyhow!("translation: {error}"))?;
+            let support = tradewind_api::support::SupportRuntime::new(translator, config.assistant_model.clone())
+                .map_err(|error| anyhow::anyhow!("assistant model: {error}"))?;
+            state.support = Arc::new(support);
+        }
         Ok(Application { listener, state, base_url })
     }
 

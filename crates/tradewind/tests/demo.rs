@@ -28,6 +28,8 @@ async fn the_demo_shows_balances_transactions_and_a_forecast() {
         fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
         credentials_key: tradewind_api::credentials::CredentialsKey::from_bytes(&[7; 32]).unwrap(),
         realtime_cluster: None,
+        translation: None,
+        assistant_model: None,
     };
     let application = Application::build(&config, Arc::new(SystemClock)).await.unwrap();
     let demo = tradewind::demo::seed(&application.state).await.unwrap();

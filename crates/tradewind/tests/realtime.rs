@@ -14,10 +14,12 @@ mod common;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::{Backend, TestApp, spawn_app_customized, spawn_app_with_clock, spawn_second_server, test_credentials_key};
+use common::{
+    Backend, ManualClock, TestApp, spawn_app_customized, spawn_app_with_clock, spawn_second_server,
+    test_credentials_key,
+};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -32,27 +34,8 @@ use tradewind_realtime::token::{self, Claims, TokenKey};
 const FRAME_TIMEOUT: Duration = Duration::from_secs(15);
 const START_MS: u64 = 1_800_000_000_000;
 
-/// Time the server reads, moved by the test.
-struct ManualClock(AtomicU64);
-
-impl Clock for ManualClock {
-    fn now(&self) -> i64 {
-        i64::try_from(self.0.load(Ordering::SeqCst) / 1000).unwrap()
-    }
-
-    fn now_ms(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl ManualClock {
-    fn advance_ms(&self, ms: u64) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
-    }
-}
-
 async fn spawn_on(backend: Backend) -> Option<(TestApp, Arc<ManualClock>)> {
-    let clock = Arc::new(ManualClock(AtomicU64::new(START_MS)));
+    let clock = ManualClock::at_ms(START_MS);
     let app = spawn_app_with_clock(backend, clock.clone()).await?;
     Some((app, clock))
 }
@@ -557,7 +540,7 @@ async fn every_limit_is_enforced_with_its_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_limits_close_with_4010() {
-    let clock = Arc::new(ManualClock(AtomicU64::new(START_MS)));
+    let clock = ManualClock::at_ms(START_MS);
     let app = spawn_app_customized(Backend::Sqlite, clock, |state| {
         let limits = tradewind_realtime::hub::HubLimits { connections_per_merchant: 2, ..Default::default() };
         let realtime = tradewind_api::realtime::Realtime::new(

@@ -52,11 +52,14 @@ pub async fn list(
         && tradewind_payments::id::DisputeId::parse(object_id).is_err()
         && tradewind_payments::id::EarlyFraudWarningId::parse(object_id).is_err()
         && WebhookEndpointId::parse(object_id).is_err()
+        && tradewind_payments::id::OrderId::parse(object_id).is_err()
+        && tradewind_payments::id::ConversationId::parse(object_id).is_err()
     {
         return Err(ApiError::invalid(
             "object_id",
             "parameter_invalid",
-            "`object_id` must be a payment intent, refund, dispute, early fraud warning or webhook endpoint id.",
+            "`object_id` must be a payment intent, refund, dispute, early fraud warning, webhook endpoint, order or \
+             conversation id.",
         ));
     }
     let rows = tradewind_storage::events::list(

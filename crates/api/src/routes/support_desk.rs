@@ -13,9 +13,9 @@ use crate::support::auth::{
 use crate::support::settings;
 use crate::wire::list::ListObject;
 use crate::wire::support::{
-    AgentObject, AgentSessionObject, ArticleHitObject, ArticleObject, ArticleParams, CannedObject, CannedParams, CreateAgent,
-    CreateAgentSession, SearchArticles, SupportRealtimeTokenObject, SupportSettingsObject, TeamObject, TeamParams, UpdateAgent,
-    UpdateSupportSettings,
+    AgentObject, AgentSessionObject, ArticleHitObject, ArticleObject, ArticleParams, CannedObject, CannedParams,
+    CreateAgent, CreateAgentSession, SearchArticles, SupportRealtimeTokenObject, SupportSettingsObject, TeamObject,
+    TeamParams, UpdateAgent, UpdateSupportSettings,
 };
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -243,14 +243,16 @@ async fn apply_agent_update(
     let mut transaction = state.store.begin().await?;
     agents::update(transaction.connection(), &row).await?;
     transaction.commit().await?;
-    let left = current.presence == "online" && (row.presence != "online" || row.disabled == 1);
+    // Away keeps the agent's conversations (no new ones); offline or disabled hands them on.
+    let left =
+        current.presence != "offline" && current.disabled == 0 && (row.presence == "offline" || row.disabled == 1);
     let joined = row.presence == "online"
         && row.disabled == 0
         && (current.presence != "online" || row.capacity > current.capacity);
     if left {
         crate::support::assign::reassign_from(state, desk.merchant(), &row.id, now).await?;
     }
-    if joined || left {
+    if joined || left || current.presence != row.presence {
         crate::support::assign::drain(state, desk.merchant(), now).await?;
     }
     Ok(row)
@@ -454,7 +456,7 @@ fn settings_object(state: &AppState, desk: &Desk, settings: &settings::DeskSetti
         sla: serde_json::to_value(&settings.sla_settings).unwrap_or_default(),
         identity_secret: desk.agent.is_none().then(|| settings.row.identity_secret.clone()),
         translation: state.support.translator.is_some(),
-        assistant_engine: "embedded".to_owned(),
+        assistant_engine: if state.support.assistant.uses_model() { "model" } else { "embedded" }.to_owned(),
     }
 }
 

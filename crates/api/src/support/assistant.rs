@@ -16,7 +16,9 @@ use tradewind_assistant::facts::{
     ShipmentStatus,
 };
 use tradewind_assistant::knowledge::{Article, KnowledgeIndex};
-use tradewind_assistant::{Context, Engine, RecentTurn, Speaker, ToolCall, ToolError, ToolOutput, Tools, VerifiedBuyer};
+use tradewind_assistant::{
+    Context, Engine, LlmConfig, LlmEngine, RecentTurn, Speaker, ToolCall, ToolError, ToolOutput, Tools, VerifiedBuyer,
+};
 use tradewind_language::Language;
 use tradewind_money::{Currency, Money};
 use tradewind_payments::id::ArticleId;
@@ -46,10 +48,51 @@ pub struct Turn {
 #[derive(Default)]
 pub struct AssistantRuntime {
     engine: OnceLock<Option<Arc<Engine>>>,
+    /// A chat model answering under the same tools and guardrails (`--assistant-model-url`).
+    model: Option<Arc<LlmEngine>>,
     knowledge: Mutex<HashMap<String, Arc<KnowledgeIndex>>>,
 }
 
+/// The engine that answers: the embedded one, or a chat model over it.
+enum Answerer {
+    Embedded(Arc<Engine>),
+    Model(Arc<LlmEngine>),
+}
+
+impl Answerer {
+    async fn respond(
+        &self,
+        context: &Context,
+        message: &str,
+        language: Language,
+        tools: &DeskTools<'_>,
+    ) -> tradewind_assistant::Turn {
+        match self {
+            Answerer::Embedded(engine) => engine.respond(context, message, language, tools).await,
+            Answerer::Model(engine) => engine.respond(context, message, language, tools).await,
+        }
+    }
+}
+
 impl AssistantRuntime {
+    /// The embedded engine, with a chat model answering first.
+    pub fn with_model(config: LlmConfig) -> Result<AssistantRuntime, String> {
+        let embedded = Engine::new().map_err(|error| error.to_string())?;
+        let model = LlmEngine::new(config, embedded).map_err(|error| error.to_string())?;
+        Ok(AssistantRuntime { model: Some(Arc::new(model)), ..AssistantRuntime::default() })
+    }
+
+    pub fn uses_model(&self) -> bool {
+        self.model.is_some()
+    }
+
+    fn answerer(&self) -> Option<Answerer> {
+        match &self.model {
+            Some(model) => Some(Answerer::Model(Arc::clone(model))),
+            None => self.engine().map(Answerer::Embedded),
+        }
+    }
+
     fn engine(&self) -> Option<Arc<Engine>> {
         self.engine
             .get_or_init(|| match Engine::new() {
@@ -190,7 +233,10 @@ pub async fn order_facts(state: &AppState, order: &orders::OrderRow) -> ApiResul
         total,
         items: items
             .iter()
-            .map(|item| OrderItemFacts { name: item.name.clone(), quantity: u32::try_from(item.quantity).unwrap_or(u32::MAX) })
+            .map(|item| OrderItemFacts {
+                name: item.name.clone(),
+                quantity: u32::try_from(item.quantity).unwrap_or(u32::MAX),
+            })
             .collect(),
         payments,
         refunds: refund_facts,
@@ -235,7 +281,9 @@ impl DeskTools<'_> {
                 }
                 Ok(ToolOutput::Orders(facts))
             }
-            ToolCall::SearchKnowledge { query, language } => Ok(ToolOutput::Articles(self.knowledge.search(query, *language, 3))),
+            ToolCall::SearchKnowledge { query, language } => {
+                Ok(ToolOutput::Articles(self.knowledge.search(query, *language, 3)))
+            }
         }
     }
 }
@@ -281,14 +329,28 @@ pub async fn hand_off(
 /// number of that email.
 async fn verified_buyer(state: &AppState, contact: &contacts::ContactRow) -> ApiResult<Option<VerifiedBuyer>> {
     let (Some(email), 1) = (&contact.email, contact.verified) else { return Ok(None) };
-    let filter = orders::ListFilter { starting_after: None, status: None, buyer_email: Some(email.clone()), limit: BUYER_ORDERS_MAX };
-    let numbers = orders::list(state.store.pool(), &contact.merchant_id, &filter).await?.into_iter().map(|order| order.number).collect();
+    let filter = orders::ListFilter {
+        starting_after: None,
+        status: None,
+        buyer_email: Some(email.clone()),
+        limit: BUYER_ORDERS_MAX,
+    };
+    let numbers = orders::list(state.store.pool(), &contact.merchant_id, &filter)
+        .await?
+        .into_iter()
+        .map(|order| order.number)
+        .collect();
     Ok(Some(VerifiedBuyer { email: email.clone(), order_numbers: numbers }))
 }
 
 /// Proves the buyer from an order number and an email written in the chat (the same
 /// check as the widget's form); true when it matched.
-async fn verify_from_chat(state: &AppState, contact: &mut contacts::ContactRow, number: &str, email: &str) -> ApiResult<bool> {
+async fn verify_from_chat(
+    state: &AppState,
+    contact: &mut contacts::ContactRow,
+    number: &str,
+    email: &str,
+) -> ApiResult<bool> {
     let Some(normalized) = tradewind_payments::order::normalize_order_number(number) else { return Ok(false) };
     let Some(order) = orders::by_number(state.store.pool(), &contact.merchant_id, &normalized).await? else {
         return Ok(false);
@@ -314,7 +376,11 @@ async fn verify_from_chat(state: &AppState, contact: &mut contacts::ContactRow, 
     Ok(matched)
 }
 
-async fn context(state: &AppState, conversation: &ConversationRow, contact: &contacts::ContactRow) -> ApiResult<Context> {
+async fn context(
+    state: &AppState,
+    conversation: &ConversationRow,
+    contact: &contacts::ContactRow,
+) -> ApiResult<Context> {
     let pool = state.store.pool();
     let merchant_name = tradewind_storage::merchants::get(pool, &conversation.merchant_id)
         .await?
@@ -351,8 +417,16 @@ pub async fn respond(
     message: &MessageRow,
     now: i64,
 ) -> ApiResult<Turn> {
-    let Some(engine) = state.support.assistant.engine() else {
-        return hand_off(state, conversation, "assistant_unavailable", "The assistant is unavailable.", Vec::new(), now).await;
+    let Some(engine) = state.support.assistant.answerer() else {
+        return hand_off(
+            state,
+            conversation,
+            "assistant_unavailable",
+            "The assistant is unavailable.",
+            Vec::new(),
+            now,
+        )
+        .await;
     };
     let pool = state.store.pool();
     let mut contact = contacts::get(pool, &conversation.merchant_id, &conversation.contact_id)
@@ -364,7 +438,11 @@ pub async fn respond(
         .or(conversation.language.as_deref())
         .and_then(|code| Language::parse(code).ok())
         .unwrap_or(Language::English);
-    let tools = DeskTools { state, merchant_id: &conversation.merchant_id, knowledge: knowledge(state, &conversation.merchant_id).await? };
+    let tools = DeskTools {
+        state,
+        merchant_id: &conversation.merchant_id,
+        knowledge: knowledge(state, &conversation.merchant_id).await?,
+    };
     let mut context = context(state, conversation, &contact).await?;
     let mut turn = engine.respond(&context, &message.text, language, &tools).await;
     let mut verified_now = false;
@@ -382,10 +460,18 @@ pub async fn respond(
         .ok_or_else(|| ApiError::not_found("conversation", &conversation.id))?;
     let mut change = Change::new(row);
     if verified_now {
-        change.note(EventKind::Verified, "assistant", json!({"email": contact.email, "method": "order_number_in_chat"}));
+        change.note(
+            EventKind::Verified,
+            "assistant",
+            json!({"email": contact.email, "method": "order_number_in_chat"}),
+        );
     }
     for record in &turn.tool_log {
-        change.note(EventKind::AssistantToolCall, "assistant", json!({"tool": record.call.name(), "summary": record.summary()}));
+        change.note(
+            EventKind::AssistantToolCall,
+            "assistant",
+            json!({"tool": record.call.name(), "summary": record.summary()}),
+        );
     }
     let mut replies = Vec::new();
     if let Some(text) = &turn.reply {
@@ -407,11 +493,18 @@ pub async fn respond(
     }
     if let Some(handoff) = &turn.handoff {
         change.row.assistant_active = 0;
-        change.note(EventKind::Handoff, "assistant", json!({"reason": handoff.reason.name(), "summary": handoff.summary}));
+        change.note(
+            EventKind::Handoff,
+            "assistant",
+            json!({"reason": handoff.reason.name(), "summary": handoff.summary}),
+        );
         change.events.push("conversation.handoff");
     }
     if !change.write(transaction.connection(), now).await? {
-        return Err(ApiError::conflict("conversation_changed", "The conversation changed while the assistant answered."));
+        return Err(ApiError::conflict(
+            "conversation_changed",
+            "The conversation changed while the assistant answered.",
+        ));
     }
     transaction.commit().await?;
     store::broadcast(state, &change).await;

@@ -99,14 +99,24 @@ pub async fn from_buyer(
 ) -> ApiResult<BuyerOutcome> {
     let message = Message::new(Sender::Buyer, kind_of(upload.as_ref()), text, false)
         .map_err(|error| support_error("text", error))?;
+    let before = conversations::get(state.store.pool(), merchant_id, conversation_id)
+        .await?
+        .filter(|row| row.contact_id == contact_id)
+        .ok_or_else(|| ApiError::not_found("conversation", conversation_id))?;
+    let hint = before.language.as_deref().and_then(|code| Language::parse(code).ok());
+    let detected = if message.text().trim().is_empty() { None } else { detect_with_hint(message.text(), hint) };
+    let language = detected.map(|detection| detection.language).or(hint);
+    let translations = if message.text().trim().is_empty() {
+        BTreeMap::new()
+    } else {
+        let targets = agent_languages(state, &before).await?;
+        crate::support::translate::for_agents(state, conversation_id, message.text(), language, &targets).await
+    };
     let mut transaction = state.store.begin().await?;
     let row = conversations::get_in(transaction.connection(), merchant_id, conversation_id)
         .await?
         .filter(|row| row.contact_id == contact_id)
         .ok_or_else(|| ApiError::not_found("conversation", conversation_id))?;
-    let hint = row.language.as_deref().and_then(|code| Language::parse(code).ok());
-    let detected = if message.text().trim().is_empty() { None } else { detect_with_hint(message.text(), hint) };
-    let language = detected.map(|detection| detection.language).or(hint);
     let mut change = Change::new(row);
     if change.row.language.is_none() || detected.is_some_and(|detection| detection.reliable) {
         if let Some(language) = language {
@@ -130,7 +140,7 @@ pub async fn from_buyer(
         }
         change.note(EventKind::StatusChanged, "buyer", json!({"from": status.as_str(), "to": next.as_str()}));
     }
-    let row = message_row(&change.row, Sender::Buyer, None, &message, language, &BTreeMap::new(), upload.as_ref(), now);
+    let row = message_row(&change.row, Sender::Buyer, None, &message, language, &translations, upload.as_ref(), now);
     change.add_message(row.clone(), upload.map(|upload| upload.bytes));
     change.events.push("conversation.message_created");
     if !change.write(transaction.connection(), now).await? {
@@ -153,6 +163,26 @@ pub async fn from_buyer(
         conversation = assign::route(state, merchant_id, &conversation.id, now).await?;
     }
     Ok(BuyerOutcome { message: row, replies, conversation })
+}
+
+/// The languages agents read a buyer's message in: the assignee's first language, and
+/// English (the desk's common language) — none without a translator.
+async fn agent_languages(state: &AppState, row: &ConversationRow) -> ApiResult<Vec<Language>> {
+    if state.support.translator.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut targets = Vec::new();
+    if let Some(agent_id) = &row.assignee_id
+        && let Some(agent) =
+            tradewind_storage::support::agents::get(state.store.pool(), &row.merchant_id, agent_id).await?
+    {
+        let languages: Vec<String> = serde_json::from_str(&agent.languages).unwrap_or_default();
+        targets.extend(languages.first().and_then(|code| Language::parse(code).ok()));
+    }
+    if !targets.contains(&Language::English) {
+        targets.push(Language::English);
+    }
+    Ok(targets)
 }
 
 /// The values a canned response can use in this conversation.

@@ -59,6 +59,23 @@ pub struct SupportRuntime {
 }
 
 impl SupportRuntime {
+    /// A desk whose messages are translated by `translator`.
+    pub fn with_translator(translator: tradewind_language::Translator) -> SupportRuntime {
+        SupportRuntime { translator: Some(translator), ..SupportRuntime::default() }
+    }
+
+    /// A desk with an optional translator and an optional chat model for the assistant.
+    pub fn new(
+        translator: Option<tradewind_language::Translator>,
+        model: Option<tradewind_assistant::LlmConfig>,
+    ) -> Result<SupportRuntime, String> {
+        let assistant = match model {
+            Some(config) => assistant::AssistantRuntime::with_model(config)?,
+            None => assistant::AssistantRuntime::default(),
+        };
+        Ok(SupportRuntime { translator, assistant, ..SupportRuntime::default() })
+    }
+
     pub fn routing_lock(&self, merchant_id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.routing_locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(locks.entry(merchant_id.to_owned()).or_default())

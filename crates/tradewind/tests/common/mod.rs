@@ -122,6 +122,29 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Starts the server on `backend`; `None` when PostgreSQL is skipped (never in CI).
+/// Time the server reads, moved by the test (milliseconds since the epoch).
+pub struct ManualClock(pub std::sync::atomic::AtomicU64);
+
+impl tradewind_api::Clock for ManualClock {
+    fn now(&self) -> i64 {
+        i64::try_from(self.0.load(std::sync::atomic::Ordering::SeqCst) / 1000).unwrap_or(i64::MAX)
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl ManualClock {
+    pub fn at_ms(start_ms: u64) -> Arc<ManualClock> {
+        Arc::new(ManualClock(std::sync::atomic::AtomicU64::new(start_ms)))
+    }
+
+    pub fn advance_ms(&self, ms: u64) {
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
     spawn_app_with_clock(backend, Arc::new(SystemClock)).await
 }
@@ -172,6 +195,8 @@ async fn start(
         fx_markup_basis_points: tradewind::config::DEFAULT_FX_MARKUP_BASIS_POINTS,
         credentials_key: test_credentials_key(),
         realtime_cluster: None,
+        translation: None,
+        assistant_model: None,
     };
     let mut application = Application::build(&config, clock).await.expect("build app");
     // Tests drive webhook delivery step by step (the sandbox clock advance runs it).

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 29] = [
+pub const TABLES: [&str; 42] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -40,6 +40,19 @@ pub const TABLES: [&str; 29] = [
     "connector_webhook_events",
     "realtime_channels",
     "realtime_publications",
+    "orders",
+    "order_payments",
+    "support_settings",
+    "support_teams",
+    "support_agents",
+    "support_agent_sessions",
+    "support_contacts",
+    "conversations",
+    "conversation_tags",
+    "conversation_messages",
+    "conversation_events",
+    "canned_responses",
+    "knowledge_articles",
 ];
 
 /// Ids that are well formed but name nothing.
