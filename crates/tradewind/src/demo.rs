@@ -19,7 +19,7 @@ pub struct Demo {
     pub payment_link_url: String,
 }
 
-async fn post(router: &Router, key: &str, path: &str, body: Value) -> anyhow::Result<Value> {
+pub(crate) async fn post(router: &Router, key: &str, path: &str, body: Value) -> anyhow::Result<Value> {
     let request = Request::post(path)
         .header(header::AUTHORIZATION, format!("Bearer {key}"))
         .header(header::CONTENT_TYPE, "application/json")
@@ -158,6 +158,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     let link =
         post(&router, key, "/v1/payment_links", json!({"amount": 1999, "currency": "usd", "description": "Lip balm"}))
             .await?;
+    crate::demo_support::seed(&router, key).await?;
     Ok(Demo {
         merchant_id: merchant.id,
         secret_key: merchant.secret_key,

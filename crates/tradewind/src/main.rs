@@ -255,6 +255,16 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "\nAPI reference   {base}/docs\nOpenAPI         {base}/openapi.json\nMetrics         {base}/metrics\n"
             );
+            println!("Support desk:");
+            println!("  shop with the chat widget  {base}/demo/shop/{}?lang=es", demo.merchant_id);
+            println!("  agent console              {base}/console");
+            for (email, _, role, _) in tradewind::demo_support::DEMO_AGENTS {
+                println!("    sign in as {email} ({role}), password {}", tradewind::demo_support::DEMO_AGENT_PASSWORD);
+            }
+            println!(
+                "  sample orders 1001 (shipped), 1002 (being prepared), 1003 (delivered, part refunded) for {}\n",
+                tradewind::demo_support::DEMO_BUYER_EMAIL
+            );
             println!("Money (the demo's sandbox clock is a week ahead, so the first payments have settled):");
             for path in ["/v1/balance", "/v1/balance_transactions", "/v1/balance/forecast?days=30", "/v1/disputes"] {
                 println!("  curl -s '{base}{path}' -H 'Authorization: Bearer {}'", demo.secret_key);

@@ -65,6 +65,28 @@ async fn the_demo_shows_balances_transactions_and_a_forecast() {
     let disputes = get(&client, &base, key, "/v1/disputes").await;
     let [dispute] = disputes["data"].as_array().unwrap().as_slice() else { panic!("one dispute: {disputes}") };
     assert_eq!(dispute["status"], "needs_response", "{dispute}");
+    // The support desk: sample orders, articles, canned responses, agents who can sign in.
+    let orders = get(&client, &base, key, "/v1/orders?limit=10").await;
+    let numbers: Vec<&str> =
+        orders["data"].as_array().unwrap().iter().map(|order| order["number"].as_str().unwrap()).collect();
+    assert_eq!(numbers, ["1003", "1002", "1001"], "{orders}");
+    assert_eq!(orders["data"][2]["status"], "shipped");
+    assert_eq!(orders["data"][2]["payment_intents"].as_array().unwrap().len(), 1);
+    let articles = get(&client, &base, key, "/v1/support/articles").await;
+    assert!(articles["data"].as_array().unwrap().len() >= 6, "{articles}");
+    let canned = get(&client, &base, key, "/v1/support/canned_responses").await;
+    assert_eq!(canned["data"].as_array().unwrap().len(), 3);
+    let (email, _, _, _) = tradewind::demo_support::DEMO_AGENTS[1];
+    let session: serde_json::Value = client
+        .post(format!("{base}/v1/support/sessions"))
+        .json(&serde_json::json!({"email": email, "password": tradewind::demo_support::DEMO_AGENT_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(session["token"].as_str().unwrap().starts_with("ags_"), "{session}");
     let verification = tradewind::ledger_check::verify_ledger(&store).await.unwrap();
     assert!(verification.violations.is_empty(), "{:?}", verification.violations);
     assert!(verification.transfers > 0);

@@ -118,10 +118,10 @@ pub async fn from_buyer(
         .filter(|row| row.contact_id == contact_id)
         .ok_or_else(|| ApiError::not_found("conversation", conversation_id))?;
     let mut change = Change::new(row);
-    if change.row.language.is_none() || detected.is_some_and(|detection| detection.reliable) {
-        if let Some(language) = language {
-            change.row.language = Some(language.code().to_owned());
-        }
+    if (change.row.language.is_none() || detected.is_some_and(|detection| detection.reliable))
+        && let Some(language) = language
+    {
+        change.row.language = Some(language.code().to_owned());
     }
     let status = Status::parse(&change.row.status).map_err(|error| ApiError::internal(&error))?;
     let next = status.on_buyer_message();

@@ -38,15 +38,16 @@ fn sla_state(row: &ConversationRow) -> SlaState {
 fn due_change(row: &ConversationRow, now: i64, report: &mut SupportSweepReport) -> Option<Change> {
     let mut change = Change::new(row.clone());
     let mut changed = false;
-    if row.status == "snoozed" && row.snoozed_until.is_some_and(|until| until <= now) {
-        if let Ok(Status::Open) = Status::Snoozed.wake(row.snoozed_until.unwrap_or(now), now) {
-            change.row.status = Status::Open.as_str().to_owned();
-            change.row.snoozed_until = None;
-            change.note(EventKind::Woken, "system", json!({}));
-            change.events.push("conversation.updated");
-            report.woken += 1;
-            changed = true;
-        }
+    if row.status == "snoozed"
+        && row.snoozed_until.is_some_and(|until| until <= now)
+        && let Ok(Status::Open) = Status::Snoozed.wake(row.snoozed_until.unwrap_or(now), now)
+    {
+        change.row.status = Status::Open.as_str().to_owned();
+        change.row.snoozed_until = None;
+        change.note(EventKind::Woken, "system", json!({}));
+        change.events.push("conversation.updated");
+        report.woken += 1;
+        changed = true;
     }
     let state = sla_state(row);
     for breach in breaches(now, &state) {

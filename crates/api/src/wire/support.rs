@@ -171,7 +171,7 @@ impl ConversationObject {
             first_response_due_at: if agent_view { row.first_response_due_at } else { None },
             resolution_due_at: if agent_view { row.resolution_due_at } else { None },
             first_response_at: if agent_view { row.first_response_at } else { None },
-            sla: agent_view.then(|| SlaObject {
+            sla: agent_view.then_some(SlaObject {
                 first_response_breached: row.sla_first_response_breached == 1,
                 resolution_breached: row.sla_resolution_breached == 1,
             }),
