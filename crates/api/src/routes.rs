@@ -26,4 +26,5 @@ pub mod routing;
 pub mod sandbox;
 pub mod sandbox_pages;
 pub mod sdk;
+pub mod support_pages;
 pub mod webhook_endpoints;

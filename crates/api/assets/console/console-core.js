@@ -198,6 +198,11 @@ export function cannedVariables(text) {
   return [...new Set(names)];
 }
 
+/** Status words for people: `refund_delay` → `refund delay`. */
+export function words(value) {
+  return String(value ?? '').replaceAll('_', ' ');
+}
+
 // --- time ----------------------------------------------------------------------------
 
 /** "Mar 4, 14:05" in the agent's zone; "" for no time. */

@@ -145,7 +145,8 @@ export class Widget {
     }
     this.language = core.chooseLanguage(this.config.language, this.settings?.language, navigator.languages);
     await this.identifyFromShop();
-    await this.loadConversation();
+    // Without the list the widget still opens; the realtime subscription reloads it.
+    await this.loadConversation().catch((error) => console.warn('Tradewind widget: load failed', error.code));
     this.setState('ready');
     this.connectRealtime().catch((error) => console.warn('Tradewind widget: realtime unavailable', error));
     addEventListener('online', () => this.catchUp());

@@ -8,21 +8,10 @@
 // announce only new bubbles (the list is `role="log"`, `aria-live="polite"`).
 
 import * as core from './widget-core.js';
+import { element, reconcile } from './widget-dom.js';
 
 /** Distance from the bottom (px) that still counts as "reading the newest message". */
 const NEAR_BOTTOM_PX = 48;
-
-/** Creates an element; `text` sets its text, `false`/`null` attributes are left out. */
-export function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 /** The launcher's speech-bubble icon, drawn as SVG so no image is fetched. */
 function chatIcon() {
@@ -437,28 +426,7 @@ export class View {
     if (widget.conversation?.status === 'resolved') {
       wanted.push({ key: 'resolved', signature: language, build: note('tw-resolved', 'resolved_notice') });
     }
-    this.reconcile(wanted);
-  }
-
-  reconcile(wanted) {
-    const keep = new Set(wanted.map((item) => item.key));
-    for (const [key, cached] of this.nodes) {
-      if (!keep.has(key)) {
-        cached.node.remove();
-        this.nodes.delete(key);
-      }
-    }
-    wanted.forEach((item, position) => {
-      let cached = this.nodes.get(item.key);
-      if (!cached || cached.signature !== item.signature) {
-        const node = item.build();
-        if (cached) cached.node.replaceWith(node);
-        cached = { node, signature: item.signature };
-        this.nodes.set(item.key, cached);
-      }
-      const current = this.list.children[position] ?? null;
-      if (current !== cached.node) this.list.insertBefore(cached.node, current);
-    });
+    reconcile(this.list, this.nodes, wanted);
   }
 
   buildMessage(message, showOriginal) {
