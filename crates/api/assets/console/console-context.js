@@ -23,28 +23,13 @@ function safeLink(url) {
 }
 
 export class ContextPanel {
-  constructor(app, core) {
+  /** `view` (the ConsoleView) lends its money, time, words and error helpers. */
+  constructor(app, core, view) {
     this.app = app;
     this.core = core;
+    this.view = view;
     /** What the last refund did, shown above the orders until another conversation opens. */
     this.refundNotice = null;
-  }
-
-  money(minor, currency) {
-    return this.core.formatMinor(minor, currency, this.app.exponents, 'en');
-  }
-
-  words(value) {
-    return this.core.words(value);
-  }
-
-  time(unixSeconds) {
-    return this.core.formatDateTime(unixSeconds, 'en');
-  }
-
-  showError(node, message) {
-    node.hidden = !message;
-    node.textContent = message ?? '';
   }
 
   render() {
@@ -92,6 +77,7 @@ export class ContextPanel {
   }
 
   buildOrder(order) {
+    const view = this.view;
     const items = Array.isArray(order.items) ? order.items : [];
     const shipment = order.shipment;
     const tracking = shipment?.tracking_url ? safeLink(shipment.tracking_url) : null;
@@ -108,22 +94,22 @@ export class ContextPanel {
         element('span', {
           class: `badge status-${order.status}`,
           'data-testid': 'tw-order-status',
-          text: this.words(order.status),
+          text: view.words(order.status),
         }),
-        element('span', { class: 'order-total', text: this.money(order.total_amount, order.currency) }),
+        element('span', { class: 'order-total', text: view.money(order.total_amount, order.currency) }),
       ]),
-      element('p', { class: 'muted', text: `Placed ${this.time(order.created)}` }),
+      element('p', { class: 'muted', text: `Placed ${view.time(order.created)}` }),
       element('ul', { class: 'context-list' }, items.map((item) =>
-        element('li', { text: `${item.name} × ${item.quantity} — ${this.money(item.unit_amount, order.currency)}` }))),
+        element('li', { text: `${item.name} × ${item.quantity} — ${view.money(item.unit_amount, order.currency)}` }))),
       shipment
         ? element('p', { 'data-testid': 'tw-context-shipment' }, [
           element('span', {
-            text: [shipment.carrier, shipment.tracking_number, this.words(shipment.status)]
+            text: [shipment.carrier, shipment.tracking_number, view.words(shipment.status)]
               .filter(Boolean)
               .join(' · '),
           }),
           shipment.estimated_delivery_at
-            ? element('span', { class: 'muted', text: ` · arrives ${this.time(shipment.estimated_delivery_at)}` })
+            ? element('span', { class: 'muted', text: ` · arrives ${view.time(shipment.estimated_delivery_at)}` })
             : null,
           tracking
             ? element('a', {
@@ -141,13 +127,13 @@ export class ContextPanel {
       ...section('Refunds', (order.refunds ?? []).map((refund) => element('li', {
         'data-testid': 'tw-context-refund',
         'data-refund': refund.id,
-        text: [this.money(refund.amount, refund.currency), this.words(refund.status), this.time(refund.created)]
+        text: [view.money(refund.amount, refund.currency), view.words(refund.status), view.time(refund.created)]
           .join(' · '),
       }))),
       ...section('Disputes', (order.disputes ?? []).map((dispute) => element('li', {
         'data-testid': 'tw-context-dispute',
         'data-dispute': dispute.id,
-        text: [this.money(dispute.amount, dispute.currency), this.words(dispute.reason), this.words(dispute.status)]
+        text: [view.money(dispute.amount, dispute.currency), view.words(dispute.reason), view.words(dispute.status)]
           .join(' · '),
       }))),
       (order.timeline ?? []).length
@@ -155,7 +141,7 @@ export class ContextPanel {
           element('summary', { text: 'Order timeline' }),
           element('ol', { 'data-testid': 'tw-context-timeline' }, order.timeline.map((entry) =>
             element('li', {}, [
-              element('span', { class: 'muted', text: `${this.time(entry.at)} ` }),
+              element('span', { class: 'muted', text: `${view.time(entry.at)} ` }),
               element('span', { text: entry.what }),
             ]))),
         ])
@@ -173,6 +159,7 @@ export class ContextPanel {
   }
 
   buildPayment(order, payment) {
+    const view = this.view;
     const remaining = this.refundable(order, payment);
     const item = element('li', {
       class: 'payment',
@@ -181,15 +168,15 @@ export class ContextPanel {
       'data-status': payment.status,
     }, [
       element('span', {
-        text: [this.money(payment.amount, payment.currency), this.words(payment.method), this.words(payment.status)]
+        text: [view.money(payment.amount, payment.currency), view.words(payment.method), view.words(payment.status)]
           .filter(Boolean)
           .join(' · '),
       }),
-      element('span', { class: 'muted', text: ` · ${this.time(payment.created)}` }),
+      element('span', { class: 'muted', text: ` · ${view.time(payment.created)}` }),
       remaining < payment.amount
         ? element('span', {
           class: 'muted',
-          text: ` · ${this.money(payment.amount - remaining, payment.currency)} refunded`,
+          text: ` · ${view.money(payment.amount - remaining, payment.currency)} refunded`,
         })
         : null,
     ]);
@@ -212,9 +199,10 @@ export class ContextPanel {
   }
 
   buildRefundForm(payment, remaining, closed) {
+    const view = this.view;
     const limit = this.core.refundLimit(this.app.agent, payment.currency);
     const exponent = this.core.currencyExponent(payment.currency, this.app.exponents);
-    const left = this.money(remaining, payment.currency);
+    const left = view.money(remaining, payment.currency);
     const amountId = `refund-amount-${payment.id}`;
     const reasonId = `refund-reason-${payment.id}`;
     const amount = element('input', {
@@ -251,7 +239,7 @@ export class ContextPanel {
         'data-testid': 'tw-refund-limit',
         text: limit === null
           ? `Up to ${left} is left to refund.`
-          : `Your limit: ${this.money(limit, payment.currency)}. Left to refund: ${left}.`,
+          : `Your limit: ${view.money(limit, payment.currency)}. Left to refund: ${left}.`,
       }),
       error,
       element('div', { class: 'form-actions' }, [submit, cancel]),
@@ -265,22 +253,22 @@ export class ContextPanel {
       const typed = amount.value.trim();
       const minor = typed ? this.core.parseAmount(typed, payment.currency, this.app.exponents) : null;
       if (typed && minor === null) {
-        this.showError(error, 'Enter an amount like 12.50.');
+        view.showError(error, 'Enter an amount like 12.50.');
         return;
       }
       if (minor !== null && minor > remaining) {
-        this.showError(error, `At most ${this.money(remaining, payment.currency)} is left to refund.`);
+        view.showError(error, `At most ${view.money(remaining, payment.currency)} is left to refund.`);
         return;
       }
       submit.disabled = true;
       try {
         const refund = await this.app.refund(payment.id, minor, reason.value);
-        const refunded = this.money(refund.amount ?? minor ?? remaining, payment.currency);
-        this.refundNotice = `Refunded ${refunded} (${this.words(refund.status)}).`;
+        const refunded = view.money(refund.amount ?? minor ?? remaining, payment.currency);
+        this.refundNotice = `Refunded ${refunded} (${view.words(refund.status)}).`;
         this.render();
       } catch (failure) {
         // Above the agent's limit the server answers 403 refund_limit_exceeded with the reason.
-        this.showError(error, failure.message);
+        view.showError(error, failure.message);
         submit.disabled = false;
       }
     });

@@ -3,7 +3,7 @@
 // to the app (console.js) and draws the lists: inbox items, messages, tags, the
 // buyer's orders with payments, refunds, disputes and timelines, and the refund form.
 
-import { element, reconcile } from '/widget/widget-dom.js';
+import { attachmentNode, element, reconcile } from '/widget/widget-dom.js';
 
 const byId = (id) => document.getElementById(id);
 export class ConsoleView {
@@ -20,7 +20,7 @@ export class ConsoleView {
     this.messageNodes = new Map();
     this.cannedSelected = null;
     this.cannedActive = 0;
-    this.contextPanel = new ContextPanel(app, core);
+    this.contextPanel = new ContextPanel(app, core, this);
     this.bind();
   }
 
@@ -86,6 +86,7 @@ export class ConsoleView {
     const reply = byId('reply');
     const note = byId('note-toggle');
     reply.addEventListener('input', () => {
+      byId('reply-error').hidden = true;
       this.renderCannedList();
       if (!note.checked) app.sendTyping();
     });
@@ -420,32 +421,13 @@ export class ConsoleView {
   }
 
   buildAttachment(message) {
-    const attachment = message.attachment;
-    const name = attachment.name || 'attachment';
-    const container = element('div', { class: 'attachment', 'data-testid': 'tw-attachment' });
-    if (String(attachment.type).startsWith('image/')) {
-      const image = element('img', { alt: name, class: 'attachment-image' });
-      this.app
-        .attachmentUrl(message)
-        .then((source) => {
-          image.src = source;
-        })
-        .catch(() => image.replaceWith(element('span', { text: name })));
-      container.append(image);
-    } else {
-      const link = element('a', { href: '#', 'data-testid': 'tw-attachment-link', text: name });
-      link.addEventListener('click', async (event) => {
-        event.preventDefault();
-        const href = await this.app.attachmentUrl(message).catch(() => null);
-        if (href) element('a', { href, download: name }).click();
-      });
-      container.append(link);
-    }
-    return container;
+    const name = message.attachment.name || 'attachment';
+    const classes = { container: 'attachment', image: 'attachment-image', file: 'attachment-file' };
+    return attachmentNode(message.attachment, name, () => this.app.attachmentUrl(message), classes);
   }
 
   renderTyping() {
-    const name = this.app.typingName;
+    const name = this.app.typing.name;
     const line = byId('typing');
     line.hidden = name === null;
     line.textContent = name === null ? '' : `${name || 'The buyer'} is typing…`;

@@ -10,9 +10,10 @@
 // `window.TradewindConsole` is this app, for debugging.
 
 const data = JSON.parse(document.getElementById('console-data').textContent);
-const [core, messagesCore, sdk, viewModule, contextModule] = await Promise.all([
+const [core, messagesCore, client, sdk, viewModule, contextModule] = await Promise.all([
   import(data.modules.core),
   import(data.modules.messages),
+  import(data.modules.client),
   import(data.modules.realtime),
   import(data.modules.view),
   import(data.modules.context),
@@ -20,25 +21,10 @@ const [core, messagesCore, sdk, viewModule, contextModule] = await Promise.all([
 
 /** The session token's key in sessionStorage (one tab, one agent). */
 const TOKEN_KEY = 'tradewind.console.token';
-const REQUEST_TIMEOUT_MS = 30000;
 /** Conversations asked for per inbox load. */
 const INBOX_PAGE = 50;
-/** Pages of `?after=` fetched in one catch-up, of MESSAGE_PAGE messages each. */
-const CATCH_UP_PAGES_MAX = 20;
-const MESSAGE_PAGE = 100;
-const TYPING_VISIBLE_MS = 6000;
-const TYPING_SEND_INTERVAL_MS = 3000;
-
-/** A failed API call: HTTP status (0 for the network), error code and the server's message. */
-class ApiError extends Error {
-  constructor(status, code, message, param) {
-    super(message || code);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.param = param;
-  }
-}
+/** Pictures kept as object URLs; older ones are released. */
+const ATTACHMENT_CACHE_MAX = 60;
 
 class Console {
   constructor() {
@@ -58,47 +44,31 @@ class Console {
     this.timeline = null;
     this.timelineOpen = false;
     this.showOriginal = new Set();
-    this.attachmentUrls = new Map();
-    this.typingName = null;
-    this.typingTimer = null;
-    this.lastTypingSentAt = 0;
+    this.attachments = new client.AttachmentCache(ATTACHMENT_CACHE_MAX);
     this.lastReadSent = null;
     this.connection = 'disconnected';
     this.client = null;
     this.conversationChannels = [];
-    this.catchUpRunning = null;
+    this.catchUps = new client.CatchUp({
+      conversationId: () => this.conversation?.id,
+      lastId: () => messagesCore.lastServerMessageId(this.messages),
+      fetchPage: (id, query) => this.request('GET', `/v1/conversations/${encodeURIComponent(id)}/messages?${query}`),
+      add: (messages) => this.addMessages(messages),
+    });
     this.view = new viewModule.ConsoleView(this, core, messagesCore, contextModule.ContextPanel);
+    this.typing = new client.Typing(() => this.view.renderTyping());
   }
 
   // --- network ------------------------------------------------------------------------
 
+  /** An API call with the session token; a 401 ends the session and shows the sign-in form. */
   async request(method, path, { body, form, auth = true } = {}) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-    const headers = {};
-    if (auth) headers.Authorization = `Bearer ${this.token}`;
-    let payload;
-    if (form) {
-      payload = form;
-    } else if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      payload = JSON.stringify(body);
-    }
-    let response;
     try {
-      response = await fetch(path, { method, headers, body: payload, signal: controller.signal });
+      return await client.apiRequest(location.origin, method, path, { token: auth ? this.token : null, body, form });
     } catch (error) {
-      throw new ApiError(0, 'network', `The server could not be reached (${error?.message ?? error}).`);
-    } finally {
-      clearTimeout(timer);
+      if (error.status === 401 && auth) this.signedOut('Your session ended. Sign in again.');
+      throw error;
     }
-    const answer = await response.json().catch(() => null);
-    if (!response.ok) {
-      const error = answer?.error ?? {};
-      if (response.status === 401 && auth) this.signedOut('Your session ended. Sign in again.');
-      throw new ApiError(response.status, error.code ?? `http_${response.status}`, error.message, error.param);
-    }
-    return answer;
   }
 
   conversationPath(suffix = '') {
@@ -198,9 +168,8 @@ class Console {
     this.timeline = null;
     this.timelineOpen = false;
     this.lastReadSent = conversation.agent_read_message ?? null;
-    this.setTyping(null);
-    for (const url of this.attachmentUrls.values()) URL.revokeObjectURL(url);
-    this.attachmentUrls.clear();
+    this.typing.show(null);
+    this.attachments.clear();
     this.view.renderConversation({ fresh: true });
     this.view.renderInbox();
     this.joinChannels(conversation);
@@ -217,31 +186,11 @@ class Console {
 
   /** Fetches the messages after the newest one held; one run at a time. */
   catchUp() {
-    if (!this.conversation) return Promise.resolve();
-    if (this.catchUpRunning) return this.catchUpRunning;
-    const run = async () => {
-      for (let page = 0; page < CATCH_UP_PAGES_MAX; page++) {
-        const conversationId = this.conversation?.id;
-        if (!conversationId) return;
-        const query = new URLSearchParams({ limit: String(MESSAGE_PAGE) });
-        const after = messagesCore.lastServerMessageId(this.messages);
-        if (after) query.set('after', after);
-        const list = await this.request('GET', this.conversationPath(`/messages?${query}`));
-        if (this.conversation?.id !== conversationId) return;
-        this.addMessages(list.data ?? []);
-        if (!list.has_more) return;
-      }
-    };
-    this.catchUpRunning = run()
-      .catch((error) => this.view.showActionError(error))
-      .finally(() => {
-        this.catchUpRunning = null;
-      });
-    return this.catchUpRunning;
+    return this.catchUps.run().catch((error) => this.view.showActionError(error));
   }
 
   addMessages(incoming) {
-    if (incoming.some((message) => message?.sender === 'buyer')) this.setTyping(null);
+    if (incoming.some((message) => message?.sender === 'buyer')) this.typing.show(null);
     this.messages = messagesCore.mergeMessages(this.messages, incoming, { ownSender: 'agent' });
     this.view.renderMessages();
     this.markRead();
@@ -340,15 +289,8 @@ class Console {
   }
 
   /** An object URL of a message's attachment, fetched with the session token. */
-  async attachmentUrl(message) {
-    if (this.attachmentUrls.has(message.id)) return this.attachmentUrls.get(message.id);
-    const url = new URL(message.attachment.url, location.href);
-    const headers = url.origin === location.origin ? { Authorization: `Bearer ${this.token}` } : {};
-    const response = await fetch(url.href, { headers });
-    if (!response.ok) throw new ApiError(response.status, 'attachment_unavailable', message.attachment.name);
-    const objectUrl = URL.createObjectURL(await response.blob());
-    this.attachmentUrls.set(message.id, objectUrl);
-    return objectUrl;
+  attachmentUrl(message) {
+    return this.attachments.url(message, location.origin, this.token);
   }
 
   toggleOriginal(messageId) {
@@ -360,24 +302,18 @@ class Console {
   // --- realtime -----------------------------------------------------------------------
 
   async connectRealtime() {
-    const first = await this.request('POST', '/v1/support/realtime_token');
-    const url = new URL(first.url, location.href);
-    if (url.protocol === 'http:') url.protocol = 'ws:';
-    if (url.protocol === 'https:') url.protocol = 'wss:';
-    const client = new sdk.RealtimeClient(url.href, {
-      token: first.token,
-      getToken: async () => (await this.request('POST', '/v1/support/realtime_token')).token,
-    });
-    this.client = client;
-    client.on('connecting', () => this.setConnection('connecting'));
-    client.on('connected', () => this.setConnection('connected'));
-    client.on('disconnected', (event) => this.setConnection(event.reconnect ? 'connecting' : 'disconnected'));
-    const inbox = client.subscribe(first.inbox_channel ?? 'support:inbox');
+    const fetchToken = () => this.request('POST', '/v1/support/realtime_token');
+    const first = await fetchToken();
+    const realtime = client.openRealtime(sdk.RealtimeClient, first, location.origin, fetchToken, (state) =>
+      this.setConnection(state),
+    );
+    this.client = realtime;
+    const inbox = realtime.subscribe(first.inbox_channel ?? 'support:inbox');
     inbox.on('publication', (publication) => this.onInboxEvent(publication.data));
     // After a reconnect whose gap the history could not fill, the list is reloaded.
     inbox.on('recovery_failed', () => this.loadInbox().catch(() => {}));
     if (this.conversation) this.joinChannels(this.conversation);
-    await client.connect();
+    await realtime.connect();
   }
 
   setConnection(state) {
@@ -395,7 +331,7 @@ class Console {
     const contactChannel = this.client.subscribe(`support:${conversation.contact.id}`);
     // The buyer's channel carries buyer-view copies of the same events; only typing is used.
     contactChannel.on('typing', (frame) => {
-      if (frame.user !== this.client?.session?.user) this.setTyping(frame.name || conversation.contact.name || '');
+      if (frame.user !== this.client?.session?.user) this.typing.show(frame.name || conversation.contact.name || '');
     });
     this.conversationChannels = [conversationChannel, contactChannel];
   }
@@ -422,20 +358,9 @@ class Console {
     }
   }
 
-  setTyping(name) {
-    clearTimeout(this.typingTimer);
-    this.typingName = name;
-    if (name !== null) this.typingTimer = setTimeout(() => this.setTyping(null), TYPING_VISIBLE_MS);
-    this.view.renderTyping();
-  }
-
   /** Tells the buyer an agent is typing (never for internal notes). */
   sendTyping() {
-    const now = Date.now();
-    const contactChannel = this.conversationChannels[1];
-    if (!contactChannel || now - this.lastTypingSentAt < TYPING_SEND_INTERVAL_MS) return;
-    this.lastTypingSentAt = now;
-    contactChannel.typing();
+    this.typing.send(this.conversationChannels[1]);
   }
 
   render() {

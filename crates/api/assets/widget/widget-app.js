@@ -6,33 +6,15 @@
 
 import * as core from './widget-core.js';
 import { RealtimeClient } from '../sdk/realtime.js';
+import { AttachmentCache, ApiError, CatchUp, Typing, apiRequest, openRealtime } from './desk-client.js';
 import { View } from './widget-view.js';
 
-/** A request waits this long; the first message waits for the assistant's answer too. */
-const REQUEST_TIMEOUT_MS = 30000;
 /** Session attempts before the widget says chat is unavailable. */
 const SESSION_ATTEMPTS_MAX = 6;
-/** Pages of `?after=` fetched in one catch-up; each page holds up to PAGE_LIMIT messages. */
-const CATCH_UP_PAGES_MAX = 20;
-const PAGE_LIMIT = 100;
-/** How long "… is typing" stays after the last typing signal. */
-const TYPING_VISIBLE_MS = 6000;
-/** At most one typing signal per this interval while the buyer types. */
-const TYPING_SEND_INTERVAL_MS = 3000;
 /** While the realtime connection is down and the panel is open, poll this often. */
 const POLL_INTERVAL_MS = 10000;
 /** Pictures kept as object URLs; older ones are released. */
 const ATTACHMENT_CACHE_MAX = 40;
-
-/** A failed API call: the HTTP status (0 for a network failure) and the error code. */
-export class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message || code);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-  }
-}
 
 function readStorage(key) {
   try {
@@ -81,55 +63,31 @@ export class Widget {
     this.preChatAnswers = null;
     this.verifyCompleted = new Set();
     this.showOriginal = new Set();
-    this.attachmentUrls = new Map();
+    this.attachments = new AttachmentCache(ATTACHMENT_CACHE_MAX);
     this.localSequence = 0;
     this.lastReadSent = null;
-    this.lastTypingSentAt = 0;
-    this.typingName = null;
-    this.typingTimer = null;
     this.handoffRequested = false;
     this.connection = 'connecting';
     this.everConnected = false;
     this.client = null;
     this.subscription = null;
-    this.catchUpRunning = null;
     this.creatingConversation = null;
     this.pollTimer = null;
+    this.catchUps = new CatchUp({
+      conversationId: () => (this.token ? this.conversation?.id : null),
+      lastId: () => core.lastServerMessageId(this.messages),
+      fetchPage: (id, query) =>
+        this.request('GET', `/v1/widget/conversations/${encodeURIComponent(id)}/messages?${query}`),
+      add: (messages) => this.addMessages(messages),
+    });
     this.view = new View(this);
+    this.typing = new Typing(() => this.view.renderTyping());
   }
 
   // --- network ----------------------------------------------------------------------
 
-  async request(method, path, { body, form, auth } = {}) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-    const headers = { Authorization: `Bearer ${auth ?? this.token}` };
-    let payload;
-    if (form) {
-      payload = form;
-    } else if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      payload = JSON.stringify(body);
-    }
-    try {
-      const response = await fetch(this.origin + path, {
-        method,
-        headers,
-        body: payload,
-        signal: controller.signal,
-        credentials: 'omit',
-      });
-      const data = await response.json().catch(() => null);
-      if (!response.ok) {
-        throw new ApiError(response.status, data?.error?.code ?? `http_${response.status}`, data?.error?.message);
-      }
-      return data;
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
-      throw new ApiError(0, 'network', String(error?.message ?? error));
-    } finally {
-      clearTimeout(timer);
-    }
+  request(method, path, { body, form, auth } = {}) {
+    return apiRequest(this.origin, method, path, { token: auth ?? this.token, body, form });
   }
 
   conversationPath(suffix = '') {
@@ -209,37 +167,16 @@ export class Widget {
     this.messages = this.messages.filter((message) => message.pending);
     this.lastReadSent = conversation?.buyer_read_message ?? null;
     this.handoffRequested = false;
-    for (const url of this.attachmentUrls.values()) URL.revokeObjectURL(url);
-    this.attachmentUrls.clear();
+    this.attachments.clear();
   }
 
   /** Fetches what came after the newest message held; one run at a time. */
   catchUp() {
-    if (!this.conversation || !this.token) return Promise.resolve();
-    if (this.catchUpRunning) return this.catchUpRunning;
-    const run = async () => {
-      for (let page = 0; page < CATCH_UP_PAGES_MAX; page++) {
-        const conversationId = this.conversation?.id;
-        if (!conversationId) return;
-        const after = core.lastServerMessageId(this.messages);
-        const query = new URLSearchParams({ limit: String(PAGE_LIMIT) });
-        if (after) query.set('after', after);
-        const list = await this.request('GET', this.conversationPath(`/messages?${query}`));
-        if (this.conversation?.id !== conversationId) return;
-        this.addMessages(list.data ?? []);
-        if (!list.has_more) return;
-      }
-    };
-    this.catchUpRunning = run()
-      .catch((error) => console.warn('Tradewind widget: catch-up failed', error.code))
-      .finally(() => {
-        this.catchUpRunning = null;
-      });
-    return this.catchUpRunning;
+    return this.catchUps.run().catch((error) => console.warn('Tradewind widget: catch-up failed', error.code));
   }
 
   addMessages(incoming) {
-    if (incoming.some((message) => message?.sender === 'agent')) this.setTyping(null);
+    if (incoming.some((message) => message?.sender === 'agent')) this.typing.show(null);
     this.messages = core.mergeMessages(this.messages, incoming, { ownSender: 'buyer' });
     this.render();
   }
@@ -247,18 +184,10 @@ export class Widget {
   // --- realtime -----------------------------------------------------------------------
 
   async connectRealtime() {
-    const first = await this.request('POST', '/v1/widget/realtime_token');
-    const url = new URL(first.url, this.origin);
-    if (url.protocol === 'http:') url.protocol = 'ws:';
-    if (url.protocol === 'https:') url.protocol = 'wss:';
-    const client = new RealtimeClient(url.href, {
-      token: first.token,
-      getToken: async () => (await this.request('POST', '/v1/widget/realtime_token')).token,
-    });
+    const fetchToken = () => this.request('POST', '/v1/widget/realtime_token');
+    const first = await fetchToken();
+    const client = openRealtime(RealtimeClient, first, this.origin, fetchToken, (state) => this.setConnection(state));
     this.client = client;
-    client.on('connecting', () => this.setConnection('connecting'));
-    client.on('connected', () => this.setConnection('connected'));
-    client.on('disconnected', (event) => this.setConnection(event.reconnect ? 'connecting' : 'disconnected'));
     const subscription = client.subscribe(first.channel);
     this.subscription = subscription;
     subscription.on('publication', (publication) => this.onPublication(publication.data));
@@ -268,7 +197,7 @@ export class Widget {
       this.loadConversation().catch((error) => console.warn('Tradewind widget: reload failed', error.code));
     });
     subscription.on('typing', (frame) => {
-      if (frame.user !== client.session?.user) this.setTyping(frame.name || '');
+      if (frame.user !== client.session?.user) this.typing.show(frame.name || '');
     });
     await client.connect();
   }
@@ -310,19 +239,8 @@ export class Widget {
     }
   }
 
-  /** Shows "<name> is typing…" for a while (`null` hides it). */
-  setTyping(name) {
-    clearTimeout(this.typingTimer);
-    this.typingName = name;
-    if (name !== null) this.typingTimer = setTimeout(() => this.setTyping(null), TYPING_VISIBLE_MS);
-    this.view.renderTyping();
-  }
-
   sendTyping() {
-    const now = Date.now();
-    if (!this.subscription || now - this.lastTypingSentAt < TYPING_SEND_INTERVAL_MS) return;
-    this.lastTypingSentAt = now;
-    this.subscription.typing();
+    this.typing.send(this.subscription);
   }
 
   // --- actions ------------------------------------------------------------------------
@@ -440,21 +358,8 @@ export class Widget {
   }
 
   /** An object URL for a message's attachment, fetched with the visitor token. */
-  async attachmentUrl(message) {
-    if (this.attachmentUrls.has(message.id)) return this.attachmentUrls.get(message.id);
-    const url = new URL(message.attachment.url, this.origin);
-    // The bearer token only ever goes to the API's own origin.
-    const headers = url.origin === this.origin ? { Authorization: `Bearer ${this.token}` } : {};
-    const response = await fetch(url.href, { headers, credentials: 'omit' });
-    if (!response.ok) throw new ApiError(response.status, 'attachment_unavailable', message.attachment.name);
-    const objectUrl = URL.createObjectURL(await response.blob());
-    this.attachmentUrls.set(message.id, objectUrl);
-    if (this.attachmentUrls.size > ATTACHMENT_CACHE_MAX) {
-      const [oldest, oldUrl] = this.attachmentUrls.entries().next().value;
-      URL.revokeObjectURL(oldUrl);
-      this.attachmentUrls.delete(oldest);
-    }
-    return objectUrl;
+  attachmentUrl(message) {
+    return this.attachments.url(message, this.origin, this.token);
   }
 
   toggleOriginal(messageId) {

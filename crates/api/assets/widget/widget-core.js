@@ -389,11 +389,6 @@ export function attachmentProblem(file) {
   return null;
 }
 
-/** Whether an attachment is shown inline as a picture. */
-export function isImage(attachment) {
-  return Boolean(attachment && typeof attachment.type === 'string' && attachment.type.startsWith('image/'));
-}
-
 // --- retries -------------------------------------------------------------------------
 
 /**

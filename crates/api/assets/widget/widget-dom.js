@@ -1,7 +1,7 @@
-// Two small DOM helpers shared by the chat widget and the agent console: creating an
-// element in one call, and keeping a list's children in order while building only the
-// ones that changed (so half-typed forms survive updates and `aria-live` regions
-// announce only what is new).
+// Small DOM helpers shared by the chat widget and the agent console: creating an
+// element in one call, keeping a list's children in order while building only the ones
+// that changed (so half-typed forms survive updates and `aria-live` regions announce
+// only what is new), and a message's attachment.
 
 /** Creates an element; `text` sets its text, `false`/`null`/`undefined` attributes are left out. */
 export function element(tag, attributes = {}, children = []) {
@@ -43,4 +43,35 @@ export function reconcile(container, cache, wanted) {
     const current = container.children[position] ?? null;
     if (current !== cached.node) container.insertBefore(cached.node, current);
   });
+}
+
+/**
+ * A message attachment: a picture inline, anything else a link that downloads it.
+ * `load()` resolves with an object URL (the file is fetched with a token); `classes`
+ * names the container's, the picture's and the link's CSS classes.
+ * @param {{name?: string, type?: string}} attachment
+ * @param {string} name what to call it when it has no name of its own
+ * @param {() => Promise<string>} load
+ * @param {{container: string, image: string, file: string}} classes
+ */
+export function attachmentNode(attachment, name, load, classes) {
+  const container = element('div', { class: classes.container, 'data-testid': 'tw-attachment' });
+  if (String(attachment.type ?? '').startsWith('image/')) {
+    const image = element('img', { alt: name, class: classes.image });
+    load()
+      .then((source) => {
+        image.src = source;
+      })
+      .catch(() => image.replaceWith(element('span', { class: classes.file, text: name })));
+    container.append(image);
+    return container;
+  }
+  const link = element('a', { href: '#', class: classes.file, 'data-testid': 'tw-attachment-link', text: name });
+  link.addEventListener('click', async (event) => {
+    event.preventDefault();
+    const href = await load().catch(() => null);
+    if (href) element('a', { href, download: name }).click();
+  });
+  container.append(link);
+  return container;
 }

@@ -8,7 +8,7 @@
 // announce only new bubbles (the list is `role="log"`, `aria-live="polite"`).
 
 import * as core from './widget-core.js';
-import { element, reconcile } from './widget-dom.js';
+import { attachmentNode, element, reconcile } from './widget-dom.js';
 
 /** Distance from the bottom (px) that still counts as "reading the newest message". */
 const NEAR_BOTTOM_PX = 48;
@@ -316,7 +316,7 @@ export class View {
   }
 
   renderTyping() {
-    const name = this.widget.typingName;
+    const name = this.widget.typing.name;
     this.typingLine.hidden = name === null || !this.widget.isOpen;
     this.typingLine.textContent = name === null ? '' : core.typingText(name, this.widget.language);
   }
@@ -482,29 +482,9 @@ export class View {
   }
 
   buildAttachment(message) {
-    const widget = this.widget;
-    const attachment = message.attachment;
-    const name = attachment.name || this.t('attachment');
-    const container = element('div', { class: 'tw-attachment', 'data-testid': 'tw-attachment' });
-    if (core.isImage(attachment)) {
-      const image = element('img', { alt: name, class: 'tw-image' });
-      widget
-        .attachmentUrl(message)
-        .then((source) => {
-          image.src = source;
-        })
-        .catch(() => image.replaceWith(element('span', { class: 'tw-file', text: name })));
-      container.append(image);
-      return container;
-    }
-    const link = element('a', { href: '#', class: 'tw-file', 'data-testid': 'tw-attachment-link', text: name });
-    link.addEventListener('click', async (event) => {
-      event.preventDefault();
-      const href = await widget.attachmentUrl(message).catch(() => null);
-      if (href) element('a', { href, download: name }).click();
-    });
-    container.append(link);
-    return container;
+    const name = message.attachment.name || this.t('attachment');
+    const classes = { container: 'tw-attachment', image: 'tw-image', file: 'tw-file' };
+    return attachmentNode(message.attachment, name, () => this.widget.attachmentUrl(message), classes);
   }
 
   buildVerifyForm(messageId) {

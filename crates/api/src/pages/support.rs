@@ -92,6 +92,7 @@ pub fn render_console() -> Result<String, PageError> {
             "view": versioned_url("console/console-view.js"),
             "context": versioned_url("console/console-context.js"),
             "messages": "/widget/widget-core.js",
+            "client": "/widget/desk-client.js",
             "realtime": "/sdk/realtime.js",
         },
         "currency_exponents": exponents,

@@ -28,6 +28,7 @@ const WIDGET_FILES: &[&str] = &[
     "widget-core.js",
     "widget-strings.js",
     "widget-dom.js",
+    "desk-client.js",
     "widget.css",
 ];
 /// How long a browser may reuse a CORS preflight answer for `/v1/widget/*`.
@@ -190,7 +191,7 @@ mod tests {
         let loader = body_text(widget_js(HeaderMap::new()).await).await;
         assert!(loader.contains("/widget/widget-app.js"));
         let app = body_text(widget_file(Path("widget-app.js".to_owned()), HeaderMap::new()).await).await;
-        for import in ["./widget-core.js", "../sdk/realtime.js", "./widget-view.js"] {
+        for import in ["./widget-core.js", "../sdk/realtime.js", "./widget-view.js", "./desk-client.js"] {
             assert!(app.contains(import), "{import}");
         }
         let view = body_text(widget_file(Path("widget-view.js".to_owned()), HeaderMap::new()).await).await;

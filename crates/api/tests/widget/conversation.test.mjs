@@ -12,7 +12,6 @@ import {
   currentConversation,
   formatTime,
   isEmail,
-  isImage,
   needsPreChat,
   offlineNotice,
   preChatFields,
@@ -37,7 +36,10 @@ test('the queue sentence gives the position and the wait in whole minutes, round
     'Você é o número 3 na fila. Espera estimada: menos de um minuto.',
   );
   assert.equal(queueText({ position: 5 }, 'zh'), '您排在第 5 位。', 'no estimate, no wait sentence');
-  assert.equal(queueText({ position: 4, estimated_wait_seconds: 600 }, 'ar'), 'ترتيبك في قائمة الانتظار: 4. مدة الانتظار المتوقعة: نحو 10 دقيقة.');
+  assert.equal(
+    queueText({ position: 4, estimated_wait_seconds: 600 }, 'ar'),
+    'ترتيبك في قائمة الانتظار: 4. مدة الانتظار المتوقعة: نحو 10 دقيقة.',
+  );
   assert.equal(queueText(null, 'en'), null);
   assert.equal(queueText({ position: 0, estimated_wait_seconds: 10 }, 'en'), null);
   assert.equal(queueText({ position: 1.5 }, 'en'), null);
@@ -156,9 +158,6 @@ test('attachments: the server types up to 10 MiB', () => {
   assert.equal(attachmentProblem({ type: 'application/x-msdownload', size: 10 }), 'file_type');
   assert.equal(attachmentProblem({ type: '', size: 10 }), 'file_type');
   assert.equal(attachmentProblem(null), 'file_type');
-  assert.equal(isImage({ type: 'image/webp' }), true);
-  assert.equal(isImage({ type: 'text/plain' }), false);
-  assert.equal(isImage(null), false);
 });
 
 test('backoff grows exponentially under a cap, with full jitter', () => {

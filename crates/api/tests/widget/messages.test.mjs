@@ -110,10 +110,12 @@ test('another sender with the same text never removes a pending message', () => 
 });
 
 test('a pending attachment matches its server copy by file name', () => {
-  const pending = { id: 'local_1', pending: true, local_sequence: 1, sender: 'buyer', text: '', attachment_name: 'box.png' };
-  const copy = message(3, 'buyer', { text: '', attachment: { name: 'box.png', type: 'image/png', size: 10, url: '/x' } });
+  const pending = { id: 'local_1', pending: true, local_sequence: 1, sender: 'buyer', text: '' };
+  pending.attachment_name = 'a.png';
+  const file = (name) => ({ name, type: 'image/png', size: 10, url: `/files/${name}` });
+  const copy = message(3, 'buyer', { text: '', attachment: file('a.png') });
   assert.deepEqual(ids(mergeMessages([pending], [copy])), [id(3)]);
-  const other = message(4, 'buyer', { text: '', attachment: { name: 'other.png', type: 'image/png', size: 1, url: '/y' } });
+  const other = message(4, 'buyer', { text: '', attachment: file('b.png') });
   assert.deepEqual(ids(mergeMessages([pending], [other])), [id(4), 'local_1']);
 });
 
