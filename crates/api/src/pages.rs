@@ -14,6 +14,7 @@
 //! - [`checkout`]: the checkout and success pages.
 //! - [`sandbox`]: the sandbox 3-D Secure, redirect and message pages.
 //! - [`voucher`]: the printable Boleto voucher.
+//! - [`support`]: the support desk's agent console and the demo shop with the chat widget.
 //! - [`barcode`]: Interleaved 2 of 5 barcodes drawn as SVG.
 //! - [`assets`]: the embedded CSS, JavaScript and images served at `/assets/`.
 
@@ -23,14 +24,16 @@ mod barcode;
 mod checkout;
 mod locale;
 mod sandbox;
+mod support;
 mod templates;
 mod translations;
 mod voucher;
 
-pub use assets::asset;
+pub use assets::{asset, asset_version};
 pub use checkout::{CheckoutPage, MethodOption, render_checkout, render_success};
 pub use locale::Locale;
 pub use sandbox::{SandboxPage, render_message, render_redirect, render_three_ds};
+pub use support::{ShopPage, render_console, render_shop};
 pub use voucher::{VoucherPage, render_boleto_voucher};
 
 /// Why a page could not be rendered. Each is a server fault (a template or table bug,
@@ -51,4 +54,6 @@ pub enum PageError {
     Json(#[from] serde_json::Error),
     #[error("a Boleto barcode must be exactly 44 digits (got {length} characters)")]
     InvalidBarcode { length: usize },
+    #[error("a page names a currency the money table lacks")]
+    UnknownCurrency(#[from] tradewind_money::CurrencyError),
 }

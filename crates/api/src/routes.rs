@@ -29,5 +29,6 @@ pub mod sandbox;
 pub mod sandbox_pages;
 pub mod sdk;
 pub mod support_desk;
+pub mod support_pages;
 pub mod webhook_endpoints;
 pub mod widget;

@@ -52,6 +52,12 @@ static VERSIONS: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| {
         .collect()
 });
 
+/// The content version of an embedded file (the start of its SHA-256, hex), for
+/// `ETag`s of files served under URLs without a version.
+pub fn asset_version(name: &str) -> Option<&'static str> {
+    VERSIONS.get(name).map(String::as_str)
+}
+
 /// `/assets/checkout.css?v=<hash>`; an unknown name gets no version, so a typo shows
 /// up as a 404 in the browser rather than a render failure.
 pub(crate) fn versioned_url(name: &str) -> String {

@@ -17,6 +17,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("redirect.html", include_str!("../../templates/redirect.html")),
     ("boleto.html", include_str!("../../templates/boleto.html")),
     ("message.html", include_str!("../../templates/message.html")),
+    ("console.html", include_str!("../../templates/console.html")),
+    ("shop.html", include_str!("../../templates/shop.html")),
 ];
 
 static ENVIRONMENT: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(build);

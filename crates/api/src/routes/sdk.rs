@@ -5,33 +5,31 @@
 //! origins (module scripts are fetched in CORS mode).
 //!
 //! Its URL carries no content hash (merchants write it into their pages), so unlike
-//! `/assets/` it is cached for an hour and revalidated with an `ETag`.
+//! `/assets/` it is cached for an hour and revalidated with an `ETag`; [`public_asset`]
+//! serves the chat widget's files the same way.
 
 use crate::pages;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
-use std::sync::LazyLock;
 
 /// The SDK's path under `assets/`.
 const SDK_ASSET: &str = "sdk/realtime.js";
 /// How long browsers and proxies may use their copy before asking again.
 const CACHE_CONTROL: &str = "public, max-age=3600";
-/// Hex digits of the content hash in the `ETag`.
-const ETAG_HEX_DIGITS: usize = 16;
-
-/// `"<hash>"` of the embedded file, computed once.
-static ETAG: LazyLock<Option<String>> = LazyLock::new(|| {
-    let (_, bytes) = pages::asset(SDK_ASSET)?;
-    let digest = hex::encode(Sha256::digest(&bytes));
-    Some(format!("\"{}\"", &digest[..ETAG_HEX_DIGITS]))
-});
 
 /// Serves the realtime SDK, or `304 Not Modified` when the browser's copy is current.
 pub async fn realtime_js(request_headers: HeaderMap) -> Response {
-    let (Some((content_type, bytes)), Some(etag)) = (pages::asset(SDK_ASSET), ETAG.as_deref()) else {
+    public_asset(SDK_ASSET, &request_headers)
+}
+
+/// Serves an embedded file that other sites load from a fixed URL (the SDK, the chat
+/// widget): readable from any origin, cached for an hour and revalidated with an
+/// `ETag` of its content hash (`304` when `If-None-Match` names it).
+pub(crate) fn public_asset(path: &str, request_headers: &HeaderMap) -> Response {
+    let (Some((content_type, bytes)), Some(version)) = (pages::asset(path), pages::asset_version(path)) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
+    let etag = format!("\"{version}\"");
     let fresh = request_headers
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
@@ -40,7 +38,7 @@ pub async fn realtime_js(request_headers: HeaderMap) -> Response {
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         (header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL)),
         (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
-        (header::ETAG, HeaderValue::from_str(etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""))),
+        (header::ETAG, HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""))),
     ];
     if fresh {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
