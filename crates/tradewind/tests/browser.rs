@@ -20,5 +20,6 @@ mod browser {
     mod realtime_sdk;
     mod relay;
     mod right_to_left;
+    mod support_desk;
     mod wallet_qr;
 }

@@ -255,11 +255,21 @@ async fn widget_verifies_before_the_assistant_discloses_an_order(app: TestApp) {
     assert_eq!(status, 400, "{wrong}");
     assert_eq!(wrong["error"]["code"], "verification_failed");
     let (status, contact) = app
-        .post_with_key(&visitor, "/v1/widget/identify", json!({"order_number": "#1001", "email": "Lucia@example.com"}))
+        .post_with_key(
+            &visitor,
+            "/v1/widget/identify",
+            json!({"order_number": "#1001", "email": "Lucia@example.com", "conversation": id}),
+        )
         .await;
     assert_eq!(status, 200, "{contact}");
     assert_eq!(contact["verified"], true);
     assert_eq!(contact["verified_orders"], json!(["1001"]));
+    let answered = buyer_messages(&app, &visitor, id).await;
+    let waiting_answer = answered.last().unwrap()["text"].as_str().unwrap().to_owned();
+    assert!(
+        waiting_answer.contains("JD014600006281"),
+        "the waiting question is answered once verified: {waiting_answer}"
+    );
 
     let result = say(&app, &visitor, id, "¿Dónde está mi pedido 1001?").await;
     let reply = result["replies"][0]["text"].as_str().unwrap().to_owned();

@@ -323,6 +323,8 @@ export class Widget {
   /** Verifies the buyer by order number and email; throws the ApiError for the form to explain. */
   async verify(messageId, orderNumber, email) {
     const body = { order_number: orderNumber, email };
+    // Naming the conversation lets the assistant answer the question that needed it.
+    if (this.conversation) body.conversation = this.conversation.id;
     this.contact = await this.request('POST', '/v1/widget/identify', { body });
     this.verifyCompleted.add(messageId);
     this.render();

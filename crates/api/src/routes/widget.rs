@@ -258,6 +258,10 @@ pub async fn identify(
         return Err(error);
     }
     let address = email("email", &body.email)?;
+    let waiting = match &body.conversation {
+        Some(id) => Some(own_conversation(&state, &visitor, id).await?),
+        None => None,
+    };
     if let Some(name) = &body.name {
         contact.name = Some(name.chars().take(100).collect());
     }
@@ -311,6 +315,21 @@ pub async fn identify(
     contact.last_seen_at = now;
     contacts::update(transaction.connection(), &contact).await?;
     transaction.commit().await?;
+    if proved
+        && let Some(waiting) = waiting
+        && let Some(row) = conversations::get(state.store.pool(), visitor.merchant(), &waiting.id).await?
+    {
+        let last_buyer_message = messages::latest(state.store.pool(), &row.id, 10)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|message| message.sender == "buyer");
+        if row.assistant_active == 1
+            && let Some(message) = last_buyer_message
+        {
+            crate::support::assistant::respond(&state, &row, &message, now).await?;
+        }
+    }
     Ok(Json(crate::wire::support::ContactObject::from_row(&contact)))
 }
 

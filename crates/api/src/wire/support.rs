@@ -758,6 +758,9 @@ pub struct Identify {
     pub identifier_hash: Option<String>,
     /// An order number the buyer has; with the email on that order it proves them.
     pub order_number: Option<String>,
+    /// The conversation whose question waited for this: once the buyer is proved, the
+    /// assistant answers its last buyer message again.
+    pub conversation: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
