@@ -14,7 +14,7 @@ const TRACKING: &str = "JD014600006281";
 const BUYER_EMAIL: &str = "lucia@example.com";
 const AGENT_EMAIL: &str = "sam@shop.example";
 const AGENT_PASSWORD: &str = "correct horse battery";
-const REPLY: &str = "Hi Lucía, your parcel is with DHL and arrives on Monday.";
+const REPLY: &str = "Hi Lucia, your parcel is with DHL and arrives on Monday.";
 
 /// Shadow-root helpers the widget's steps share: `tw(id)` finds an element by its
 /// `data-testid`, `twType(id, text)` types as the widget expects (value, then `input`).
