@@ -7,6 +7,8 @@
 //! cargo run --release -p tradewind-bench -- --ledger [--backends …] [--runs 3] [--quick]
 //! cargo run --release -p tradewind-bench -- --webhooks [--backends …] [--runs 3] [--quick]
 //! cargo run --release -p tradewind-bench -- --routing [--runs 3] [--quick]
+//! cargo run --release -p tradewind-bench -- --support [--backends …] [--conversations 50,200,500]
+//!     [--seconds 10] [--runs 3] [--quick]
 //! cargo run --release -p tradewind-bench -- --realtime [--subscribers 1000,5000,10000] [--rate auto|N]
 //!     [--seconds 5] [--runs 3] [--require-baseline] [--quick]
 //! ```
@@ -27,6 +29,8 @@
 //!   (dispatch from the events outbox, signed POSTs, attempts recorded).
 //! - [`routing`]: `--routing`, routing decision latency alone (50 rules, 6 connector
 //!   accounts, no I/O): p50/p99 per decision and decisions per second.
+//! - [`support`]: `--support`, the embedded assistant's answer latency over the
+//!   evaluation set, and concurrent widget conversations with agents replying.
 //! - [`realtime`]: `--realtime`, WebSocket fan-out of one channel to N subscribers,
 //!   Tradewind (in a process of its own) beside a Node.js `ws` broadcast server.
 
@@ -36,6 +40,7 @@ mod realtime;
 mod report;
 mod routing;
 mod server;
+mod support;
 mod webhooks;
 
 use anyhow::Context;
@@ -100,6 +105,13 @@ struct Cli {
     /// beside a Node.js `ws` broadcast server under the same load.
     #[arg(long, conflicts_with_all = ["ledger", "webhooks", "routing"])]
     realtime: bool,
+    /// Measure the support desk: the embedded assistant's answer latency, and concurrent
+    /// conversations on one node with agents replying.
+    #[arg(long, conflicts_with_all = ["ledger", "webhooks", "routing", "realtime"])]
+    support: bool,
+    /// `--support`: concurrent conversation counts, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "50,200,500")]
+    conversations: Vec<usize>,
     /// `--realtime`: subscriber counts, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1000,5000,10000")]
     subscribers: Vec<usize>,
@@ -120,6 +132,9 @@ struct Cli {
     #[arg(long)]
     compare_postings: bool,
 }
+
+/// `--support`: the length of each conversation run unless `--seconds` says otherwise.
+const SUPPORT_SECONDS_DEFAULT: f64 = 10.0;
 
 /// Transfers per run of the ledger benchmark: one at a time, and in batches.
 const LEDGER_SINGLES: usize = 5_000;
@@ -419,6 +434,16 @@ async fn main() -> anyhow::Result<()> {
     }
     if cli.routing {
         return measure_routing(&cli);
+    }
+    if cli.support {
+        init_logging();
+        let (runs, seconds, conversations) = if cli.quick {
+            (1, QUICK_SECONDS, vec![20])
+        } else {
+            anyhow::ensure!((1..=RUNS_MAX).contains(&cli.runs), "--runs must be 1 to {RUNS_MAX}");
+            (cli.runs, cli.seconds.unwrap_or(SUPPORT_SECONDS_DEFAULT), cli.conversations.clone())
+        };
+        return support::measure(&cli.backends, &conversations, seconds, runs).await;
     }
     if cli.ledger {
         init_logging();

@@ -45,6 +45,8 @@ pub enum Database {
 pub struct Server {
     pub addr: SocketAddr,
     pub secret_key: String,
+    /// The merchant's publishable key (the chat widget starts with it).
+    pub publishable_key: Option<String>,
     database: Database,
     shutdown: tokio::sync::oneshot::Sender<()>,
     running: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -99,7 +101,14 @@ impl Server {
         let running = tokio::spawn(application.run(async move {
             let _ = stopped.await;
         }));
-        Ok(Server { addr, secret_key: merchant.secret_key, database, shutdown, running })
+        Ok(Server {
+            addr,
+            secret_key: merchant.secret_key,
+            publishable_key: Some(merchant.publishable_key),
+            database,
+            shutdown,
+            running,
+        })
     }
 
     /// Stops the server (after the workers closed their connections) and removes its data.
