@@ -209,16 +209,20 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/support/teams", get(support_desk::list_teams).post(support_desk::create_team))
         .route("/v1/support/teams/{id}", get(support_desk::retrieve_team).post(support_desk::update_team))
         .route("/v1/support/settings", get(support_desk::retrieve_settings).post(support_desk::update_settings))
-        .route("/v1/support/canned_responses", get(support_desk::list_canned).post(support_desk::create_canned))
+        .route("/v1/support/canned_responses", get(support_content::list_canned).post(support_content::create_canned))
         .route(
             "/v1/support/canned_responses/{id}",
-            get(support_desk::retrieve_canned).post(support_desk::update_canned).delete(support_desk::delete_canned),
+            get(support_content::retrieve_canned)
+                .post(support_content::update_canned)
+                .delete(support_content::delete_canned),
         )
-        .route("/v1/support/articles", get(support_desk::list_articles).post(support_desk::create_article))
-        .route("/v1/support/articles/search", get(support_desk::search_articles))
+        .route("/v1/support/articles", get(support_content::list_articles).post(support_content::create_article))
+        .route("/v1/support/articles/search", get(support_content::search_articles))
         .route(
             "/v1/support/articles/{id}",
-            get(support_desk::retrieve_article).post(support_desk::update_article).delete(support_desk::delete_article),
+            get(support_content::retrieve_article)
+                .post(support_content::update_article)
+                .delete(support_content::delete_article),
         )
         .route("/v1/support/realtime_token", post(support_desk::console_realtime_token))
         .route("/v1/conversations", get(conversations::list).post(conversations::create))

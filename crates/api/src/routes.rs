@@ -28,6 +28,7 @@ pub mod routing;
 pub mod sandbox;
 pub mod sandbox_pages;
 pub mod sdk;
+pub mod support_content;
 pub mod support_desk;
 pub mod support_pages;
 pub mod webhook_endpoints;
