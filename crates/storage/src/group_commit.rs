@@ -65,9 +65,12 @@ impl GroupCommit {
             while rows.next().map_err(sqlite_error)?.is_some() {}
         }
         let (sender, receiver) = mpsc::channel(JOB_QUEUE_MAX);
+        // The runtime the sqlx writer connection lives on: an interactive transaction
+        // dropped uncommitted is rolled back from here if its own rollback has not run yet.
+        let runtime = tokio::runtime::Handle::try_current().ok();
         std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
-            .spawn(move || run(connection, lock, receiver))
+            .spawn(move || run(connection, lock, receiver, runtime))
             .map_err(StoreError::Directory)?;
         Ok(GroupCommit { sender })
     }
@@ -119,7 +122,12 @@ fn execute(connection: &Connection, sql: &str) -> Result<(), rusqlite::Error> {
     connection.prepare_cached(sql)?.raw_execute().map(|_| ())
 }
 
-fn run(connection: Connection, lock: WriterLock, mut receiver: mpsc::Receiver<Message>) {
+fn run(
+    connection: Connection,
+    lock: WriterLock,
+    mut receiver: mpsc::Receiver<Message>,
+    runtime: Option<tokio::runtime::Handle>,
+) {
     let mut ran: Vec<Ran> = Vec::with_capacity(GROUP_JOBS_MAX);
     while let Some(message) = receiver.blocking_recv() {
         let first = match message {
@@ -132,11 +140,19 @@ fn run(connection: Connection, lock: WriterLock, mut receiver: mpsc::Receiver<Me
         };
         // The writer slot: interactive transactions on the sqlx writer take it too.
         // A job dropped without running drops its reply: its caller hears an error.
-        let guard = lock.blocking_lock();
-        if guard.is_none() {
+        let mut guard = lock.blocking_lock();
+        let Some(writer) = guard.as_mut() else {
             // The store was closed under us.
             drop(first);
             continue;
+        };
+        // An interactive transaction dropped uncommitted releases the slot before its
+        // rollback runs (that needs the slot again): end it here, or the sqlx connection
+        // would keep SQLite's write lock and this BEGIN would wait for it in vain.
+        if writer.may_be_open
+            && let Some(runtime) = &runtime
+        {
+            runtime.block_on(writer.roll_back());
         }
         if let Err(error) = execute(&connection, "BEGIN IMMEDIATE") {
             tracing::error!(%error, "BEGIN on the SQLite writer");

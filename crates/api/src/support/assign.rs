@@ -132,6 +132,9 @@ pub async fn route(state: &AppState, merchant_id: &str, conversation_id: &str, n
         .await?
         .ok_or_else(|| ApiError::not_found("conversation", conversation_id))?;
     if row.assignee_id.is_some() || row.status == "resolved" {
+        // Ended, not dropped: on SQLite an abandoned transaction keeps the write lock
+        // until its rollback runs, which a group commit waiting for the slot could beat.
+        transaction.commit().await?;
         return Ok(row);
     }
     let mut change = Change::new(row);
@@ -152,9 +155,16 @@ pub async fn drain(state: &AppState, merchant_id: &str, now: i64) -> ApiResult<u
     let _guard = lock.lock().await;
     let desk = settings::load(state, merchant_id, now).await?;
     let now_ms = crate::support::now_ms(state, now);
+    // Most steps find no queue: look without taking the writer.
+    let mut reader = state.store.pool().acquire().await.map_err(tradewind_storage::StoreError::from)?;
+    if conversations::queued_in(&mut reader, merchant_id, 1).await?.is_empty() {
+        return Ok(0);
+    }
+    drop(reader);
     let mut transaction = state.store.begin().await?;
     let queued = conversations::queued_in(transaction.connection(), merchant_id, DRAIN_MAX).await?;
     if queued.is_empty() {
+        transaction.commit().await?;
         return Ok(0);
     }
     let agents = availabilities(transaction.connection(), merchant_id).await?;
