@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::{ChannelKey, HubError, frame};
+
 /// One metadata entry.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetadataEntry {
@@ -63,6 +65,44 @@ impl Metadata {
         }
         let revision = current + 1;
         self.entries.insert(key.to_owned(), MetadataEntry { value, revision });
+        Ok(revision)
+    }
+}
+
+/// Channel metadata as the hub serves it: reads, and compare-and-set writes told to
+/// subscribers.
+impl super::Hub {
+    pub fn metadata_get(&self, key: &ChannelKey, entry: &str) -> Option<MetadataEntry> {
+        let state = self.lock();
+        state.channels.get(key).and_then(|channel| channel.metadata.get(entry).cloned())
+    }
+
+    /// All metadata entries of a channel, by key.
+    pub fn metadata(&self, key: &ChannelKey) -> Vec<(String, MetadataEntry)> {
+        let state = self.lock();
+        state
+            .channels
+            .get(key)
+            .map(|channel| channel.metadata.entries().map(|(name, entry)| (name.to_owned(), entry.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// Writes a metadata entry (compare-and-set when `expected_revision` is given; `Some(0)`
+    /// means "only if absent") and tells subscribers. Returns the new revision.
+    pub fn metadata_set(
+        &self,
+        key: &ChannelKey,
+        entry: &str,
+        value: Value,
+        expected_revision: Option<u64>,
+    ) -> Result<u64, HubError> {
+        let mut state = self.lock();
+        let entries_max = state.limits.metadata_entries_per_channel;
+        let channel = state.channel(key);
+        let frame_value = value.clone();
+        let revision = channel.metadata.set(entry, value, expected_revision, entries_max)?;
+        let frame = frame::metadata(key, entry, &frame_value, revision);
+        state.fan_out(key, &frame, None);
         Ok(revision)
     }
 }

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::connection::ConnectionId;
+use super::{ChannelKey, HubError, frame};
 
 /// What the channel shows of a member.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,5 +82,37 @@ impl Presence {
 
     pub fn members(&self) -> impl Iterator<Item = (ConnectionId, &Member)> + '_ {
         self.members.iter().map(|(client, member)| (*client, member))
+    }
+}
+
+/// Presence as the hub serves it: the who-is-here list and the periodic counts.
+impl super::Hub {
+    /// Who is in the channel, by connection.
+    pub fn presence(&self, key: &ChannelKey) -> Result<Vec<(ConnectionId, Member)>, HubError> {
+        let mut state = self.lock();
+        let channel = state.channel(key);
+        if !channel.options.presence {
+            return Err(HubError::PresenceDisabled);
+        }
+        Ok(channel.presence.members().map(|(client, member)| (client, member.clone())).collect())
+    }
+
+    /// One step of the periodic presence count: every presence channel above its threshold
+    /// gets a `presence_count` frame. The caller runs this on its own timer. Returns the
+    /// channels counted.
+    pub fn broadcast_presence_counts(&self) -> Vec<ChannelKey> {
+        let mut state = self.lock();
+        let mut counted: Vec<(ChannelKey, usize)> = state
+            .channels
+            .iter()
+            .filter(|(_, channel)| channel.options.presence && channel.presence.mode() == PresenceMode::Counts)
+            .map(|(key, channel)| (key.clone(), channel.presence.len()))
+            .collect();
+        counted.sort();
+        for (key, members) in &counted {
+            let frame = frame::presence_count(key, *members);
+            state.fan_out(key, &frame, None);
+        }
+        counted.into_iter().map(|(key, _)| key).collect()
     }
 }
