@@ -163,7 +163,8 @@ pub async fn update(
         })?;
         if priority.as_str() != current.priority {
             let desk_settings = crate::support::settings::load(&state, desk.merchant(), now).await?;
-            let due = tradewind_support::due_times(current.created_at, priority, &desk_settings.sla, None);
+            let hours = crate::support::settings::hours(&state, &desk_settings).await?;
+            let due = crate::support::settings::sla_due(&desk_settings, &hours, current.created_at, priority);
             change.row.priority = priority.as_str().to_owned();
             change.row.first_response_due_at = due.first_response_due;
             change.row.resolution_due_at = due.resolution_due;

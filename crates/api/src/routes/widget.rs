@@ -27,7 +27,7 @@ use tradewind_payments::id::{ContactId, ConversationId, MessageId};
 use tradewind_storage::support::contacts::{self, ContactRow};
 use tradewind_storage::support::conversations::{self, ConversationRow};
 use tradewind_storage::support::messages;
-use tradewind_support::{Csat, EventKind, Priority, Rating, due_times};
+use tradewind_support::{Csat, EventKind, Priority, Rating};
 
 /// The largest message body: an attachment plus the form around it.
 pub const MESSAGE_BODY_LIMIT_BYTES: usize = tradewind_support::ATTACHMENT_BYTES_MAX as usize + 64 * 1024;
@@ -77,7 +77,7 @@ pub async fn open_conversation(
     let desk = settings::load(state, &contact.merchant_id, now).await?;
     let priority = priority.unwrap_or(Priority::None);
     let hours = settings::hours(state, &desk).await?;
-    let due = due_times(now, priority, &desk.sla, desk.sla.business_hours_only().then_some(&hours));
+    let due = settings::sla_due(&desk, &hours, now, priority);
     let row = ConversationRow {
         id: ConversationId::generate().to_string(),
         merchant_id: contact.merchant_id.clone(),

@@ -17,7 +17,7 @@ use tradewind_storage::support::conversations::{self, ConversationRow};
 use tradewind_storage::support::messages::MessageRow;
 use tradewind_storage::support::{canned, contacts};
 use tradewind_support::{
-    AttachmentType, CannedTemplate, EventKind, Message, MessageKind, Sender, Status, Variable, Variables, due_times,
+    AttachmentType, CannedTemplate, EventKind, Message, MessageKind, Sender, Status, Variable, Variables,
 };
 
 /// A file sent with a message, judged by its bytes.
@@ -133,7 +133,8 @@ pub async fn from_buyer(
             let desk = settings::load(state, merchant_id, now).await?;
             let priority =
                 tradewind_support::Priority::parse(&change.row.priority).unwrap_or(tradewind_support::Priority::None);
-            let due = due_times(now, priority, &desk.sla, None);
+            let hours = settings::hours(state, &desk).await?;
+            let due = settings::sla_due(&desk, &hours, now, priority);
             change.row.resolved_at = None;
             change.row.resolution_due_at = due.resolution_due;
             change.row.sla_resolution_breached = 0;

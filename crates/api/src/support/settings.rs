@@ -147,6 +147,17 @@ pub async fn hours(state: &AppState, settings: &DeskSettings) -> ApiResult<Busin
     team_hours(&team).or_else(|_| always())
 }
 
+/// A conversation's SLA due times from `start`: in the desk's business hours when its
+/// policy counts only those, else in calendar time.
+pub fn sla_due(
+    settings: &DeskSettings,
+    hours: &BusinessHours,
+    start: i64,
+    priority: Priority,
+) -> tradewind_support::SlaDue {
+    tradewind_support::due_times(start, priority, &settings.sla, settings.sla.business_hours_only().then_some(hours))
+}
+
 /// A stored team's hours, parsed.
 pub fn team_hours(team: &tradewind_storage::support::teams::TeamRow) -> ApiResult<BusinessHours> {
     let intervals: Vec<crate::wire::support::HoursInterval> =
