@@ -350,6 +350,11 @@ fn check_statuses(folded: &str, grounding: &Grounding) -> Result<(), Unsupported
 fn check_amounts(folded: &str, grounding: &Grounding) -> Result<HashSet<usize>, UnsupportedFact> {
     let mut consumed = HashSet::new();
     for (start, number) in number_spans(folded) {
+        // Digits inside a returned code (`RP000000000`) are the code's, not an amount in
+        // rupiah: `check_codes` checks the whole word.
+        if grounding.codes.contains(word_around(folded, start, number.len())) {
+            continue;
+        }
         let after = folded[start + number.len()..].trim_start();
         let code: String = after.chars().take_while(char::is_ascii_alphabetic).collect();
         let coded = if code.len() == 3 { Currency::parse(&code.to_ascii_uppercase()).ok() } else { None };
@@ -442,6 +447,21 @@ fn check_codes(folded: &str, grounding: &Grounding) -> Result<(), UnsupportedFac
 }
 
 /// The currency a symbol right before a number names: `Some(None)` for a bare `$`.
+/// The letters-and-digits word the span `start..start + length` of `text` lies in.
+fn word_around(text: &str, start: usize, length: usize) -> &str {
+    let begin = text[..start]
+        .char_indices()
+        .rev()
+        .take_while(|(_, character)| character.is_alphanumeric())
+        .last()
+        .map_or(start, |(index, _)| index);
+    let end = text[start + length..]
+        .char_indices()
+        .find(|(_, character)| !character.is_alphanumeric())
+        .map_or(text.len(), |(index, _)| start + length + index);
+    &text[begin..end]
+}
+
 fn currency_symbol_before(before: &str) -> Option<Option<Currency>> {
     let before = before.trim_end();
     let named = |code: &str| Currency::parse(code).ok();

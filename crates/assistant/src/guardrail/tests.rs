@@ -92,3 +92,15 @@ fn nothing_returned_supports_no_order_fact() {
     let not_found = [ToolOutput::OrderNotFound { number: "1009".to_owned() }];
     assert_eq!(check_facts("I couldn't find order 1009.", &not_found), Ok(()));
 }
+
+#[test]
+fn a_returned_tracking_number_that_starts_like_rupiah_is_a_code_not_an_amount() {
+    let mut facts = order();
+    if let Some(shipment) = facts.shipment.as_mut() {
+        shipment.tracking_number = "RP000000000".to_owned();
+    }
+    let outputs = [ToolOutput::Order(Box::new(facts))];
+    assert_eq!(check_facts("Tracking number RP000000000, with DHL.", &outputs), Ok(()));
+    assert!(check_facts("You paid Rp50000 for it.", &outputs).is_err(), "a real rupiah amount is still checked");
+    assert!(check_facts("Tracking number RP000000001.", &outputs).is_err(), "another code is not supported");
+}
