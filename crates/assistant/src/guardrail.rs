@@ -447,17 +447,18 @@ fn check_codes(folded: &str, grounding: &Grounding) -> Result<(), UnsupportedFac
 }
 
 /// The currency a symbol right before a number names: `Some(None)` for a bare `$`.
-/// The letters-and-digits word the span `start..start + length` of `text` lies in.
+/// The ASCII letters-and-digits word the span `start..start + length` of `text` lies in
+/// (codes are ASCII; a Chinese sentence runs straight into them: `运单号RP000000000`).
 fn word_around(text: &str, start: usize, length: usize) -> &str {
     let begin = text[..start]
         .char_indices()
         .rev()
-        .take_while(|(_, character)| character.is_alphanumeric())
+        .take_while(|(_, character)| character.is_ascii_alphanumeric())
         .last()
         .map_or(start, |(index, _)| index);
     let end = text[start + length..]
         .char_indices()
-        .find(|(_, character)| !character.is_alphanumeric())
+        .find(|(_, character)| !character.is_ascii_alphanumeric())
         .map_or(text.len(), |(index, _)| start + length + index);
     &text[begin..end]
 }

@@ -101,6 +101,7 @@ fn a_returned_tracking_number_that_starts_like_rupiah_is_a_code_not_an_amount() 
     }
     let outputs = [ToolOutput::Order(Box::new(facts))];
     assert_eq!(check_facts("Tracking number RP000000000, with DHL.", &outputs), Ok(()));
+    assert_eq!(check_facts("运单号RP000000000。", &outputs), Ok(()));
     assert!(check_facts("You paid Rp50000 for it.", &outputs).is_err(), "a real rupiah amount is still checked");
     assert!(check_facts("Tracking number RP000000001.", &outputs).is_err(), "another code is not supported");
 }
