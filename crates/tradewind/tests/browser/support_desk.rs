@@ -24,8 +24,15 @@ const WIDGET_HELPERS: &str = r#"(() => {
     window.twAll = (id) => Array.from(window.twRoot()?.querySelectorAll(`[data-testid="${id}"]`) ?? []);
     window.twType = (id, text) => {
         const field = window.tw(id);
+        if (!field) return false;
         field.value = text;
         field.dispatchEvent(new Event('input', { bubbles: true }));
+        return true;
+    };
+    window.twClick = (id) => {
+        const element = window.tw(id);
+        if (!element) return false;
+        element.click();
         return true;
     };
     return true;
@@ -72,18 +79,14 @@ async fn seed(app: &TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+// The widget re-renders as messages arrive, so each step finds its element and acts in
+// one JavaScript turn, retried until the element is there.
 async fn widget_click(tab: &Tab, id: &str) -> anyhow::Result<()> {
-    tab.wait_until(&format!("window.tw({id:?}) !== null"), &format!("the widget's {id}")).await?;
-    let clicked: bool = tab.eval(&format!("(() => {{ window.tw({id:?}).click(); return true; }})()")).await?;
-    ensure!(clicked, "clicking {id}");
-    Ok(())
+    tab.wait_until(&format!("window.twClick({id:?})"), &format!("clicking the widget's {id}")).await
 }
 
 async fn widget_type(tab: &Tab, id: &str, text: &str) -> anyhow::Result<()> {
-    tab.wait_until(&format!("window.tw({id:?}) !== null"), &format!("the widget's {id}")).await?;
-    let typed: bool = tab.eval(&format!("window.twType({id:?}, {text:?})")).await?;
-    ensure!(typed, "typing into {id}");
-    Ok(())
+    tab.wait_until(&format!("window.twType({id:?}, {text:?})"), &format!("typing into the widget's {id}")).await
 }
 
 /// Waits for a widget message from `sender` whose text contains `fragment`.
@@ -112,9 +115,12 @@ async fn a_spanish_buyer_is_answered_verified_and_handed_to_an_english_agent() -
     shop.wait_until("window.tw('tw-verify-order') !== null", "the assistant to ask for verification").await?;
     let before: String = shop.eval("window.twRoot().textContent").await?;
     ensure!(!before.contains(TRACKING), "the tracking number showed before verification");
-    widget_type(&shop, "tw-verify-order", "1001").await?;
-    widget_type(&shop, "tw-verify-email", BUYER_EMAIL).await?;
-    widget_click(&shop, "tw-verify-submit").await?;
+    // The form is filled and sent in one turn, so no re-render can clear it in between.
+    let verify = format!(
+        "window.twType('tw-verify-order', '1001') && window.twType('tw-verify-email', {BUYER_EMAIL:?}) \
+         && window.twClick('tw-verify-submit')"
+    );
+    shop.wait_until(&verify, "sending the verification form").await?;
     widget_message(&shop, "assistant", TRACKING).await.context("the order's status after verification")?;
     widget_type(&shop, "tw-input", "Quiero hablar con un agente, por favor").await?;
     widget_click(&shop, "tw-send").await?;
