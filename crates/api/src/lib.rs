@@ -328,6 +328,8 @@ pub async fn serve(
     let webhooks =
         state.background_webhooks.then(|| tokio::spawn(worker::run_webhooks(state.clone(), worker_stopped.clone())));
     let realtime = tokio::spawn(worker::run_realtime(state.clone(), worker_stopped.clone()));
+    let fold = (state.background_ledger_fold && state.store.backend() == tradewind_storage::Backend::Postgres)
+        .then(|| tokio::spawn(worker::run_ledger_fold(state.clone(), worker_stopped.clone())));
     let worker = tokio::spawn(worker::run(state.clone(), worker_stopped));
     let hub = state.realtime.hub.clone();
     // WebSocket sessions outlive the HTTP connections they were upgraded from: when
@@ -341,6 +343,9 @@ pub async fn serve(
     let _ = stop_worker.send(true);
     let _ = worker.await;
     let _ = realtime.await;
+    if let Some(fold) = fold {
+        let _ = fold.await;
+    }
     if let Some(webhooks) = webhooks {
         let _ = webhooks.await;
     }

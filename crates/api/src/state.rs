@@ -82,6 +82,9 @@ pub struct AppState {
     /// Whether `serve` runs the webhook worker in the background (on by default).
     /// Tests turn it off and drive delivery step by step through the sandbox clock.
     pub background_webhooks: bool,
+    /// Whether `serve` folds the ledger's deltas into their accounts in the background
+    /// (PostgreSQL; on by default). Tests turn it off and fold when they choose.
+    pub background_ledger_fold: bool,
 }
 
 impl AppState {
@@ -99,6 +102,7 @@ impl AppState {
             realtime,
             support: Arc::default(),
             background_webhooks: true,
+            background_ledger_fold: true,
         }
     }
 

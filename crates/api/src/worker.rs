@@ -2,7 +2,9 @@
 //! every merchant at that merchant's clock, and purges expired idempotency keys; every
 //! second the webhook worker dispatches new events and starts a delivery driver for
 //! each endpoint with deliveries due ([`WEBHOOK_INTERVAL`]). Tests and the sandbox clock
-//! call the same steps directly ([`webhooks_once`]) instead of waiting for them.
+//! call the same steps directly ([`webhooks_once`]) instead of waiting for them. On
+//! PostgreSQL the ledger's deltas are folded into their accounts four times a second
+//! ([`run_ledger_fold`]).
 
 use crate::error::ApiResult;
 use crate::flows::webhook_delivery::{self, DeliveryReport};
@@ -88,6 +90,26 @@ pub async fn run_webhooks(state: AppState, mut stop: watch::Receiver<bool>) {
                 // endpoint has nothing due.
                 if let Err(error) = webhook_delivery::start_due(&state, None).await {
                     tracing::warn!(code = %error.code, "webhook delivery could not start");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// How often the ledger's deltas are folded into their accounts (PostgreSQL): often
+/// enough that reading a busy account sums a few hundred rows at most.
+pub const LEDGER_FOLD_INTERVAL: Duration = Duration::from_millis(250);
+
+/// The ledger fold worker (PostgreSQL only; see `tradewind_storage::ledger::fold_deltas`).
+pub async fn run_ledger_fold(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(LEDGER_FOLD_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {
+                if let Err(error) = tradewind_storage::ledger::fold_deltas(&state.store).await {
+                    tracing::warn!(%error, "ledger fold failed");
                 }
             }
             _ = stop.changed() => return,

@@ -1,13 +1,11 @@
 //! A PostgreSQL transaction whose last statement travels with its `COMMIT`.
 //!
-//! A payment's ledger postings end by incrementing accounts every payment shares (the
-//! platform's fee revenue, the connector's clearing, the merchant's balances): their row
-//! locks are held from that statement until the commit. Sent as two round trips, the
-//! lock also lasts while the client (a busy tokio worker) gets round to sending `COMMIT`;
-//! sent as one simple query (`…; COMMIT`), it lasts for the server's work only. sqlx's
-//! `Transaction` cannot commit that way, so this one is kept by hand: `BEGIN` on a pooled
-//! connection, and a connection dropped with its transaction open is closed rather than
-//! returned to the pool (the server then rolls the transaction back).
+//! A payment's ledger postings end with the insert of its accounts' deltas (see
+//! [`crate::ledger`]); sent with the `COMMIT` as one simple query (`…; COMMIT`), it costs
+//! no round trip of its own. sqlx's `Transaction` cannot commit that way, so this one is
+//! kept by hand: `BEGIN` on a pooled connection, and a connection dropped with its
+//! transaction open is closed rather than returned to the pool (the server then rolls
+//! the transaction back).
 
 use crate::{Connection, StoreResult};
 use sqlx::Any;

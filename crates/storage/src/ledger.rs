@@ -20,6 +20,13 @@
 //! is an increment written last, its rows locked in id order too, so concurrent batches
 //! never deadlock. A batch that resolves no hold skips reading stored transfers (see
 //! [`post_in`]).
+//!
+//! On PostgreSQL those increments are not updates but rows of `ledger_account_deltas`,
+//! so no payment waits on another's row lock (the accounts every payment shares would
+//! otherwise serialise the commits); [`fold_deltas`] adds them into their accounts in
+//! the background, and every read of an account returns its row plus its unfolded
+//! deltas ([`select_balances`]). A locked account is still updated in place, by the
+//! change its plan made to the balances read under the lock.
 
 use crate::batch::SqlValue;
 use crate::{Backend, Connection, StoreError, StoreResult};
@@ -65,10 +72,29 @@ impl LedgerView for Loaded {
     }
 }
 
+/// An account's stored row, which is all of it on SQLite (see [`select_balances`]).
 const SELECT_ACCOUNT: &str = "SELECT id, flags, negative_limit_minor, debits_pending, debits_posted, \
     credits_pending, credits_posted FROM ledger_accounts";
 const SELECT_TRANSFER: &str = "SELECT id, debit_account_id, credit_account_id, amount_minor, currency, code, kind, \
     pending_id, pending_state, source_id FROM ledger_transfers";
+/// [`SELECT_ACCOUNT`]'s columns with each total as of now: the account's row plus its
+/// unfolded deltas (PostgreSQL; SQLite never writes any), for the accounts `filter`
+/// (a condition on `ledger_accounts`' columns, unqualified; its parameters may be used
+/// twice) selects. One statement, so the row and its deltas are read in one snapshot.
+fn select_balances(filter: &str) -> String {
+    format!(
+        "SELECT id, flags, negative_limit_minor, debits_pending + COALESCE(delta_debits_pending, 0), \
+         debits_posted + COALESCE(delta_debits_posted, 0), credits_pending + COALESCE(delta_credits_pending, 0), \
+         credits_posted + COALESCE(delta_credits_posted, 0) FROM ledger_accounts LEFT JOIN (SELECT account_id, \
+         CAST(SUM(debits_pending) AS BIGINT) AS delta_debits_pending, \
+         CAST(SUM(debits_posted) AS BIGINT) AS delta_debits_posted, \
+         CAST(SUM(credits_pending) AS BIGINT) AS delta_credits_pending, \
+         CAST(SUM(credits_posted) AS BIGINT) AS delta_credits_posted FROM ledger_account_deltas \
+         WHERE account_id IN (SELECT id FROM ledger_accounts WHERE {filter}) GROUP BY account_id) AS deltas \
+         ON deltas.account_id = ledger_accounts.id WHERE {filter}"
+    )
+}
+
 /// An account row's insert; opening on demand leaves an existing account alone, opening
 /// with settings updates its negative limit.
 macro_rules! insert_account {
@@ -236,12 +262,28 @@ fn locks_guarded(plan: &Plan<'_>) -> bool {
 }
 
 /// The statements that write `plan` besides its new transfers and its increments, each
-/// with the count of rows it must return: locked accounts' balances (conditional on the
-/// balances read) and resolved holds.
-fn plan_statements(plan: &Plan<'_>) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
+/// with the count of rows it must return: locked accounts' balances and resolved holds.
+/// On SQLite a locked account is written conditionally on the balances read; on
+/// PostgreSQL its row is locked and its unfolded deltas are not in it, so the plan's
+/// change is added to the row.
+fn plan_statements(plan: &Plan<'_>, backend: Backend) -> Vec<(&'static str, Vec<SqlValue>, u64)> {
     let mut statements = Vec::with_capacity(plan.accounts().len() + plan.pending_changes().len());
     for change in plan.accounts().iter().filter(|change| is_locked(plan, change)) {
         let (after, before) = (change.after, change.before);
+        if backend == Backend::Postgres {
+            statements.push((
+                INCREMENT_BALANCES,
+                vec![
+                    SqlValue::Integer(after.debits_pending - before.debits_pending),
+                    SqlValue::Integer(after.debits_posted - before.debits_posted),
+                    SqlValue::Integer(after.credits_pending - before.credits_pending),
+                    SqlValue::Integer(after.credits_posted - before.credits_posted),
+                    SqlValue::Text(change.id.as_str().to_owned()),
+                ],
+                1,
+            ));
+            continue;
+        }
         statements.push((
             UPDATE_BALANCES,
             vec![
@@ -340,10 +382,20 @@ async fn load_account_rows(
     lock: bool,
     loaded: &mut Loaded,
 ) -> StoreResult<()> {
-    let lock = if lock { " ORDER BY id FOR UPDATE" } else { "" };
     for chunk in ids.chunks(IN_LIST_MAX) {
-        let sql = format!("{SELECT_ACCOUNT} WHERE id IN ({}){lock}", in_list(chunk.len()));
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let filter = format!("id IN ({})", in_list(chunk.len()));
+        if lock {
+            // The lock first, then the balances in a statement of their own: read in the
+            // locking statement, deltas a concurrent fold moved into the row would be
+            // counted twice (the locked row is re-read, the deltas are not).
+            let sql = format!("SELECT id FROM ledger_accounts WHERE {filter} ORDER BY id FOR UPDATE");
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            query.fetch_all(&mut *connection).await?;
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(select_balances(&filter)));
         for id in chunk {
             query = query.bind(id.as_str());
         }
@@ -455,35 +507,19 @@ async fn insert_transfers(
     Ok(true)
 }
 
-/// Rows one increment statement carries (5 parameters each).
-const INCREMENT_ROWS_PER_STATEMENT: usize = 500;
+/// Rows one delta insert carries (5 parameters each).
+const DELTA_ROWS_PER_INSERT: usize = 500;
+const INSERT_DELTAS_HEAD: &str = "INSERT INTO ledger_account_deltas \
+    (account_id, debits_pending, debits_posted, credits_pending, credits_posted) VALUES ";
 
-/// The PostgreSQL increment of many accounts in one statement, up to its result: the
-/// rows are locked in id order first (`ORDER BY … FOR UPDATE`, the order every writer
-/// locks in), then each gets its changes (`values`, rows of id and four deltas) added;
-/// `updated` holds the ids written.
-fn increment_cte(values: &str) -> String {
-    format!(
-        "WITH changes (id, debits_pending, debits_posted, credits_pending, credits_posted) AS (VALUES {values}), \
-         locked AS MATERIALIZED (SELECT ledger_accounts.id FROM ledger_accounts \
-         WHERE ledger_accounts.id IN (SELECT changes.id FROM changes) ORDER BY ledger_accounts.id FOR UPDATE), \
-         updated AS (UPDATE ledger_accounts SET debits_pending = ledger_accounts.debits_pending + changes.debits_pending, \
-         debits_posted = ledger_accounts.debits_posted + changes.debits_posted, \
-         credits_pending = ledger_accounts.credits_pending + changes.credits_pending, \
-         credits_posted = ledger_accounts.credits_posted + changes.credits_posted \
-         FROM changes, locked WHERE ledger_accounts.id = changes.id AND locked.id = changes.id \
-         RETURNING ledger_accounts.id)"
-    )
-}
-
-fn increment_many_sql(rows: usize) -> String {
+fn insert_deltas_sql(rows: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|row| {
             let first = row * 5;
             format!("(${}, ${}, ${}, ${}, ${})", first + 1, first + 2, first + 3, first + 4, first + 5)
         })
         .collect();
-    format!("{} SELECT id FROM updated", increment_cte(&values.join(", ")))
+    format!("{INSERT_DELTAS_HEAD}{}", values.join(", "))
 }
 
 /// The changes of `plan`'s accounts written by increments, in id order, as four deltas.
@@ -500,10 +536,9 @@ fn increments<'p, 'a>(plan: &'p Plan<'a>) -> impl Iterator<Item = (&'a AccountId
     })
 }
 
-/// `plan`'s increments as PostgreSQL statements with their values written in (no
-/// parameters: they travel with the `COMMIT` in one simple query, see
-/// [`crate::final_commit`]). A statement that writes fewer rows than it names divides
-/// by zero, so the query fails before its `COMMIT`.
+/// `plan`'s increments as one PostgreSQL delta insert with its values written in (no
+/// parameters: it travels with the `COMMIT` in one simple query, see
+/// [`crate::final_commit`]).
 fn closing_increments_sql(plan: &Plan<'_>) -> Option<String> {
     let rows: Vec<String> = increments(plan)
         .map(|(id, delta)| {
@@ -519,36 +554,24 @@ fn closing_increments_sql(plan: &Plan<'_>) -> Option<String> {
     if rows.is_empty() {
         return None;
     }
-    let statements: Vec<String> = rows
-        .chunks(INCREMENT_ROWS_PER_STATEMENT)
-        .map(|chunk| {
-            format!(
-                "{} SELECT 1 / (CASE WHEN count(*) = {} THEN 1 ELSE 0 END) FROM updated",
-                increment_cte(&chunk.join(", ")),
-                chunk.len()
-            )
-        })
-        .collect();
-    Some(statements.join("; "))
+    Some(format!("{INSERT_DELTAS_HEAD}{}", rows.join(", ")))
 }
 
-/// Adds the changes of `plan`'s unlocked accounts, in id order, last: their row locks
-/// last only until the commit. On PostgreSQL one statement (one round trip) per 500
-/// accounts.
+/// Writes the changes of `plan`'s unlocked accounts: on PostgreSQL as delta rows (one
+/// statement per 500 accounts; no row lock), on SQLite as increments of the rows, which
+/// its one writer holds anyway.
 async fn increment_accounts(connection: &mut Connection, backend: Backend, plan: &Plan<'_>) -> StoreResult<()> {
     let changes: Vec<(&AccountId, [i64; 4])> = increments(plan).collect();
     if backend == Backend::Postgres {
-        for chunk in changes.chunks(INCREMENT_ROWS_PER_STATEMENT) {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(increment_many_sql(chunk.len())));
+        for chunk in changes.chunks(DELTA_ROWS_PER_INSERT) {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_deltas_sql(chunk.len())));
             for (id, delta) in chunk {
                 query = query.bind(id.as_str());
                 for value in delta {
                     query = query.bind(*value);
                 }
             }
-            if query.fetch_all(&mut *connection).await?.len() != chunk.len() {
-                return Err(concurrent_change());
-            }
+            query.execute(&mut *connection).await?;
         }
         return Ok(());
     }
@@ -568,6 +591,33 @@ async fn increment_accounts(connection: &mut Connection, backend: Backend, plan:
     Ok(())
 }
 
+/// The fold: the accounts with deltas are locked in id order (the order every writer
+/// locks in), then the deltas visible now are deleted and their sums added to their
+/// accounts, in one statement. Deltas committed meanwhile stay for the next fold.
+const FOLD_DELTAS: &str = "WITH locked AS MATERIALIZED (SELECT id FROM ledger_accounts \
+    WHERE id IN (SELECT account_id FROM ledger_account_deltas) ORDER BY id FOR UPDATE), \
+    folded AS (DELETE FROM ledger_account_deltas WHERE account_id IN (SELECT id FROM locked) \
+    RETURNING account_id, debits_pending, debits_posted, credits_pending, credits_posted), \
+    sums AS (SELECT account_id, SUM(debits_pending) AS debits_pending, SUM(debits_posted) AS debits_posted, \
+    SUM(credits_pending) AS credits_pending, SUM(credits_posted) AS credits_posted FROM folded GROUP BY account_id), \
+    updated AS (UPDATE ledger_accounts SET debits_pending = ledger_accounts.debits_pending + sums.debits_pending, \
+    debits_posted = ledger_accounts.debits_posted + sums.debits_posted, \
+    credits_pending = ledger_accounts.credits_pending + sums.credits_pending, \
+    credits_posted = ledger_accounts.credits_posted + sums.credits_posted \
+    FROM sums WHERE ledger_accounts.id = sums.account_id RETURNING ledger_accounts.id) \
+    SELECT CAST(COUNT(*) AS BIGINT) FROM folded";
+
+/// Adds the unfolded deltas (PostgreSQL) into their accounts; answers how many were
+/// folded. Balances read the same before and after: the fold only keeps the delta table
+/// short, so reads stay cheap. Nothing to do on SQLite.
+pub async fn fold_deltas(store: &crate::Store) -> StoreResult<u64> {
+    if store.backend() != Backend::Postgres {
+        return Ok(0);
+    }
+    let folded: i64 = sqlx::query_scalar(FOLD_DELTAS).fetch_one(store.pool()).await?;
+    Ok(u64::try_from(folded).unwrap_or(0))
+}
+
 /// Plans tried at most per batch: the first, again with the stored transfers (after an
 /// optimistic plan was refused or its insert met a stored transfer), and again after
 /// locked rows turned out changed.
@@ -577,7 +627,7 @@ const PLAN_ATTEMPTS_MAX: usize = 3;
 /// interactive SQLite transaction holding the writer).
 ///
 /// Round trips for a capture: one read of its accounts, one insert of its transfers and
-/// one increment of its accounts. The accounts are read without a lock and planned; only
+/// one increment of its accounts (on PostgreSQL, one insert of their deltas). The accounts are read without a lock and planned; only
 /// a batch whose limit checks depended on the balances read (see
 /// [`AccountChange::headroom_lowered`]) reads its guarded accounts again `FOR UPDATE`
 /// (re-planning if they changed) and writes them conditionally. A batch that resolves no
@@ -593,9 +643,9 @@ pub async fn post_in(
     post_with(connection, backend, batch, now, false).await.map(|(posted, _)| posted)
 }
 
-/// [`post_in`], except that on PostgreSQL the increments are not run but answered, for
-/// the caller to send with its `COMMIT` ([`crate::final_commit`]): the rows every
-/// payment shares then stay locked for that one round trip only.
+/// [`post_in`], except that on PostgreSQL the increments (the delta insert) are not run
+/// but answered, for the caller to send with its `COMMIT` ([`crate::final_commit`]):
+/// one round trip fewer.
 pub(crate) async fn post_before_commit(
     connection: &mut Connection,
     backend: Backend,
@@ -657,7 +707,7 @@ async fn post_with(
             load_transfer_rows(connection, &wanted.transfers, &mut loaded).await?;
             continue;
         }
-        for (sql, values, rows_required) in plan_statements(&plan) {
+        for (sql, values, rows_required) in plan_statements(&plan, backend) {
             let rows = bind_values(sqlx::query(sql), &values).fetch_all(&mut *connection).await?;
             if (rows.len() as u64) < rows_required {
                 return Err(concurrent_change());
@@ -675,7 +725,12 @@ async fn post_with(
 
 /// Every account, for `tradewind ledger verify`.
 pub async fn all_accounts(pool: &AnyPool) -> StoreResult<Vec<Account>> {
-    sqlx::query(SELECT_ACCOUNT).fetch_all(pool).await?.iter().map(account_from_any).collect()
+    sqlx::query(sqlx::AssertSqlSafe(select_balances("1 = 1")))
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(account_from_any)
+        .collect()
 }
 
 /// Every transfer, for `tradewind ledger verify`.
@@ -685,7 +740,7 @@ pub async fn all_transfers(pool: &AnyPool) -> StoreResult<Vec<StoredTransfer>> {
 
 /// A merchant's accounts (its balances), in id order.
 pub async fn merchant_accounts(pool: &AnyPool, merchant_id: &str) -> StoreResult<Vec<Account>> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_ACCOUNT} WHERE merchant_id = $1 ORDER BY id")))
+    sqlx::query(sqlx::AssertSqlSafe(format!("{} ORDER BY id", select_balances("merchant_id = $1"))))
         .bind(merchant_id)
         .fetch_all(pool)
         .await?
@@ -697,7 +752,7 @@ pub async fn merchant_accounts(pool: &AnyPool, merchant_id: &str) -> StoreResult
 /// One account's posted balance on its normal side, read inside a transaction; zero for
 /// an account never opened.
 pub async fn balance_in(connection: &mut Connection, id: &AccountId) -> StoreResult<i64> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_ACCOUNT} WHERE id = $1")))
+    let row = sqlx::query(sqlx::AssertSqlSafe(select_balances("id = $1")))
         .bind(id.as_str())
         .fetch_optional(connection)
         .await?;

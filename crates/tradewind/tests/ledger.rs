@@ -16,6 +16,7 @@ on_both_backends!(
     manual_capture_holds_then_posts_part,
     forecast_follows_each_connectors_calendar,
     concurrent_refunds_never_overdraw,
+    deltas_fold_without_changing_a_balance,
     balance_routes_check_input_and_tenancy,
 );
 
@@ -231,6 +232,64 @@ async fn concurrent_refunds_never_overdraw(app: TestApp) {
     // Ten refunds of a tenth each return the whole fee: nothing pending, nothing below 0.
     assert_eq!((amount(&after, "pending", "usd"), amount(&after, "fees_paid", "usd")), (0, 0));
     ledger_verifies(&app);
+}
+
+/// Rows of `ledger_account_deltas`, the increments not yet folded into their accounts.
+async fn unfolded_deltas(app: &TestApp) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_account_deltas")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    count
+}
+
+/// On PostgreSQL a capture adds to its accounts through delta rows (no row locks), read
+/// with the accounts until the fold moves them in: balances read the same on either
+/// side of a fold, and a refund that reads its balance under a lock sees both. SQLite
+/// updates its accounts in place and never writes a delta.
+async fn deltas_fold_without_changing_a_balance(app: TestApp) {
+    let store = tradewind_storage::Store::connect(&app.database_url).await.unwrap();
+    let mut payments = Vec::new();
+    for amount in [10_000, 2_500, 700] {
+        let (status, paid) = app.pay(amount, "usd", "US", card("4242424242424242")).await;
+        assert_eq!(status, 200, "{paid}");
+        payments.push(paid["id"].as_str().unwrap().to_owned());
+    }
+    let unfolded = unfolded_deltas(&app).await;
+    match app.backend {
+        // Three captures, each adding to clearing, pending, fee revenue, and the fees
+        // paid memo pair.
+        common::Backend::Postgres => assert_eq!(unfolded, 15),
+        common::Backend::Sqlite => assert_eq!(unfolded, 0),
+    }
+    let before = balance(&app).await;
+    // 100.00 + 25.00 + 7.00 less 2.9% + 0.30 each (3.20, 1.03, 0.50).
+    assert_eq!(amount(&before, "pending", "usd"), 13_200 - 320 - 103 - 50);
+    ledger_verifies(&app);
+
+    let folded = tradewind_storage::ledger::fold_deltas(&store).await.unwrap();
+    assert_eq!(folded, u64::try_from(unfolded).unwrap());
+    assert_eq!(unfolded_deltas(&app).await, 0);
+    assert_eq!(balance(&app).await, before);
+    ledger_verifies(&app);
+
+    // Part folded, part not: a refund from the pending balance, then a fourth capture.
+    let (status, refunded) = refund(&app, &payments[0], 4_000).await;
+    assert_eq!(status, 200, "{refunded}");
+    let (status, paid) = app.pay(1_000, "usd", "US", card("4242424242424242")).await;
+    assert_eq!(status, 200, "{paid}");
+    let mixed = balance(&app).await;
+    // The refund returns 40% of the first fee (1.28); the capture nets 10.00 − 0.59.
+    assert_eq!(amount(&mixed, "pending", "usd"), 12_727 - 4_000 + 128 + 1_000 - 59);
+    ledger_verifies(&app);
+    tradewind_storage::ledger::fold_deltas(&store).await.unwrap();
+    assert_eq!(unfolded_deltas(&app).await, 0);
+    assert_eq!(balance(&app).await, mixed);
+    ledger_verifies(&app);
+    store.close().await;
 }
 
 async fn balance_routes_check_input_and_tenancy(app: TestApp) {

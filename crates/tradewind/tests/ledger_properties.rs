@@ -12,7 +12,8 @@
 //!
 //! Both run on SQLite (the writer thread) and PostgreSQL (sqlx). After every batch: the
 //! same batch is accepted or refused by the same rule on both, every stored balance
-//! equals the reference's, and `verify` finds nothing wrong with the stored books.
+//! equals the reference's, and `verify` finds nothing wrong with the stored books;
+//! every third batch PostgreSQL's account deltas are folded into their accounts.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -189,8 +190,18 @@ async fn run_case(url: &str, drafts: &[Vec<Draft>]) -> Result<(), String> {
             _ => return Err(format!("step {step}: reference {expected:?}, stored {stored:?}, batch {batch:?}")),
         }
         same_books(&store, &reference, step).await?;
+        fold_now_and_then(&store, step).await?;
     }
     store.close().await;
+    Ok(())
+}
+
+/// Every third step, folds PostgreSQL's deltas into their accounts (a no-op on SQLite),
+/// so the books are compared with deltas pending, folded, and both at once.
+async fn fold_now_and_then(store: &Store, step: usize) -> Result<(), String> {
+    if step % 3 == 2 {
+        ledger::fold_deltas(store).await.map_err(|error| format!("step {step}: fold: {error}"))?;
+    }
     Ok(())
 }
 
@@ -244,6 +255,7 @@ fn run_flows(
     for (step, op) in ops.into_iter().enumerate() {
         world.apply(op)?;
         runtime.block_on(same_books(&store, &world.ledger, step)).map_err(TestCaseError::fail)?;
+        runtime.block_on(fold_now_and_then(&store, step)).map_err(TestCaseError::fail)?;
     }
     runtime.block_on(store.close());
     Ok(())

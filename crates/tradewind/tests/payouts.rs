@@ -181,7 +181,7 @@ async fn owed(app: &TestApp) -> i64 {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&app.database_url).await.expect("connect to the test database");
     let owed: Option<i64> = sqlx::query_scalar(
-        "SELECT debits_posted - credits_posted FROM ledger_accounts \
+        "SELECT debits_posted - credits_posted FROM ledger_balances \
          WHERE merchant_id = $1 AND kind = 'negative_balance' AND currency = 'USD'",
     )
     .bind(&app.merchant_id)

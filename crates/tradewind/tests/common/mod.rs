@@ -201,6 +201,8 @@ async fn start(
     let mut application = Application::build(&config, clock).await.expect("build app");
     // Tests drive webhook delivery step by step (the sandbox clock advance runs it).
     application.state.background_webhooks = false;
+    // …and fold the ledger's deltas (PostgreSQL) when they choose, so reads meet them.
+    application.state.background_ledger_fold = false;
     customize(&mut application.state);
     let base_url = application.base_url.clone();
     let (merchant_id, secret_key, publishable_key) = match merchant {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Every table the schema creates; a rejected request must change none of them.
-pub const TABLES: [&str; 42] = [
+pub const TABLES: [&str; 43] = [
     "merchants",
     "api_keys",
     "payment_intents",
@@ -22,6 +22,7 @@ pub const TABLES: [&str; 42] = [
     "events",
     "ledger_accounts",
     "ledger_transfers",
+    "ledger_account_deltas",
     "balance_transactions",
     "fx_rates",
     "fx_quotes",
