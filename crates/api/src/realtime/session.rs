@@ -162,6 +162,13 @@ impl Writer {
             }
             sink.flush().await
         };
+        tokio::pin!(write);
+        // Almost every write completes at once (the socket has room): it is polled once
+        // first, and only a write left waiting arms the timer and the close watch (each
+        // a registration per write, paid ten thousand times per broadcast to a big room).
+        if let std::task::Poll::Ready(written) = futures::poll!(&mut write) {
+            return if written.is_ok() { Written::Done } else { Written::Failed };
+        }
         tokio::select! {
             written = timeout(WRITE_TIMEOUT, write) => match written {
                 Ok(Ok(())) => Written::Done,
