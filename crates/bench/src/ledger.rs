@@ -9,6 +9,7 @@
 //!
 //! Transfers move money from 10 connector clearing accounts to 100 merchants' pending
 //! accounts, so a batch of 1,000 touches about 110 accounts, as a busy platform's would.
+//! On PostgreSQL the server's fold worker runs beside the posters, as in `serve`.
 
 use crate::server::{Backend, Database};
 use anyhow::Context;
@@ -135,6 +136,20 @@ pub async fn measure(
         let accounts = Arc::new(Accounts::new()?);
         // Warm-up: open the accounts and the statement caches.
         batches(&store, &accounts, usize::MAX, BATCH_TRANSFERS).await?;
+        // The server's fold worker (PostgreSQL's account deltas into their accounts), as
+        // `tradewind serve` runs it.
+        let fold = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let mut interval = tokio::time::interval(tradewind_api::worker::LEDGER_FOLD_INTERVAL);
+                loop {
+                    interval.tick().await;
+                    if let Err(error) = tradewind_storage::ledger::fold_deltas(&store).await {
+                        eprintln!("ledger fold failed: {error}");
+                    }
+                }
+            }
+        });
         let mut rates = Vec::with_capacity(runs);
         for run in 0..runs {
             let elapsed = match concurrency {
@@ -150,6 +165,8 @@ pub async fn measure(
             );
             rates.push(rate);
         }
+        fold.abort();
+        let _ = fold.await;
         store.close().await;
         database.remove().await?;
         cells.push(LedgerCell { backend, mode, transfers_per_second: rates });
