@@ -329,7 +329,7 @@ pub async fn serve(
         state.background_webhooks.then(|| tokio::spawn(worker::run_webhooks(state.clone(), worker_stopped.clone())));
     let realtime = tokio::spawn(worker::run_realtime(state.clone(), worker_stopped.clone()));
     let fold = (state.background_ledger_fold && state.store.backend() == tradewind_storage::Backend::Postgres)
-        .then(|| tokio::spawn(worker::run_ledger_fold(state.clone(), worker_stopped.clone())));
+        .then(|| tokio::spawn(worker::run_ledger_fold(state.store.clone(), worker_stopped.clone())));
     let worker = tokio::spawn(worker::run(state.clone(), worker_stopped));
     let hub = state.realtime.hub.clone();
     // WebSocket sessions outlive the HTTP connections they were upgraded from: when

@@ -101,14 +101,15 @@ pub async fn run_webhooks(state: AppState, mut stop: watch::Receiver<bool>) {
 /// enough that reading a busy account sums a few hundred rows at most.
 pub const LEDGER_FOLD_INTERVAL: Duration = Duration::from_millis(250);
 
-/// The ledger fold worker (PostgreSQL only; see `tradewind_storage::ledger::fold_deltas`).
-pub async fn run_ledger_fold(state: AppState, mut stop: watch::Receiver<bool>) {
+/// The ledger fold worker (PostgreSQL only; see `tradewind_storage::ledger::fold_deltas`),
+/// until `stop` changes. Takes the store alone, so the ledger benchmark runs it too.
+pub async fn run_ledger_fold(store: tradewind_storage::Store, mut stop: watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(LEDGER_FOLD_INTERVAL);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = interval.tick() => {
-                if let Err(error) = tradewind_storage::ledger::fold_deltas(&state.store).await {
+                if let Err(error) = tradewind_storage::ledger::fold_deltas(&store).await {
                     tracing::warn!(%error, "ledger fold failed");
                 }
             }

@@ -446,7 +446,6 @@ fn check_codes(folded: &str, grounding: &Grounding) -> Result<(), UnsupportedFac
     Ok(())
 }
 
-/// The currency a symbol right before a number names: `Some(None)` for a bare `$`.
 /// The ASCII letters-and-digits word the span `start..start + length` of `text` lies in
 /// (codes are ASCII; a Chinese sentence runs straight into them: `运单号RP000000000`).
 fn word_around(text: &str, start: usize, length: usize) -> &str {
@@ -463,6 +462,7 @@ fn word_around(text: &str, start: usize, length: usize) -> &str {
     &text[begin..end]
 }
 
+/// The currency a symbol right before a number names: `Some(None)` for a bare `$`.
 fn currency_symbol_before(before: &str) -> Option<Option<Currency>> {
     let before = before.trim_end();
     let named = |code: &str| Currency::parse(code).ok();

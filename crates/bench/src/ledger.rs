@@ -138,18 +138,8 @@ pub async fn measure(
         batches(&store, &accounts, usize::MAX, BATCH_TRANSFERS).await?;
         // The server's fold worker (PostgreSQL's account deltas into their accounts), as
         // `tradewind serve` runs it.
-        let fold = tokio::spawn({
-            let store = store.clone();
-            async move {
-                let mut interval = tokio::time::interval(tradewind_api::worker::LEDGER_FOLD_INTERVAL);
-                loop {
-                    interval.tick().await;
-                    if let Err(error) = tradewind_storage::ledger::fold_deltas(&store).await {
-                        eprintln!("ledger fold failed: {error}");
-                    }
-                }
-            }
-        });
+        let (stop_fold, fold_stopped) = tokio::sync::watch::channel(false);
+        let fold = tokio::spawn(tradewind_api::worker::run_ledger_fold(store.clone(), fold_stopped));
         let mut rates = Vec::with_capacity(runs);
         for run in 0..runs {
             let elapsed = match concurrency {
@@ -165,7 +155,7 @@ pub async fn measure(
             );
             rates.push(rate);
         }
-        fold.abort();
+        let _ = stop_fold.send(true);
         let _ = fold.await;
         store.close().await;
         database.remove().await?;

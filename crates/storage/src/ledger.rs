@@ -271,17 +271,9 @@ fn plan_statements(plan: &Plan<'_>, backend: Backend) -> Vec<(&'static str, Vec<
     for change in plan.accounts().iter().filter(|change| is_locked(plan, change)) {
         let (after, before) = (change.after, change.before);
         if backend == Backend::Postgres {
-            statements.push((
-                INCREMENT_BALANCES,
-                vec![
-                    SqlValue::Integer(after.debits_pending - before.debits_pending),
-                    SqlValue::Integer(after.debits_posted - before.debits_posted),
-                    SqlValue::Integer(after.credits_pending - before.credits_pending),
-                    SqlValue::Integer(after.credits_posted - before.credits_posted),
-                    SqlValue::Text(change.id.as_str().to_owned()),
-                ],
-                1,
-            ));
+            let mut values: Vec<SqlValue> = delta_of(change).into_iter().map(SqlValue::Integer).collect();
+            values.push(SqlValue::Text(change.id.as_str().to_owned()));
+            statements.push((INCREMENT_BALANCES, values, 1));
             continue;
         }
         statements.push((
@@ -522,18 +514,21 @@ fn insert_deltas_sql(rows: usize) -> String {
     format!("{INSERT_DELTAS_HEAD}{}", values.join(", "))
 }
 
+/// What `change` adds to its account's four totals (debits pending and posted, credits
+/// pending and posted).
+fn delta_of(change: &AccountChange<'_>) -> [i64; 4] {
+    let (after, before) = (change.after, change.before);
+    [
+        after.debits_pending - before.debits_pending,
+        after.debits_posted - before.debits_posted,
+        after.credits_pending - before.credits_pending,
+        after.credits_posted - before.credits_posted,
+    ]
+}
+
 /// The changes of `plan`'s accounts written by increments, in id order, as four deltas.
 fn increments<'p, 'a>(plan: &'p Plan<'a>) -> impl Iterator<Item = (&'a AccountId, [i64; 4])> + 'p {
-    plan.accounts().iter().filter(|change| !is_locked(plan, change)).map(|change| {
-        let (after, before) = (change.after, change.before);
-        let delta = [
-            after.debits_pending - before.debits_pending,
-            after.debits_posted - before.debits_posted,
-            after.credits_pending - before.credits_pending,
-            after.credits_posted - before.credits_posted,
-        ];
-        (change.id, delta)
-    })
+    plan.accounts().iter().filter(|change| !is_locked(plan, change)).map(|change| (change.id, delta_of(change)))
 }
 
 /// `plan`'s increments as one PostgreSQL delta insert with its values written in (no
@@ -627,13 +622,13 @@ const PLAN_ATTEMPTS_MAX: usize = 3;
 /// interactive SQLite transaction holding the writer).
 ///
 /// Round trips for a capture: one read of its accounts, one insert of its transfers and
-/// one increment of its accounts (on PostgreSQL, one insert of their deltas). The accounts are read without a lock and planned; only
-/// a batch whose limit checks depended on the balances read (see
-/// [`AccountChange::headroom_lowered`]) reads its guarded accounts again `FOR UPDATE`
-/// (re-planning if they changed) and writes them conditionally. A batch that resolves no
-/// hold is planned without reading stored transfers: its insert skips ids already
-/// written, and if there were any (a replay), or the plan was refused, it is planned
-/// again with them.
+/// one increment of its accounts (on PostgreSQL, one insert of their deltas). The
+/// accounts are read without a lock and planned; only a batch whose limit checks
+/// depended on the balances read (see [`AccountChange::headroom_lowered`]) reads its
+/// guarded accounts again `FOR UPDATE` (re-planning if they changed) and writes them
+/// under that lock. A batch that resolves no hold is planned without reading stored
+/// transfers: its insert skips ids already written, and if there were any (a replay),
+/// or the plan was refused, it is planned again with them.
 pub async fn post_in(
     connection: &mut Connection,
     backend: Backend,
