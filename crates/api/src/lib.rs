@@ -36,6 +36,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use axum::serve::ListenerExt;
 use routes::*;
 use state::AppState;
 use std::future::Future;
@@ -339,6 +340,14 @@ pub async fn serve(
         shutdown.await;
         hub.close_all();
     };
+    // Without TCP_NODELAY a small write waits for the peer's (delayed, up to 40 ms) ACK
+    // of the one before: a realtime subscriber getting frames faster than that sees them
+    // late, and an HTTP reply written in pieces pays it too.
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
     let _ = stop_worker.send(true);
     let _ = worker.await;
