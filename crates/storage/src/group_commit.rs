@@ -17,6 +17,7 @@
 //! a fraction of sixteen commits' pages.
 
 use crate::batch::SqlValue;
+use crate::checkpoint::Checkpoints;
 use crate::writer::WriterLock;
 use crate::{StoreError, StoreResult};
 use rusqlite::Connection;
@@ -64,13 +65,16 @@ impl GroupCommit {
             let mut rows = statement.raw_query();
             while rows.next().map_err(sqlite_error)?.is_some() {}
         }
+        // Checkpoints leave the commit path for a thread of their own (`checkpoint`).
+        crate::checkpoint::install(&connection);
+        let checkpoints = Checkpoints::start(path)?;
         let (sender, receiver) = mpsc::channel(JOB_QUEUE_MAX);
         // The runtime the sqlx writer connection lives on: an interactive transaction
         // dropped uncommitted is rolled back from here if its own rollback has not run yet.
         let runtime = tokio::runtime::Handle::try_current().ok();
         std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
-            .spawn(move || run(connection, lock, receiver, runtime))
+            .spawn(move || run(connection, lock, receiver, runtime, checkpoints))
             .map_err(StoreError::Directory)?;
         Ok(GroupCommit { sender })
     }
@@ -127,6 +131,7 @@ fn run(
     lock: WriterLock,
     mut receiver: mpsc::Receiver<Message>,
     runtime: Option<tokio::runtime::Handle>,
+    mut checkpoints: Checkpoints,
 ) {
     let mut ran: Vec<Ran> = Vec::with_capacity(GROUP_JOBS_MAX);
     while let Some(message) = receiver.blocking_recv() {
@@ -184,7 +189,10 @@ fn run(
             finish_all(&mut ran, Some(&StoreError::Sqlite("the transaction was lost".into())));
         } else {
             match execute(&connection, "COMMIT") {
-                Ok(()) => finish_all(&mut ran, None),
+                Ok(()) => {
+                    finish_all(&mut ran, None);
+                    checkpoints.after_commit();
+                }
                 Err(error) => {
                     tracing::error!(%error, jobs = ran.len(), "group commit failed");
                     let _ = execute(&connection, "ROLLBACK");

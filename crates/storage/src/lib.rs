@@ -32,6 +32,7 @@ pub mod attempts;
 pub mod balance_transactions;
 pub mod batch;
 pub mod checkout;
+mod checkpoint;
 pub mod connector_accounts;
 pub mod connector_webhook_events;
 pub mod disputes;
