@@ -27,9 +27,9 @@ use crate::{StoreError, StoreResult};
 
 /// WAL growth, in pages, that calls for a checkpoint by the checkpoint thread (SQLite's
 /// own automatic checkpoint threshold).
-pub(crate) const CHECKPOINT_PAGES: i32 = 1_000;
+const CHECKPOINT_PAGES: i32 = 1_000;
 /// The WAL size at which the committing writer checkpoints inline (32 MiB of 4 KiB pages).
-pub(crate) const BACKSTOP_PAGES: i32 = 8 * CHECKPOINT_PAGES;
+const BACKSTOP_PAGES: i32 = 8 * CHECKPOINT_PAGES;
 
 thread_local! {
     /// The WAL's size in pages after the last commit on this thread. Only the writer
@@ -38,7 +38,7 @@ thread_local! {
 }
 
 /// Installs the hook on the writer's connection (replacing SQLite's automatic checkpoint).
-pub(crate) fn install(connection: &Connection) {
+fn install(connection: &Connection) {
     connection.wal_hook(Some(after_commit));
 }
 
@@ -55,13 +55,13 @@ fn after_commit(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
 }
 
 /// The WAL's size after the last commit on this thread.
-pub(crate) fn wal_pages() -> i32 {
+fn wal_pages() -> i32 {
     WAL_PAGES.with(Cell::get)
 }
 
 /// Whether a WAL of `pages` calls for a checkpoint, given the size at the last signal
 /// (`signalled_at`, updated). A WAL smaller than at the last signal has started over.
-pub(crate) fn due(pages: i32, signalled_at: &mut i32) -> bool {
+fn due(pages: i32, signalled_at: &mut i32) -> bool {
     if pages < *signalled_at {
         *signalled_at = 0;
     }
@@ -79,9 +79,11 @@ pub(crate) struct Checkpoints {
 }
 
 impl Checkpoints {
-    /// Opens a connection of its own to `path` and starts the checkpoint thread, which
-    /// ends when this is dropped (with the writer thread).
-    pub(crate) fn start(path: &str) -> StoreResult<Checkpoints> {
+    /// Installs the WAL hook on `writer` (the connection to `path` that commits), opens a
+    /// connection of its own to `path` and starts the checkpoint thread, which ends when
+    /// this is dropped (with the writer thread).
+    pub(crate) fn start(writer: &Connection, path: &str) -> StoreResult<Checkpoints> {
+        install(writer);
         let connection = Connection::open(path).map_err(sqlite_error)?;
         // One signal waiting is enough: the checkpoint it starts covers all that came.
         let (sender, receiver) = sync_channel(1);
@@ -111,14 +113,14 @@ fn run(connection: &Connection, signals: &Receiver<()>) {
 
 /// What a checkpoint found and did, in WAL pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Checkpointed {
-    pub(crate) in_wal: i64,
-    pub(crate) copied: i64,
+struct Checkpointed {
+    in_wal: i64,
+    copied: i64,
 }
 
 /// Runs a PASSIVE checkpoint on `connection`: copies every page no reader still needs
 /// into the database file, waiting for no one.
-pub(crate) fn checkpoint(connection: &Connection) -> StoreResult<Checkpointed> {
+fn checkpoint(connection: &Connection) -> StoreResult<Checkpointed> {
     connection
         .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
             Ok(Checkpointed { in_wal: row.get(1)?, copied: row.get(2)? })

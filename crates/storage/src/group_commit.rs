@@ -66,8 +66,7 @@ impl GroupCommit {
             while rows.next().map_err(sqlite_error)?.is_some() {}
         }
         // Checkpoints leave the commit path for a thread of their own (`checkpoint`).
-        crate::checkpoint::install(&connection);
-        let checkpoints = Checkpoints::start(path)?;
+        let checkpoints = Checkpoints::start(&connection, path)?;
         let (sender, receiver) = mpsc::channel(JOB_QUEUE_MAX);
         // The runtime the sqlx writer connection lives on: an interactive transaction
         // dropped uncommitted is rolled back from here if its own rollback has not run yet.
