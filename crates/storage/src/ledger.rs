@@ -72,12 +72,20 @@ impl LedgerView for Loaded {
     }
 }
 
-/// An account's stored row, which is all of it on SQLite (see [`select_balances`]).
-const SELECT_ACCOUNT: &str = "SELECT id, flags, negative_limit_minor, debits_pending, debits_posted, \
-    credits_pending, credits_posted FROM ledger_accounts";
-const SELECT_TRANSFER: &str = "SELECT id, debit_account_id, credit_account_id, amount_minor, currency, code, kind, \
-    pending_id, pending_state, source_id FROM ledger_transfers";
-/// [`SELECT_ACCOUNT`]'s columns with each total as of now: the account's row plus its
+/// A transfer's stored row.
+macro_rules! select_transfer {
+    () => {
+        "SELECT id, debit_account_id, credit_account_id, amount_minor, currency, code, kind, pending_id, \
+         pending_state, source_id FROM ledger_transfers"
+    };
+}
+const SELECT_TRANSFER: &str = select_transfer!();
+/// One transfer by id (SQLite's writer, see `on_writer`).
+const SELECT_TRANSFER_BY_ID: &str = concat!(select_transfer!(), " WHERE id = $1");
+/// An account's stored row by id, which is all of it on SQLite (see [`select_balances`]).
+const SELECT_ACCOUNT_BY_ID: &str = "SELECT id, flags, negative_limit_minor, debits_pending, debits_posted, \
+    credits_pending, credits_posted FROM ledger_accounts WHERE id = $1";
+/// [`SELECT_ACCOUNT_BY_ID`]'s columns with each total as of now: the account's row plus its
 /// unfolded deltas (PostgreSQL; SQLite never writes any), for the accounts `filter`
 /// (a condition on `ledger_accounts`' columns, unqualified; its parameters may be used
 /// twice) selects. One statement, so the row and its deltas are read in one snapshot.

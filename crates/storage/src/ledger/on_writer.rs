@@ -2,9 +2,9 @@
 //! over rusqlite, inside the caller's savepoint, with no thread hop per statement.
 
 use super::{
-    AccountRow, DELETE_TRANSFER, IN_LIST_MAX, INSERT_ACCOUNT, INSERT_TRANSFER, INSERT_TRANSFER_IF_NEW, Loaded, Posted,
-    RESOLVE_PENDING_EXECUTE, SELECT_ACCOUNT, SELECT_TRANSFER, SET_BALANCES, TransferRow, account_from_row,
-    checked_plan, concurrent_change, in_list, insert_account_values, transfer_columns, transfer_from_row,
+    AccountRow, DELETE_TRANSFER, INSERT_ACCOUNT, INSERT_TRANSFER, INSERT_TRANSFER_IF_NEW, Loaded, Posted,
+    RESOLVE_PENDING_EXECUTE, SELECT_ACCOUNT_BY_ID, SELECT_TRANSFER_BY_ID, SET_BALANCES, TransferRow, account_from_row,
+    checked_plan, concurrent_change, insert_account_values, transfer_columns, transfer_from_row,
 };
 use crate::StoreResult;
 use crate::group_commit::{run_statement, sqlite_error};
@@ -17,14 +17,13 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
     }
     let wanted = prefetch(batch);
     let mut loaded = Loaded::default();
-    // One `IN (…)` query per chunk of ids rather than one per id: a payment names five
-    // accounts and three transfer ids, and each statement costs a VM run.
-    for chunk in wanted.accounts.chunks(IN_LIST_MAX) {
-        let sql = format!("{SELECT_ACCOUNT} WHERE id IN ({})", in_list(chunk.len()));
-        let mut select = connection.prepare_cached(&sql).map_err(sqlite_error)?;
-        let mut rows =
-            select.query(rusqlite::params_from_iter(chunk.iter().map(|id| id.as_str()))).map_err(sqlite_error)?;
-        while let Some(row) = rows.next().map_err(sqlite_error)? {
+    // One indexed lookup per id, not `id IN (…)`: SQLite fills an ephemeral B-tree with
+    // an `IN` list's values on every run (a pager opened and freed per statement), which
+    // cost more than the few lookups a posting makes (a payment names five accounts).
+    let mut select = connection.prepare_cached(SELECT_ACCOUNT_BY_ID).map_err(sqlite_error)?;
+    for id in &wanted.accounts {
+        let mut rows = select.query([id.as_str()]).map_err(sqlite_error)?;
+        if let Some(row) = rows.next().map_err(sqlite_error)? {
             let account = account_from_row(AccountRow {
                 id: row.get(0).map_err(sqlite_error)?,
                 flags: row.get(1).map_err(sqlite_error)?,
@@ -56,12 +55,10 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
     {
         return write_balances_on_writer(connection, &plan);
     }
-    for chunk in wanted.transfers.chunks(IN_LIST_MAX) {
-        let sql = format!("{SELECT_TRANSFER} WHERE id IN ({})", in_list(chunk.len()));
-        let mut select = connection.prepare_cached(&sql).map_err(sqlite_error)?;
-        let mut rows =
-            select.query(rusqlite::params_from_iter(chunk.iter().map(|id| id.as_str()))).map_err(sqlite_error)?;
-        while let Some(row) = rows.next().map_err(sqlite_error)? {
+    let mut select = connection.prepare_cached(SELECT_TRANSFER_BY_ID).map_err(sqlite_error)?;
+    for id in &wanted.transfers {
+        let mut rows = select.query([id.as_str()]).map_err(sqlite_error)?;
+        if let Some(row) = rows.next().map_err(sqlite_error)? {
             let stored = transfer_from_row(TransferRow {
                 id: row.get(0).map_err(sqlite_error)?,
                 debit_account_id: row.get(1).map_err(sqlite_error)?,
