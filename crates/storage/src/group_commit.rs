@@ -3,10 +3,18 @@
 //! Writes decided up front ([`crate::Store::write`], and later the ledger's batches)
 //! are jobs for one dedicated OS thread that owns a `rusqlite` connection. The thread
 //! takes the writer slot ([`crate::writer::WriterLock`]), runs the queued jobs back to
-//! back in *one* transaction, each inside a savepoint of its own (a job that fails, or
-//! whose conditional update lost its race, is rolled back alone), commits them
-//! together and only then tells each caller its outcome, so nobody hears "done" for a
-//! write that is not durable.
+//! back in *one* transaction, commits them together and only then tells each caller
+//! its outcome, so nobody hears "done" for a write that is not durable.
+//!
+//! A job that fails, or whose conditional update lost its race, must leave nothing
+//! behind while the others' writes stay. A savepoint per job would give that, but a
+//! savepoint copies every page its job changes into a journal in memory first (the
+//! hot pages, again for each job of the group): that was a quarter of the writer's
+//! time. So a group starts *optimistic*, without savepoints, and pays only when a job
+//! is refused: the transaction is rolled back, begun again, and the group's jobs so
+//! far are run again, each in a savepoint of its own (a job's work may run twice,
+//! so it is `FnMut` and reads only the database and what it captured); the rest of
+//! that group keeps savepoints.
 //!
 //! Why a thread of its own rather than sqlx: sqlx runs each SQLite connection on a
 //! worker thread and every statement is a round trip to it — two thread wake-ups, which
@@ -31,20 +39,47 @@ const GROUP_JOBS_MAX: usize = 64;
 /// Prepared statements the writer keeps (every hot write path's statements fit).
 const STATEMENT_CACHE_CAPACITY: usize = 128;
 
-/// What a job did inside the group: keep its writes (commit) or not (its savepoint is
-/// rolled back), and what to tell its caller once the group's fate is known.
-pub(crate) struct Ran {
-    pub(crate) keep: bool,
-    pub(crate) finish: Finish,
+/// A queued write: its work, which may run twice (see the module's notes), and its caller.
+trait Job: Send {
+    /// Runs the work; answers whether to keep its writes.
+    fn run(&mut self, connection: &Connection) -> bool;
+    /// Tells the caller how its group ended: `None` committed, `Some` failed.
+    fn finish(self: Box<Self>, failure: Option<&StoreError>);
 }
 
-/// Tells a job's caller how its group ended: `None` committed, `Some` failed.
-pub(crate) type Finish = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+/// A job with its caller's result type.
+struct Typed<R, W> {
+    work: W,
+    /// The last run's keep and result.
+    outcome: Option<(bool, StoreResult<R>)>,
+    reply: oneshot::Sender<StoreResult<R>>,
+}
 
-type Job = Box<dyn FnOnce(&Connection) -> Ran + Send>;
+impl<R, W> Job for Typed<R, W>
+where
+    R: Send,
+    W: FnMut(&Connection) -> (bool, StoreResult<R>) + Send,
+{
+    fn run(&mut self, connection: &Connection) -> bool {
+        let (keep, result) = (self.work)(connection);
+        let keep = keep && result.is_ok();
+        self.outcome = Some((keep, result));
+        keep
+    }
+
+    fn finish(self: Box<Self>, failure: Option<&StoreError>) {
+        let result = match (self.outcome, failure) {
+            (Some((true, _)), Some(error)) => Err(StoreError::GroupFailed(error.to_string())),
+            // Refused: nothing of it was to be written, whatever became of the group.
+            (Some((_, result)), _) => result,
+            (None, _) => Err(StoreError::GroupFailed("the writer dropped the write unrun".to_owned())),
+        };
+        let _ = self.reply.send(result);
+    }
+}
 
 enum Message {
-    Job(Job),
+    Job(Box<dyn Job>),
     Close(oneshot::Sender<()>),
 }
 
@@ -80,26 +115,15 @@ impl GroupCommit {
 
     /// Runs `work` in the next group. `work` answers whether to keep its writes and its
     /// result; the result reaches the caller after the group commits (or the commit's
-    /// error does, if the group failed and `work` had asked to keep its writes).
+    /// error does, if the group failed and `work` had asked to keep its writes). `work`
+    /// may run twice, the first run's writes rolled back, when another job of its group
+    /// is refused.
     pub(crate) async fn run<R: Send + 'static>(
         &self,
-        work: impl FnOnce(&Connection) -> (bool, StoreResult<R>) + Send + 'static,
+        work: impl FnMut(&Connection) -> (bool, StoreResult<R>) + Send + 'static,
     ) -> StoreResult<R> {
         let (reply, answer) = oneshot::channel::<StoreResult<R>>();
-        let job: Job = Box::new(move |connection| {
-            let (keep, result) = work(connection);
-            let keep = keep && result.is_ok();
-            Ran {
-                keep,
-                finish: Box::new(move |failure| {
-                    let result = match failure {
-                        Some(error) if keep => Err(StoreError::GroupFailed(error.to_string())),
-                        _ => result,
-                    };
-                    let _ = reply.send(result);
-                }),
-            }
-        });
+        let job = Box::new(Typed { work, outcome: None, reply });
         self.sender.send(Message::Job(job)).await.map_err(|_| closed())?;
         answer.await.map_err(|_| StoreError::GroupFailed("the writer dropped the write unrun".to_owned()))?
     }
@@ -132,7 +156,7 @@ fn run(
     runtime: Option<tokio::runtime::Handle>,
     mut checkpoints: Checkpoints,
 ) {
-    let mut ran: Vec<Ran> = Vec::with_capacity(GROUP_JOBS_MAX);
+    let mut group = Group { jobs: Vec::with_capacity(GROUP_JOBS_MAX), guarded: false };
     while let Some(message) = receiver.blocking_recv() {
         let first = match message {
             Message::Job(job) => job,
@@ -167,11 +191,11 @@ fn run(
         let mut closing = None;
         let mut lost = false;
         while let Some(job) = next.take() {
-            if !run_one(&connection, job, &mut ran) {
+            if !group.add(&connection, job) {
                 lost = true;
                 break;
             }
-            if ran.len() < GROUP_JOBS_MAX {
+            if group.jobs.len() < GROUP_JOBS_MAX {
                 next = match receiver.try_recv() {
                     Ok(Message::Job(job)) => Some(job),
                     Ok(Message::Close(done)) => {
@@ -183,19 +207,19 @@ fn run(
             }
         }
         if lost {
-            // The transaction is gone (see `run_one`): nothing of the group was written.
+            // The transaction is gone (see `Group::add`): nothing of the group was written.
             let _ = execute(&connection, "ROLLBACK");
-            finish_all(&mut ran, Some(&StoreError::Sqlite("the transaction was lost".into())));
+            group.finish(Some(&StoreError::Sqlite("the transaction was lost".into())));
         } else {
             match execute(&connection, "COMMIT") {
                 Ok(()) => {
-                    finish_all(&mut ran, None);
+                    group.finish(None);
                     checkpoints.after_commit();
                 }
                 Err(error) => {
-                    tracing::error!(%error, jobs = ran.len(), "group commit failed");
+                    tracing::error!(%error, jobs = group.jobs.len(), "group commit failed");
                     let _ = execute(&connection, "ROLLBACK");
-                    finish_all(&mut ran, Some(&sqlite_error(error)));
+                    group.finish(Some(&sqlite_error(error)));
                 }
             }
         }
@@ -208,34 +232,65 @@ fn run(
     }
 }
 
-/// Runs one job in a savepoint of its own. Returns `false` when the group's
-/// transaction itself is gone (SQLite rolls the whole transaction back on some errors,
-/// such as a full disk); the job is then either in `ran`, to hear the failure, or was
-/// dropped unrun, which its caller hears as an error too.
-fn run_one(connection: &Connection, job: Job, ran: &mut Vec<Ran>) -> bool {
-    if let Err(error) = execute(connection, "SAVEPOINT job") {
-        tracing::error!(%error, "savepoint on the SQLite writer");
-        drop(job);
-        return false;
-    }
-    let outcome = job(connection);
-    if outcome.keep {
-        ran.push(outcome);
-        return true;
-    }
-    ran.push(outcome);
-    match execute(connection, "ROLLBACK TO job") {
-        Ok(()) => true,
-        Err(error) => {
-            tracing::error!(%error, "rollback to a savepoint on the SQLite writer");
-            false
+/// The jobs of the open transaction.
+struct Group {
+    jobs: Vec<Box<dyn Job>>,
+    /// Jobs run in savepoints of their own (after a refusal in this group).
+    guarded: bool,
+}
+
+impl Group {
+    /// Runs `job` in the open transaction. Returns `false` when the transaction itself
+    /// is gone (SQLite rolls the whole transaction back on some errors, such as a full
+    /// disk); every job is then in `jobs`, to hear the failure, or was dropped unrun,
+    /// which its caller hears as an error too.
+    fn add(&mut self, connection: &Connection, mut job: Box<dyn Job>) -> bool {
+        if self.guarded {
+            let alive = run_guarded(connection, job.as_mut());
+            self.jobs.push(job);
+            return alive;
         }
+        let keep = job.run(connection);
+        self.jobs.push(job);
+        if keep {
+            return true;
+        }
+        // Refused, and its writes so far cannot be undone alone: undo the group's and
+        // run it again, each job in a savepoint.
+        self.guarded = true;
+        if let Err(error) = execute(connection, "ROLLBACK").and_then(|()| execute(connection, "BEGIN IMMEDIATE")) {
+            tracing::error!(%error, "beginning again on the SQLite writer");
+            return false;
+        }
+        self.jobs.iter_mut().all(|job| run_guarded(connection, job.as_mut()))
+    }
+
+    fn finish(&mut self, failure: Option<&StoreError>) {
+        for job in self.jobs.drain(..) {
+            job.finish(failure);
+        }
+        self.guarded = false;
     }
 }
 
-fn finish_all(ran: &mut Vec<Ran>, failure: Option<&StoreError>) {
-    for job in ran.drain(..) {
-        (job.finish)(failure);
+/// Runs `job` in a savepoint of its own, rolled back if the job is refused. Returns
+/// `false` when the transaction is gone.
+fn run_guarded(connection: &Connection, job: &mut dyn Job) -> bool {
+    if let Err(error) = execute(connection, "SAVEPOINT job") {
+        tracing::error!(%error, "savepoint on the SQLite writer");
+        return false;
+    }
+    let ended = if job.run(connection) {
+        execute(connection, "RELEASE job")
+    } else {
+        execute(connection, "ROLLBACK TO job").and_then(|()| execute(connection, "RELEASE job"))
+    };
+    match ended {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::error!(%error, "ending a savepoint on the SQLite writer");
+            false
+        }
     }
 }
 
@@ -269,4 +324,116 @@ pub(crate) fn run_statement(connection: &Connection, sql: &str, values: &[SqlVal
         returned += 1;
     }
     Ok(returned)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::writer::Writer;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::sync::Mutex;
+    use tokio::task::JoinHandle;
+
+    /// A database with one table of unique values, its writer slot and group commit.
+    async fn open(name: &str) -> (String, WriterLock, GroupCommit) {
+        sqlx::any::install_default_drivers();
+        let directory = std::env::temp_dir().join(format!("tradewind-group-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        std::fs::create_dir_all(&directory).unwrap();
+        let path = directory.join("db.sqlite").to_string_lossy().into_owned();
+        let setup = Connection::open(&path).unwrap();
+        setup.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).unwrap();
+        setup.execute_batch("CREATE TABLE items (value TEXT NOT NULL UNIQUE)").unwrap();
+        drop(setup);
+        let url = format!("sqlite://{path}?mode=rwc");
+        let connection = <crate::Connection as sqlx::Connection>::connect(&url).await.unwrap();
+        let lock: WriterLock = Arc::new(Mutex::new(Some(Writer { connection, may_be_open: false })));
+        let group = GroupCommit::start(&path, "PRAGMA journal_mode = WAL;", lock.clone()).unwrap();
+        (path, lock, group)
+    }
+
+    /// Queues a job inserting `values` in turn, counting its runs in `runs`.
+    async fn queue(
+        group: &GroupCommit,
+        values: &'static [&'static str],
+        runs: &Arc<AtomicUsize>,
+    ) -> JoinHandle<StoreResult<()>> {
+        let group = group.clone();
+        let runs = Arc::clone(runs);
+        let task = tokio::spawn(async move {
+            group
+                .run(move |connection| {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    for value in values {
+                        if let Err(error) = connection.execute("INSERT INTO items (value) VALUES (?1)", [value]) {
+                            return (true, Err(sqlite_error(error)));
+                        }
+                    }
+                    (true, Ok(()))
+                })
+                .await
+        });
+        // On this test's single thread the task runs to its send, and waits for its answer.
+        tokio::task::yield_now().await;
+        task
+    }
+
+    fn stored(path: &str) -> Vec<String> {
+        let connection = Connection::open(path).unwrap();
+        let mut statement = connection.prepare("SELECT value FROM items ORDER BY value").unwrap();
+        statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[tokio::test]
+    async fn a_group_without_refusals_runs_each_job_once_in_one_commit() {
+        let (path, lock, group) = open("clean").await;
+        let runs: Vec<Arc<AtomicUsize>> = (0..3).map(|_| Arc::default()).collect();
+        // Holding the writer slot keeps the thread at the group's first job while the rest queue.
+        let slot = lock.lock().await;
+        let tasks = [
+            queue(&group, &["a"], &runs[0]).await,
+            queue(&group, &["b"], &runs[1]).await,
+            queue(&group, &["c"], &runs[2]).await,
+        ];
+        drop(slot);
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(stored(&path), ["a", "b", "c"]);
+        assert_eq!(runs.iter().map(|runs| runs.load(Ordering::SeqCst)).collect::<Vec<_>>(), [1, 1, 1]);
+        group.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_refused_job_leaves_nothing_and_the_rest_of_its_group_commits() {
+        let (path, lock, group) = open("refused").await;
+        let runs: Vec<Arc<AtomicUsize>> = (0..4).map(|_| Arc::default()).collect();
+        let slot = lock.lock().await;
+        let tasks = [
+            queue(&group, &["a"], &runs[0]).await,
+            // Writes `b`, then fails on a value the first job wrote: `b` must not stay.
+            queue(&group, &["b", "a"], &runs[1]).await,
+            queue(&group, &["c"], &runs[2]).await,
+            // Fails on its first statement, in a group already running in savepoints.
+            queue(&group, &["c"], &runs[3]).await,
+        ];
+        drop(slot);
+        let [first, second, third, fourth] = tasks;
+        first.await.unwrap().unwrap();
+        assert!(second.await.unwrap().is_err(), "the duplicate is refused");
+        third.await.unwrap().unwrap();
+        assert!(fourth.await.unwrap().is_err());
+        assert_eq!(stored(&path), ["a", "c"]);
+        // The first two ran optimistically, then again in savepoints once the second was refused.
+        assert_eq!(runs.iter().map(|runs| runs.load(Ordering::SeqCst)).collect::<Vec<_>>(), [2, 2, 1, 1]);
+        // The next group starts optimistic again.
+        let again = Arc::default();
+        queue(&group, &["d"], &again).await.await.unwrap().unwrap();
+        assert_eq!(again.load(Ordering::SeqCst), 1);
+        assert_eq!(stored(&path), ["a", "c", "d"]);
+        group.close().await;
+    }
 }

@@ -68,7 +68,7 @@ async fn release(state: &AppState, row: &BalanceTransactionRow, now: i64) -> Api
     if fresh.status != "pending" || fresh.available_on > now {
         return Ok(false);
     }
-    if !balance_transactions::make_available(transaction.connection(), &fresh.id).await? {
+    if !balance_transactions::make_available(transaction.connection(), &fresh.merchant_id, &fresh.id).await? {
         return Ok(false);
     }
     let merchant = MerchantId::parse(&fresh.merchant_id).map_err(internal)?;

@@ -156,7 +156,7 @@ async fn settle_funds(state: &AppState, merchant_id: &str, payment_intent_id: &s
         return Ok(false);
     }
     for row in &due {
-        balance_transactions::make_available(transaction.connection(), &row.id).await?;
+        balance_transactions::make_available(transaction.connection(), merchant_id, &row.id).await?;
     }
     let reserve = reserve::rolling_reserve(state, merchant_id).await?;
     let owed = money::owed_in(transaction.connection(), merchant_id, &due[0].currency).await?;
