@@ -48,8 +48,13 @@ fn after_commit(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
         && let Err(error) = wal.checkpoint()
     {
         // An error here would fail the statement although its commit took place, so
-        // it is logged only, as SQLite's own automatic checkpoint ignores it.
-        tracing::warn!(%error, pages, "inline WAL checkpoint");
+        // it is logged only, as SQLite's own automatic checkpoint ignores it. Busy means
+        // the checkpoint thread is copying right now: the next commit tries again.
+        if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+            tracing::debug!(pages, "inline WAL checkpoint: the checkpoint thread is running");
+        } else {
+            tracing::warn!(%error, pages, "inline WAL checkpoint");
+        }
     }
     Ok(())
 }

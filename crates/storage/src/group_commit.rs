@@ -258,7 +258,10 @@ impl Group {
         // Refused, and its writes so far cannot be undone alone: undo the group's and
         // run it again, each job in a savepoint.
         self.guarded = true;
-        if let Err(error) = execute(connection, "ROLLBACK").and_then(|()| execute(connection, "BEGIN IMMEDIATE")) {
+        // The ROLLBACK fails if SQLite has rolled the transaction back itself (a failed
+        // statement on a full disk, say): beginning again is what tells.
+        let _ = execute(connection, "ROLLBACK");
+        if let Err(error) = execute(connection, "BEGIN IMMEDIATE") {
             tracing::error!(%error, "beginning again on the SQLite writer");
             return false;
         }
