@@ -169,12 +169,13 @@ pub async fn due_for_payment(
 /// Marks a pending balance transaction available; false when it already was.
 pub async fn make_available(connection: &mut Connection, merchant_id: &str, id: &str) -> StoreResult<bool> {
     let result = sqlx::query(
-        "UPDATE balance_transactions SET status = 'available' WHERE merchant_id = $1 AND id = $2 AND status = 'pending'",
+        "UPDATE balance_transactions SET status = 'available' \
+         WHERE merchant_id = $1 AND id = $2 AND status = 'pending'",
     )
     .bind(merchant_id)
     .bind(id)
-            .execute(connection)
-            .await?;
+    .execute(connection)
+    .await?;
     Ok(result.rows_affected() == 1)
 }
 

@@ -384,6 +384,10 @@ mod tests {
         task
     }
 
+    fn run_counts(runs: &[Arc<AtomicUsize>]) -> Vec<usize> {
+        runs.iter().map(|runs| runs.load(Ordering::SeqCst)).collect()
+    }
+
     fn stored(path: &str) -> Vec<String> {
         let connection = Connection::open(path).unwrap();
         let mut statement = connection.prepare("SELECT value FROM items ORDER BY value").unwrap();
@@ -406,7 +410,7 @@ mod tests {
             task.await.unwrap().unwrap();
         }
         assert_eq!(stored(&path), ["a", "b", "c"]);
-        assert_eq!(runs.iter().map(|runs| runs.load(Ordering::SeqCst)).collect::<Vec<_>>(), [1, 1, 1]);
+        assert_eq!(run_counts(&runs), [1, 1, 1]);
         group.close().await;
     }
 
@@ -431,7 +435,7 @@ mod tests {
         assert!(fourth.await.unwrap().is_err());
         assert_eq!(stored(&path), ["a", "c"]);
         // The first two ran optimistically, then again in savepoints once the second was refused.
-        assert_eq!(runs.iter().map(|runs| runs.load(Ordering::SeqCst)).collect::<Vec<_>>(), [2, 2, 1, 1]);
+        assert_eq!(run_counts(&runs), [2, 2, 1, 1]);
         // The next group starts optimistic again.
         let again = Arc::default();
         queue(&group, &["d"], &again).await.await.unwrap().unwrap();

@@ -1,5 +1,6 @@
 //! The ledger's executor on SQLite's writer thread: the four steps of the parent module
-//! over rusqlite, inside the caller's savepoint, with no thread hop per statement.
+//! over rusqlite, inside the caller's group transaction (see `group_commit`), with no
+//! thread hop per statement.
 
 use super::{
     AccountRow, DELETE_TRANSFER, INSERT_ACCOUNT, INSERT_TRANSFER, INSERT_TRANSFER_IF_NEW, Loaded, Posted,
@@ -10,7 +11,7 @@ use crate::StoreResult;
 use crate::group_commit::{run_statement, sqlite_error};
 use tradewind_ledger::{Account, Balances, Plan, Transfer, prefetch};
 
-/// Posts `batch` on SQLite's writer thread, inside the caller's savepoint.
+/// Posts `batch` on SQLite's writer thread, inside the caller's group transaction.
 pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfer], now: i64) -> StoreResult<Posted> {
     if batch.is_empty() {
         return Ok(Posted::default());
