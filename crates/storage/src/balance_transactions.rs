@@ -67,9 +67,9 @@ pub async fn insert(connection: &mut Connection, row: &BalanceTransactionRow) ->
     Ok(())
 }
 
-/// [`insert`], queued in `batch`.
+/// [`insert`], queued in `batch` to be written with its ledger transfers.
 pub fn insert_in(batch: &mut Batch, row: &BalanceTransactionRow) -> StoreResult<()> {
-    batch.push(INSERT, |arguments| insert_arguments(arguments, row))
+    batch.push_with_transfers(INSERT, |arguments| insert_arguments(arguments, row))
 }
 
 pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> StoreResult<Option<BalanceTransactionRow>> {

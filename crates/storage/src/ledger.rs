@@ -105,12 +105,17 @@ fn select_balances(filter: &str) -> String {
 
 /// An account row's insert; opening on demand leaves an existing account alone, opening
 /// with settings updates its negative limit.
-macro_rules! insert_account {
+macro_rules! insert_account_head {
     () => {
-        "INSERT INTO ledger_accounts (id, merchant_id, kind, currency, flags, negative_limit_minor, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO "
+        "INSERT INTO ledger_accounts (id, merchant_id, kind, currency, flags, negative_limit_minor, created_at) VALUES "
     };
 }
+macro_rules! insert_account {
+    () => {
+        concat!(insert_account_head!(), "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO ")
+    };
+}
+const INSERT_ACCOUNT_HEAD: &str = insert_account_head!();
 const INSERT_ACCOUNT: &str = concat!(insert_account!(), "NOTHING");
 const UPSERT_ACCOUNT: &str =
     concat!(insert_account!(), "UPDATE SET negative_limit_minor = excluded.negative_limit_minor");
@@ -629,9 +634,10 @@ const PLAN_ATTEMPTS_MAX: usize = 3;
 /// Posts `batch` inside the open transaction on `connection` (sqlx: PostgreSQL, or an
 /// interactive SQLite transaction holding the writer).
 ///
-/// Round trips for a capture: one read of its accounts, one insert of its transfers and
-/// one increment of its accounts (on PostgreSQL, one insert of their deltas). The
-/// accounts are read without a lock and planned; only a batch whose limit checks
+/// Round trips for a capture: on PostgreSQL one statement that opens its accounts and
+/// inserts its transfers ([`post_in_one_statement`]), then one insert of their deltas;
+/// on SQLite one read of its accounts, one insert of its transfers and one increment
+/// of its accounts. Otherwise the accounts are read without a lock and planned; only a batch whose limit checks
 /// depended on the balances read (see [`AccountChange::headroom_lowered`]) reads its
 /// guarded accounts again `FOR UPDATE` (re-planning if they changed) and writes them
 /// under that lock. A batch that resolves no hold is planned without reading stored
@@ -643,28 +649,49 @@ pub async fn post_in(
     batch: &[Transfer],
     now: i64,
 ) -> StoreResult<Posted> {
-    post_with(connection, backend, batch, now, false).await.map(|(posted, _)| posted)
+    post_with(connection, backend, batch, &[], now, false).await.map(|(posted, _)| posted)
 }
 
 /// [`post_in`], except that on PostgreSQL the increments (the delta insert) are not run
 /// but answered, for the caller to send with its `COMMIT` ([`crate::final_commit`]):
-/// one round trip fewer.
+/// one round trip fewer. `with_transfers` are plain inserts written before the
+/// transfers (a payment's balance transaction; placeholders `$1`, `$2`, …): a batch
+/// that can take [`post_in_one_statement`] carries them in that statement.
 pub(crate) async fn post_before_commit(
     connection: &mut Connection,
     backend: Backend,
     batch: &[Transfer],
+    with_transfers: &[(&'static str, Vec<SqlValue>)],
     now: i64,
 ) -> StoreResult<(Posted, Option<String>)> {
-    post_with(connection, backend, batch, now, backend == Backend::Postgres).await
+    post_with(connection, backend, batch, with_transfers, now, backend == Backend::Postgres).await
 }
 
 async fn post_with(
     connection: &mut Connection,
     backend: Backend,
     batch: &[Transfer],
+    mut with_transfers: &[(&'static str, Vec<SqlValue>)],
     now: i64,
     defer_increments: bool,
 ) -> StoreResult<(Posted, Option<String>)> {
+    if backend == Backend::Postgres {
+        match post_in_one_statement(connection, batch, with_transfers, now).await? {
+            OneStatement::Posted(plan) => {
+                let posted = Posted { created: plan.created(), existed: plan.existed() };
+                if defer_increments {
+                    return Ok((posted, closing_increments_sql(&plan)));
+                }
+                increment_accounts(connection, backend, &plan).await?;
+                return Ok((posted, None));
+            }
+            OneStatement::Replayed => with_transfers = &[],
+            OneStatement::NotTaken => {}
+        }
+    }
+    for (sql, values) in with_transfers {
+        bind_values(sqlx::query(*sql), values).execute(&mut *connection).await?;
+    }
     if batch.is_empty() {
         return Ok((Posted::default(), None));
     }
@@ -724,6 +751,153 @@ async fn post_with(
         return Ok((posted, None));
     }
     Err(concurrent_change())
+}
+
+/// Transfers a batch may hold to be posted in one statement (11 parameters each, and 7
+/// per account it names).
+const ONE_STATEMENT_TRANSFERS_MAX: usize = 64;
+
+/// What [`post_in_one_statement`] did.
+enum OneStatement<'a> {
+    /// Everything but the increments is written: these are the plan's.
+    Posted(Plan<'a>),
+    /// The rows written with the transfers and the accounts are written, but a transfer
+    /// id was stored already (a replay): the transfers this statement inserted were
+    /// deleted again, for the batch to be planned with the stored ones.
+    Replayed,
+    /// Nothing was written: the batch needs the balances or the transfers read.
+    NotTaken,
+}
+
+/// PostgreSQL's one-statement posting, for a batch whose limit checks cannot depend on
+/// the balances (see [`AccountChange::headroom_lowered`]: every capture) and that
+/// resolves no hold. Flags are their kind's (the only ones ever stored), so planning
+/// against freshly opened accounts decides what the stored balances would: every
+/// balance within its limit passes. Nothing is read: one statement opens the accounts
+/// that do not exist, inserts `with_transfers` and inserts the transfers, skipping ids
+/// already written (`RETURNING` tells which were). The increments follow as on the
+/// long path. Two round trips fewer than reading the accounts, inserting the
+/// transfers and each row written with them.
+async fn post_in_one_statement<'a>(
+    connection: &mut Connection,
+    batch: &'a [Transfer],
+    with_transfers: &[(&'static str, Vec<SqlValue>)],
+    now: i64,
+) -> StoreResult<OneStatement<'a>> {
+    if batch.is_empty()
+        || batch.len() > ONE_STATEMENT_TRANSFERS_MAX
+        || batch.iter().any(|transfer| transfer.kind.pending_id().is_some())
+    {
+        return Ok(OneStatement::NotTaken);
+    }
+    let wanted = prefetch(batch);
+    let mut opened = Loaded::default();
+    for id in &wanted.accounts {
+        opened.accounts.insert((*id).clone(), Account::open((*id).clone()));
+    }
+    let Ok(plan) = checked_plan(&opened, batch) else {
+        return Ok(OneStatement::NotTaken);
+    };
+    if locks_guarded(&plan) {
+        return Ok(OneStatement::NotTaken);
+    }
+    let mut values: Vec<SqlValue> = Vec::new();
+    let mut parts: Vec<String> = Vec::with_capacity(with_transfers.len() + 1);
+    for (index, (sql, statement_values)) in with_transfers.iter().enumerate() {
+        parts.push(format!("written_{index} AS ({})", placeholders_after(sql, values.len())));
+        values.extend(statement_values.iter().cloned());
+    }
+    let accounts: Vec<String> = wanted
+        .accounts
+        .iter()
+        .map(|id| {
+            let row = insert_account_values(&Account::open((*id).clone()), now);
+            let placeholders = numbered(values.len(), row.len());
+            values.extend(row);
+            placeholders
+        })
+        .collect();
+    parts.push(format!("opened AS ({INSERT_ACCOUNT_HEAD}{} ON CONFLICT (id) DO NOTHING)", accounts.join(", ")));
+    let transfers: Vec<String> = plan
+        .transfers()
+        .iter()
+        .map(|planned| {
+            let row = transfer_values(planned, now);
+            let placeholders = numbered(values.len(), row.len());
+            values.extend(row);
+            placeholders
+        })
+        .collect();
+    let sql = format!(
+        "WITH {} {INSERT_TRANSFER_HEAD}{} ON CONFLICT (id) DO NOTHING RETURNING id",
+        parts.join(", "),
+        transfers.join(", ")
+    );
+    let returned = bind_values(sqlx::query(sqlx::AssertSqlSafe(sql)), &values).fetch_all(&mut *connection).await?;
+    if returned.len() == plan.transfers().len() {
+        return Ok(OneStatement::Posted(plan));
+    }
+    let inserted: Vec<String> = returned.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?;
+    if !inserted.is_empty() {
+        let sql = format!("DELETE FROM ledger_transfers WHERE id IN ({})", in_list(inserted.len()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in &inserted {
+            query = query.bind(id.as_str());
+        }
+        query.execute(&mut *connection).await?;
+    }
+    Ok(OneStatement::Replayed)
+}
+
+/// `(${first + 1}, …, ${first + count})`: one row's placeholders after `first` bound.
+fn numbered(first: usize, count: usize) -> String {
+    let placeholders: Vec<String> = (first + 1..=first + count).map(|number| format!("${number}")).collect();
+    format!("({})", placeholders.join(", "))
+}
+
+/// `sql` with each placeholder `$n` renumbered `$(n + offset)`, outside quoted literals
+/// (it follows `offset` values bound before it in one statement).
+fn placeholders_after(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    while let Some(char) = chars.next() {
+        out.push(char);
+        if char == '\'' {
+            quoted = !quoted;
+        }
+        if char != '$' || quoted {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(digit) = chars.next_if(char::is_ascii_digit) {
+            digits.push(digit);
+        }
+        match digits.parse::<usize>() {
+            Ok(number) => out.push_str(&(number + offset).to_string()),
+            Err(_) => out.push_str(&digits),
+        }
+    }
+    out
+}
+
+/// A new transfer's row as values, in `INSERT_TRANSFER_HEAD`'s column order.
+fn transfer_values(planned: &PlannedTransfer<'_>, now: i64) -> Vec<SqlValue> {
+    let row = transfer_columns(planned);
+    let text = |value: Option<&str>| value.map_or(SqlValue::NullText, |text| SqlValue::Text(text.to_owned()));
+    vec![
+        SqlValue::Text(row.id.to_owned()),
+        SqlValue::Text(row.debit_account_id.to_owned()),
+        SqlValue::Text(row.credit_account_id.to_owned()),
+        SqlValue::Integer(row.amount_minor),
+        SqlValue::Text(row.currency.to_owned()),
+        SqlValue::Text(row.code.to_owned()),
+        SqlValue::Text(row.kind.to_owned()),
+        text(row.pending_id),
+        text(row.pending_state),
+        text(row.source_id),
+        SqlValue::Integer(now),
+    ]
 }
 
 /// Every account, for `tradewind ledger verify`.
@@ -792,4 +966,20 @@ pub async fn open_account_in(connection: &mut Connection, account: &Account, now
     let values = insert_account_values(account, now);
     bind_values(sqlx::query(UPSERT_ACCOUNT), &values).execute(connection).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_renumbered_after_earlier_values_outside_literals() {
+        assert_eq!(
+            placeholders_after("INSERT INTO t (a, b) VALUES ($1, $12)", 5),
+            "INSERT INTO t (a, b) VALUES ($6, $17)"
+        );
+        assert_eq!(placeholders_after("SELECT '$1', $1 || '$2'", 3), "SELECT '$1', $4 || '$2'");
+        assert_eq!(placeholders_after("SELECT $$", 3), "SELECT $$");
+        assert_eq!(numbered(17, 3), "($18, $19, $20)");
+    }
 }

@@ -291,7 +291,7 @@ impl Store {
     /// when rolled back because a condition did not hold (a lost race), with nothing
     /// of the batch written.
     pub async fn write_if_returned(&self, batch: Batch, rows_required: u64) -> StoreResult<bool> {
-        let Batch { statements, transfers, posted_at, .. } = batch;
+        let Batch { statements, with_transfers, transfers, posted_at, .. } = batch;
         if let Some(sqlite) = &self.sqlite {
             let mut values = Vec::with_capacity(statements.len());
             for (sql, arguments) in statements {
@@ -312,6 +312,11 @@ impl Store {
                     }
                     if returned < rows_required {
                         return (false, Ok(false));
+                    }
+                    for (sql, values) in &with_transfers {
+                        if let Err(error) = group_commit::run_statement(connection, sql, values) {
+                            return (false, Err(error));
+                        }
                     }
                     match ledger::post_on_writer(connection, &transfers, posted_at) {
                         Ok(_) => (true, Ok(true)),
@@ -335,7 +340,8 @@ impl Store {
             return Ok(false);
         }
         let (_, last) =
-            ledger::post_before_commit(transaction.connection(), self.backend, &transfers, posted_at).await?;
+            ledger::post_before_commit(transaction.connection(), self.backend, &transfers, &with_transfers, posted_at)
+                .await?;
         transaction.commit_after(last).await?;
         Ok(true)
     }
@@ -354,7 +360,7 @@ impl Store {
         }
         let mut transaction = FinalCommit::begin(&self.pool).await?;
         let (posted, last) =
-            ledger::post_before_commit(transaction.connection(), self.backend, &transfers, now).await?;
+            ledger::post_before_commit(transaction.connection(), self.backend, &transfers, &[], now).await?;
         transaction.commit_after(last).await?;
         Ok(posted)
     }
