@@ -8,8 +8,9 @@
 //! publication rate: with `--rate auto`, the rate at which N subscribers get 100,000
 //! deliveries per second (latency is what it reports), and the one at which they would
 //! get 400,000 (the saturation load: what is delivered per second is what it reports).
-//! The table shows the medians of the runs. The client (subscribers and publisher) runs
-//! on one tokio runtime in this process, on the same CPUs as the servers.
+//! The table shows the medians of the runs. The client runs in this process, on the same
+//! CPUs as the servers: the publisher on the tokio runtime, the subscribers on threads
+//! of their own (see [`subscribers`]).
 //!
 //! - [`servers`]: the two server processes and their memory.
 //! - [`subscribers`]: the WebSocket subscribers and what they count.
