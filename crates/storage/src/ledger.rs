@@ -105,17 +105,21 @@ fn select_balances(filter: &str) -> String {
 
 /// An account row's insert; opening on demand leaves an existing account alone, opening
 /// with settings updates its negative limit.
-macro_rules! insert_account_head {
+macro_rules! account_columns {
     () => {
-        "INSERT INTO ledger_accounts (id, merchant_id, kind, currency, flags, negative_limit_minor, created_at) VALUES "
+        "(id, merchant_id, kind, currency, flags, negative_limit_minor, created_at)"
     };
 }
 macro_rules! insert_account {
     () => {
-        concat!(insert_account_head!(), "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO ")
+        concat!(
+            "INSERT INTO ledger_accounts ",
+            account_columns!(),
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO "
+        )
     };
 }
-const INSERT_ACCOUNT_HEAD: &str = insert_account_head!();
+const ACCOUNT_COLUMNS: &str = account_columns!();
 const INSERT_ACCOUNT: &str = concat!(insert_account!(), "NOTHING");
 const UPSERT_ACCOUNT: &str =
     concat!(insert_account!(), "UPDATE SET negative_limit_minor = excluded.negative_limit_minor");
@@ -773,8 +777,8 @@ enum OneStatement<'a> {
 /// the balances (see [`AccountChange::headroom_lowered`]: every capture) and that
 /// resolves no hold. Flags are their kind's (the only ones ever stored), so planning
 /// against freshly opened accounts decides what the stored balances would: every
-/// balance within its limit passes. Nothing is read: one statement opens the accounts
-/// that do not exist, inserts `with_transfers` and inserts the transfers, skipping ids
+/// balance within its limit passes. Nothing is read back: one statement opens the
+/// accounts that do not exist, inserts `with_transfers` and inserts the transfers, skipping ids
 /// already written (`RETURNING` tells which were). The increments follow as on the
 /// long path. Two round trips fewer than reading the accounts, inserting the
 /// transfers and each row written with them.
@@ -817,7 +821,14 @@ async fn post_in_one_statement<'a>(
             placeholders
         })
         .collect();
-    parts.push(format!("opened AS ({INSERT_ACCOUNT_HEAD}{} ON CONFLICT (id) DO NOTHING)", accounts.join(", ")));
+    // Only accounts this transaction does not see are inserted: `ON CONFLICT` alone would
+    // check each existing row's key, and wait while a fold holds the row.
+    parts.push(format!(
+        "opened AS (INSERT INTO ledger_accounts {ACCOUNT_COLUMNS} SELECT * FROM (VALUES {}) AS wanted {ACCOUNT_COLUMNS} \
+         WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts WHERE ledger_accounts.id = wanted.id) \
+         ON CONFLICT (id) DO NOTHING)",
+        accounts.join(", ")
+    ));
     let transfers: Vec<String> = plan
         .transfers()
         .iter()
