@@ -103,13 +103,13 @@ fn select_balances(filter: &str) -> String {
     )
 }
 
-/// An account row's insert; opening on demand leaves an existing account alone, opening
-/// with settings updates its negative limit.
 macro_rules! account_columns {
     () => {
         "(id, merchant_id, kind, currency, flags, negative_limit_minor, created_at)"
     };
 }
+/// An account row's insert; opening on demand leaves an existing account alone, opening
+/// with settings updates its negative limit.
 macro_rules! insert_account {
     () => {
         concat!(
@@ -641,8 +641,8 @@ const PLAN_ATTEMPTS_MAX: usize = 3;
 /// Round trips for a capture: on PostgreSQL one statement that opens its accounts and
 /// inserts its transfers ([`post_in_one_statement`]), then one insert of their deltas;
 /// on SQLite one read of its accounts, one insert of its transfers and one increment
-/// of its accounts. Otherwise the accounts are read without a lock and planned; only a batch whose limit checks
-/// depended on the balances read (see [`AccountChange::headroom_lowered`]) reads its
+/// of its accounts. Otherwise the accounts are read without a lock and planned; only a
+/// batch whose limit checks depended on the balances read (see [`AccountChange::headroom_lowered`]) reads its
 /// guarded accounts again `FOR UPDATE` (re-planning if they changed) and writes them
 /// under that lock. A batch that resolves no hold is planned without reading stored
 /// transfers: its insert skips ids already written, and if there were any (a replay),
@@ -778,9 +778,9 @@ enum OneStatement<'a> {
 /// resolves no hold. Flags are their kind's (the only ones ever stored), so planning
 /// against freshly opened accounts decides what the stored balances would: every
 /// balance within its limit passes. Nothing is read back: one statement opens the
-/// accounts that do not exist, inserts `with_transfers` and inserts the transfers, skipping ids
-/// already written (`RETURNING` tells which were). The increments follow as on the
-/// long path. Two round trips fewer than reading the accounts, inserting the
+/// accounts that do not exist, inserts `with_transfers` and inserts the transfers,
+/// skipping ids already written (`RETURNING` tells which were). The increments follow
+/// as on the long path. Two round trips fewer than reading the accounts, inserting the
 /// transfers and each row written with them.
 async fn post_in_one_statement<'a>(
     connection: &mut Connection,
@@ -824,7 +824,8 @@ async fn post_in_one_statement<'a>(
     // Only accounts this transaction does not see are inserted: `ON CONFLICT` alone would
     // check each existing row's key, and wait while a fold holds the row.
     parts.push(format!(
-        "opened AS (INSERT INTO ledger_accounts {ACCOUNT_COLUMNS} SELECT * FROM (VALUES {}) AS wanted {ACCOUNT_COLUMNS} \
+        "opened AS (INSERT INTO ledger_accounts {ACCOUNT_COLUMNS} \
+         SELECT * FROM (VALUES {}) AS wanted {ACCOUNT_COLUMNS} \
          WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts WHERE ledger_accounts.id = wanted.id) \
          ON CONFLICT (id) DO NOTHING)",
         accounts.join(", ")
