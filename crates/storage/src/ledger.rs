@@ -39,9 +39,14 @@ use tradewind_ledger::{
 };
 use tradewind_money::Currency;
 
+mod deltas;
 mod on_writer;
+mod one_statement;
 
+pub use deltas::fold_deltas;
+use deltas::{closing_increments_sql, delta_of, increment_accounts};
 pub(crate) use on_writer::post_on_writer;
+use one_statement::{OneStatement, post_in_one_statement};
 
 /// Ids one `IN (…)` list may hold on the sqlx path.
 const IN_LIST_MAX: usize = 500;
@@ -376,6 +381,12 @@ fn bind_values<'q>(
     query
 }
 
+/// `(${first + 1}, …, ${first + count})`: one row's placeholders after `first` bound.
+pub(super) fn numbered(first: usize, count: usize) -> String {
+    let placeholders: Vec<String> = (first + 1..=first + count).map(|number| format!("${number}")).collect();
+    format!("({})", placeholders.join(", "))
+}
+
 fn in_list(count: usize) -> String {
     (1..=count).map(|number| format!("${number}")).collect::<Vec<_>>().join(", ")
 }
@@ -465,14 +476,8 @@ async fn insert_transfers(
 ) -> StoreResult<bool> {
     let mut inserted: Vec<String> = Vec::new();
     for chunk in plan.transfers().chunks(TRANSFER_ROWS_PER_INSERT) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|row| {
-                let first = row * TRANSFER_COLUMNS;
-                let placeholders: Vec<String> =
-                    (first + 1..=first + TRANSFER_COLUMNS).map(|number| format!("${number}")).collect();
-                format!("({})", placeholders.join(", "))
-            })
-            .collect();
+        let rows: Vec<String> =
+            (0..chunk.len()).map(|row| numbered(row * TRANSFER_COLUMNS, TRANSFER_COLUMNS)).collect();
         let conflict = if optimistic { " ON CONFLICT (id) DO NOTHING RETURNING id" } else { "" };
         let sql = format!("{INSERT_TRANSFER_HEAD}{}{conflict}", rows.join(", "));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -514,120 +519,6 @@ async fn insert_transfers(
         }
     }
     Ok(true)
-}
-
-/// Rows one delta insert carries (5 parameters each).
-const DELTA_ROWS_PER_INSERT: usize = 500;
-const INSERT_DELTAS_HEAD: &str = "INSERT INTO ledger_account_deltas \
-    (account_id, debits_pending, debits_posted, credits_pending, credits_posted) VALUES ";
-
-fn insert_deltas_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|row| {
-            let first = row * 5;
-            format!("(${}, ${}, ${}, ${}, ${})", first + 1, first + 2, first + 3, first + 4, first + 5)
-        })
-        .collect();
-    format!("{INSERT_DELTAS_HEAD}{}", values.join(", "))
-}
-
-/// What `change` adds to its account's four totals (debits pending and posted, credits
-/// pending and posted).
-fn delta_of(change: &AccountChange<'_>) -> [i64; 4] {
-    let (after, before) = (change.after, change.before);
-    [
-        after.debits_pending - before.debits_pending,
-        after.debits_posted - before.debits_posted,
-        after.credits_pending - before.credits_pending,
-        after.credits_posted - before.credits_posted,
-    ]
-}
-
-/// The changes of `plan`'s accounts written by increments, in id order, as four deltas.
-fn increments<'p, 'a>(plan: &'p Plan<'a>) -> impl Iterator<Item = (&'a AccountId, [i64; 4])> + 'p {
-    plan.accounts().iter().filter(|change| !is_locked(plan, change)).map(|change| (change.id, delta_of(change)))
-}
-
-/// `plan`'s increments as one PostgreSQL delta insert with its values written in (no
-/// parameters: it travels with the `COMMIT` in one simple query, see
-/// [`crate::final_commit`]).
-fn closing_increments_sql(plan: &Plan<'_>) -> Option<String> {
-    let rows: Vec<String> = increments(plan)
-        .map(|(id, delta)| {
-            // Account ids are parsed (letters, digits, `_` and `:`); quotes are doubled anyway.
-            let id = id.as_str().replace('\'', "''");
-            let [debits_pending, debits_posted, credits_pending, credits_posted] = delta;
-            format!(
-                "('{id}', ({debits_pending})::BIGINT, ({debits_posted})::BIGINT, ({credits_pending})::BIGINT, \
-                 ({credits_posted})::BIGINT)"
-            )
-        })
-        .collect();
-    if rows.is_empty() {
-        return None;
-    }
-    Some(format!("{INSERT_DELTAS_HEAD}{}", rows.join(", ")))
-}
-
-/// Writes the changes of `plan`'s unlocked accounts: on PostgreSQL as delta rows (one
-/// statement per 500 accounts; no row lock), on SQLite as increments of the rows, which
-/// its one writer holds anyway.
-async fn increment_accounts(connection: &mut Connection, backend: Backend, plan: &Plan<'_>) -> StoreResult<()> {
-    let changes: Vec<(&AccountId, [i64; 4])> = increments(plan).collect();
-    if backend == Backend::Postgres {
-        for chunk in changes.chunks(DELTA_ROWS_PER_INSERT) {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_deltas_sql(chunk.len())));
-            for (id, delta) in chunk {
-                query = query.bind(id.as_str());
-                for value in delta {
-                    query = query.bind(*value);
-                }
-            }
-            query.execute(&mut *connection).await?;
-        }
-        return Ok(());
-    }
-    for (id, [debits_pending, debits_posted, credits_pending, credits_posted]) in changes {
-        let rows = sqlx::query(INCREMENT_BALANCES)
-            .bind(debits_pending)
-            .bind(debits_posted)
-            .bind(credits_pending)
-            .bind(credits_posted)
-            .bind(id.as_str())
-            .fetch_all(&mut *connection)
-            .await?;
-        if rows.len() != 1 {
-            return Err(concurrent_change());
-        }
-    }
-    Ok(())
-}
-
-/// The fold: the accounts with deltas are locked in id order (the order every writer
-/// locks in), then the deltas visible now are deleted and their sums added to their
-/// accounts, in one statement. Deltas committed meanwhile stay for the next fold.
-const FOLD_DELTAS: &str = "WITH locked AS MATERIALIZED (SELECT id FROM ledger_accounts \
-    WHERE id IN (SELECT account_id FROM ledger_account_deltas) ORDER BY id FOR UPDATE), \
-    folded AS (DELETE FROM ledger_account_deltas WHERE account_id IN (SELECT id FROM locked) \
-    RETURNING account_id, debits_pending, debits_posted, credits_pending, credits_posted), \
-    sums AS (SELECT account_id, SUM(debits_pending) AS debits_pending, SUM(debits_posted) AS debits_posted, \
-    SUM(credits_pending) AS credits_pending, SUM(credits_posted) AS credits_posted FROM folded GROUP BY account_id), \
-    updated AS (UPDATE ledger_accounts SET debits_pending = ledger_accounts.debits_pending + sums.debits_pending, \
-    debits_posted = ledger_accounts.debits_posted + sums.debits_posted, \
-    credits_pending = ledger_accounts.credits_pending + sums.credits_pending, \
-    credits_posted = ledger_accounts.credits_posted + sums.credits_posted \
-    FROM sums WHERE ledger_accounts.id = sums.account_id RETURNING ledger_accounts.id) \
-    SELECT CAST(COUNT(*) AS BIGINT) FROM folded";
-
-/// Adds the unfolded deltas (PostgreSQL) into their accounts; answers how many were
-/// folded. Balances read the same before and after: the fold only keeps the delta table
-/// short, so reads stay cheap. Nothing to do on SQLite.
-pub async fn fold_deltas(store: &crate::Store) -> StoreResult<u64> {
-    if store.backend() != Backend::Postgres {
-        return Ok(0);
-    }
-    let folded: i64 = sqlx::query_scalar(FOLD_DELTAS).fetch_one(store.pool()).await?;
-    Ok(u64::try_from(folded).unwrap_or(0))
 }
 
 /// Plans tried at most per batch: the first, again with the stored transfers (after an
@@ -757,161 +648,6 @@ async fn post_with(
     Err(concurrent_change())
 }
 
-/// Transfers a batch may hold to be posted in one statement (11 parameters each, and 7
-/// per account it names).
-const ONE_STATEMENT_TRANSFERS_MAX: usize = 64;
-
-/// What [`post_in_one_statement`] did.
-enum OneStatement<'a> {
-    /// Everything but the increments is written: these are the plan's.
-    Posted(Plan<'a>),
-    /// The rows written with the transfers and the accounts are written, but a transfer
-    /// id was stored already (a replay): the transfers this statement inserted were
-    /// deleted again, for the batch to be planned with the stored ones.
-    Replayed,
-    /// Nothing was written: the batch needs the balances or the transfers read.
-    NotTaken,
-}
-
-/// PostgreSQL's one-statement posting, for a batch whose limit checks cannot depend on
-/// the balances (see [`AccountChange::headroom_lowered`]: every capture) and that
-/// resolves no hold. Flags are their kind's (the only ones ever stored), so planning
-/// against freshly opened accounts decides what the stored balances would: every
-/// balance within its limit passes. Nothing is read back: one statement opens the
-/// accounts that do not exist, inserts `with_transfers` and inserts the transfers,
-/// skipping ids already written (`RETURNING` tells which were). The increments follow
-/// as on the long path. Two round trips fewer than reading the accounts, inserting the
-/// transfers and each row written with them.
-async fn post_in_one_statement<'a>(
-    connection: &mut Connection,
-    batch: &'a [Transfer],
-    with_transfers: &[(&'static str, Vec<SqlValue>)],
-    now: i64,
-) -> StoreResult<OneStatement<'a>> {
-    if batch.is_empty()
-        || batch.len() > ONE_STATEMENT_TRANSFERS_MAX
-        || batch.iter().any(|transfer| transfer.kind.pending_id().is_some())
-    {
-        return Ok(OneStatement::NotTaken);
-    }
-    let wanted = prefetch(batch);
-    let mut opened = Loaded::default();
-    for id in &wanted.accounts {
-        opened.accounts.insert((*id).clone(), Account::open((*id).clone()));
-    }
-    let Ok(plan) = checked_plan(&opened, batch) else {
-        return Ok(OneStatement::NotTaken);
-    };
-    if locks_guarded(&plan) {
-        return Ok(OneStatement::NotTaken);
-    }
-    let mut values: Vec<SqlValue> = Vec::new();
-    let mut parts: Vec<String> = Vec::with_capacity(with_transfers.len() + 1);
-    for (index, (sql, statement_values)) in with_transfers.iter().enumerate() {
-        parts.push(format!("written_{index} AS ({})", placeholders_after(sql, values.len())));
-        values.extend(statement_values.iter().cloned());
-    }
-    let accounts: Vec<String> = wanted
-        .accounts
-        .iter()
-        .map(|id| {
-            let row = insert_account_values(&Account::open((*id).clone()), now);
-            let placeholders = numbered(values.len(), row.len());
-            values.extend(row);
-            placeholders
-        })
-        .collect();
-    // Only accounts this transaction does not see are inserted: `ON CONFLICT` alone would
-    // check each existing row's key, and wait while a fold holds the row.
-    parts.push(format!(
-        "opened AS (INSERT INTO ledger_accounts {ACCOUNT_COLUMNS} \
-         SELECT * FROM (VALUES {}) AS wanted {ACCOUNT_COLUMNS} \
-         WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts WHERE ledger_accounts.id = wanted.id) \
-         ON CONFLICT (id) DO NOTHING)",
-        accounts.join(", ")
-    ));
-    let transfers: Vec<String> = plan
-        .transfers()
-        .iter()
-        .map(|planned| {
-            let row = transfer_values(planned, now);
-            let placeholders = numbered(values.len(), row.len());
-            values.extend(row);
-            placeholders
-        })
-        .collect();
-    let sql = format!(
-        "WITH {} {INSERT_TRANSFER_HEAD}{} ON CONFLICT (id) DO NOTHING RETURNING id",
-        parts.join(", "),
-        transfers.join(", ")
-    );
-    let returned = bind_values(sqlx::query(sqlx::AssertSqlSafe(sql)), &values).fetch_all(&mut *connection).await?;
-    if returned.len() == plan.transfers().len() {
-        return Ok(OneStatement::Posted(plan));
-    }
-    let inserted: Vec<String> = returned.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?;
-    if !inserted.is_empty() {
-        let sql = format!("DELETE FROM ledger_transfers WHERE id IN ({})", in_list(inserted.len()));
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in &inserted {
-            query = query.bind(id.as_str());
-        }
-        query.execute(&mut *connection).await?;
-    }
-    Ok(OneStatement::Replayed)
-}
-
-/// `(${first + 1}, …, ${first + count})`: one row's placeholders after `first` bound.
-fn numbered(first: usize, count: usize) -> String {
-    let placeholders: Vec<String> = (first + 1..=first + count).map(|number| format!("${number}")).collect();
-    format!("({})", placeholders.join(", "))
-}
-
-/// `sql` with each placeholder `$n` renumbered `$(n + offset)`, outside quoted literals
-/// (it follows `offset` values bound before it in one statement).
-fn placeholders_after(sql: &str, offset: usize) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut chars = sql.chars().peekable();
-    let mut quoted = false;
-    while let Some(char) = chars.next() {
-        out.push(char);
-        if char == '\'' {
-            quoted = !quoted;
-        }
-        if char != '$' || quoted {
-            continue;
-        }
-        let mut digits = String::new();
-        while let Some(digit) = chars.next_if(char::is_ascii_digit) {
-            digits.push(digit);
-        }
-        match digits.parse::<usize>() {
-            Ok(number) => out.push_str(&(number + offset).to_string()),
-            Err(_) => out.push_str(&digits),
-        }
-    }
-    out
-}
-
-/// A new transfer's row as values, in `INSERT_TRANSFER_HEAD`'s column order.
-fn transfer_values(planned: &PlannedTransfer<'_>, now: i64) -> Vec<SqlValue> {
-    let row = transfer_columns(planned);
-    let text = |value: Option<&str>| value.map_or(SqlValue::NullText, |text| SqlValue::Text(text.to_owned()));
-    vec![
-        SqlValue::Text(row.id.to_owned()),
-        SqlValue::Text(row.debit_account_id.to_owned()),
-        SqlValue::Text(row.credit_account_id.to_owned()),
-        SqlValue::Integer(row.amount_minor),
-        SqlValue::Text(row.currency.to_owned()),
-        SqlValue::Text(row.code.to_owned()),
-        SqlValue::Text(row.kind.to_owned()),
-        text(row.pending_id),
-        text(row.pending_state),
-        text(row.source_id),
-        SqlValue::Integer(now),
-    ]
-}
-
 /// Every account, for `tradewind ledger verify`.
 pub async fn all_accounts(pool: &AnyPool) -> StoreResult<Vec<Account>> {
     sqlx::query(sqlx::AssertSqlSafe(select_balances("1 = 1")))
@@ -978,20 +714,4 @@ pub async fn open_account_in(connection: &mut Connection, account: &Account, now
     let values = insert_account_values(account, now);
     bind_values(sqlx::query(UPSERT_ACCOUNT), &values).execute(connection).await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_are_renumbered_after_earlier_values_outside_literals() {
-        assert_eq!(
-            placeholders_after("INSERT INTO t (a, b) VALUES ($1, $12)", 5),
-            "INSERT INTO t (a, b) VALUES ($6, $17)"
-        );
-        assert_eq!(placeholders_after("SELECT '$1', $1 || '$2'", 3), "SELECT '$1', $4 || '$2'");
-        assert_eq!(placeholders_after("SELECT $$", 3), "SELECT $$");
-        assert_eq!(numbered(17, 3), "($18, $19, $20)");
-    }
 }

@@ -1,0 +1,120 @@
+//! PostgreSQL's account deltas: a posting's changes to accounts it does not lock are
+//! rows of `ledger_account_deltas` (on SQLite, increments of the rows), and the fold
+//! adds them into their accounts in the background (see the parent module).
+
+use super::{INCREMENT_BALANCES, concurrent_change, is_locked, numbered};
+use crate::{Backend, Connection, StoreResult};
+use tradewind_ledger::{AccountChange, AccountId, Plan};
+
+/// Rows one delta insert carries (5 parameters each).
+const DELTA_ROWS_PER_INSERT: usize = 500;
+const INSERT_DELTAS_HEAD: &str = "INSERT INTO ledger_account_deltas \
+    (account_id, debits_pending, debits_posted, credits_pending, credits_posted) VALUES ";
+
+fn insert_deltas_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows).map(|row| numbered(row * 5, 5)).collect();
+    format!("{INSERT_DELTAS_HEAD}{}", values.join(", "))
+}
+
+/// What `change` adds to its account's four totals (debits pending and posted, credits
+/// pending and posted).
+pub(super) fn delta_of(change: &AccountChange<'_>) -> [i64; 4] {
+    let (after, before) = (change.after, change.before);
+    [
+        after.debits_pending - before.debits_pending,
+        after.debits_posted - before.debits_posted,
+        after.credits_pending - before.credits_pending,
+        after.credits_posted - before.credits_posted,
+    ]
+}
+
+/// The changes of `plan`'s accounts written by increments, in id order, as four deltas.
+pub(super) fn increments<'p, 'a>(plan: &'p Plan<'a>) -> impl Iterator<Item = (&'a AccountId, [i64; 4])> + 'p {
+    plan.accounts().iter().filter(|change| !is_locked(plan, change)).map(|change| (change.id, delta_of(change)))
+}
+
+/// `plan`'s increments as one PostgreSQL delta insert with its values written in (no
+/// parameters: it travels with the `COMMIT` in one simple query, see
+/// [`crate::final_commit`]).
+pub(super) fn closing_increments_sql(plan: &Plan<'_>) -> Option<String> {
+    let rows: Vec<String> = increments(plan)
+        .map(|(id, delta)| {
+            // Account ids are parsed (letters, digits, `_` and `:`); quotes are doubled anyway.
+            let id = id.as_str().replace('\'', "''");
+            let [debits_pending, debits_posted, credits_pending, credits_posted] = delta;
+            format!(
+                "('{id}', ({debits_pending})::BIGINT, ({debits_posted})::BIGINT, ({credits_pending})::BIGINT, \
+                 ({credits_posted})::BIGINT)"
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(format!("{INSERT_DELTAS_HEAD}{}", rows.join(", ")))
+}
+
+/// Writes the changes of `plan`'s unlocked accounts: on PostgreSQL as delta rows (one
+/// statement per 500 accounts; no row lock), on SQLite as increments of the rows, which
+/// its one writer holds anyway.
+pub(super) async fn increment_accounts(
+    connection: &mut Connection,
+    backend: Backend,
+    plan: &Plan<'_>,
+) -> StoreResult<()> {
+    let changes: Vec<(&AccountId, [i64; 4])> = increments(plan).collect();
+    if backend == Backend::Postgres {
+        for chunk in changes.chunks(DELTA_ROWS_PER_INSERT) {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_deltas_sql(chunk.len())));
+            for (id, delta) in chunk {
+                query = query.bind(id.as_str());
+                for value in delta {
+                    query = query.bind(*value);
+                }
+            }
+            query.execute(&mut *connection).await?;
+        }
+        return Ok(());
+    }
+    for (id, [debits_pending, debits_posted, credits_pending, credits_posted]) in changes {
+        let rows = sqlx::query(INCREMENT_BALANCES)
+            .bind(debits_pending)
+            .bind(debits_posted)
+            .bind(credits_pending)
+            .bind(credits_posted)
+            .bind(id.as_str())
+            .fetch_all(&mut *connection)
+            .await?;
+        if rows.len() != 1 {
+            return Err(concurrent_change());
+        }
+    }
+    Ok(())
+}
+
+/// The fold: the accounts with deltas are locked in id order (the order every writer
+/// locks in), then the deltas visible now are deleted and their sums added to their
+/// accounts, in one statement. Deltas committed meanwhile stay for the next fold.
+const FOLD_DELTAS: &str = "WITH locked AS MATERIALIZED (SELECT id FROM ledger_accounts \
+    WHERE id IN (SELECT account_id FROM ledger_account_deltas) ORDER BY id FOR UPDATE), \
+    folded AS (DELETE FROM ledger_account_deltas WHERE account_id IN (SELECT id FROM locked) \
+    RETURNING account_id, debits_pending, debits_posted, credits_pending, credits_posted), \
+    sums AS (SELECT account_id, SUM(debits_pending) AS debits_pending, SUM(debits_posted) AS debits_posted, \
+    SUM(credits_pending) AS credits_pending, SUM(credits_posted) AS credits_posted FROM folded GROUP BY account_id), \
+    updated AS (UPDATE ledger_accounts SET debits_pending = ledger_accounts.debits_pending + sums.debits_pending, \
+    debits_posted = ledger_accounts.debits_posted + sums.debits_posted, \
+    credits_pending = ledger_accounts.credits_pending + sums.credits_pending, \
+    credits_posted = ledger_accounts.credits_posted + sums.credits_posted \
+    FROM sums WHERE ledger_accounts.id = sums.account_id RETURNING ledger_accounts.id) \
+    SELECT CAST(COUNT(*) AS BIGINT) FROM folded";
+
+/// Adds the unfolded deltas (PostgreSQL) into their accounts; answers how many were
+/// folded. Balances read the same before and after: the fold only keeps the delta table
+/// short, so reads stay cheap. Nothing to do on SQLite.
+pub async fn fold_deltas(store: &crate::Store) -> StoreResult<u64> {
+    if store.backend() != Backend::Postgres {
+        return Ok(0);
+    }
+    let folded: i64 = sqlx::query_scalar(FOLD_DELTAS).fetch_one(store.pool()).await?;
+    Ok(u64::try_from(folded).unwrap_or(0))
+}
