@@ -168,9 +168,12 @@ pub async fn due_for_payment(
 
 /// Marks a pending balance transaction available; false when it already was.
 pub async fn make_available(connection: &mut Connection, merchant_id: &str, id: &str) -> StoreResult<bool> {
+    // `<> 'available'` (the only other status) rather than `= 'pending'`: a query that
+    // implies `status = 'pending'` can be planned on the partial due index, which walks
+    // every pending row of the merchant (migration 0018).
     let result = sqlx::query(
         "UPDATE balance_transactions SET status = 'available' \
-         WHERE merchant_id = $1 AND id = $2 AND status = 'pending'",
+         WHERE merchant_id = $1 AND id = $2 AND status <> 'available'",
     )
     .bind(merchant_id)
     .bind(id)

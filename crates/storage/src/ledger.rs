@@ -529,9 +529,9 @@ const PLAN_ATTEMPTS_MAX: usize = 3;
 /// Posts `batch` inside the open transaction on `connection` (sqlx: PostgreSQL, or an
 /// interactive SQLite transaction holding the writer).
 ///
-/// Round trips for a capture: on PostgreSQL one statement that opens its accounts and
-/// inserts its transfers ([`post_in_one_statement`]), then one insert of their deltas;
-/// on SQLite one read of its accounts, one insert of its transfers and one increment
+/// Round trips for a capture: on PostgreSQL one statement that opens its accounts,
+/// inserts its transfers and their accounts' deltas ([`post_in_one_statement`]); on
+/// SQLite one read of its accounts, one insert of its transfers and one increment
 /// of its accounts. Otherwise the accounts are read without a lock and planned; only a
 /// batch whose limit checks depended on the balances read (see [`AccountChange::headroom_lowered`]) reads its
 /// guarded accounts again `FOR UPDATE` (re-planning if they changed) and writes them
@@ -573,12 +573,7 @@ async fn post_with(
     if backend == Backend::Postgres {
         match post_in_one_statement(connection, batch, with_transfers, now).await? {
             OneStatement::Posted(plan) => {
-                let posted = Posted { created: plan.created(), existed: plan.existed() };
-                if defer_increments {
-                    return Ok((posted, closing_increments_sql(&plan)));
-                }
-                increment_accounts(connection, backend, &plan).await?;
-                return Ok((posted, None));
+                return Ok((Posted { created: plan.created(), existed: plan.existed() }, None));
             }
             OneStatement::Replayed => with_transfers = &[],
             OneStatement::NotTaken => {}

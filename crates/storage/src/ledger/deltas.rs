@@ -8,12 +8,18 @@ use tradewind_ledger::{AccountChange, AccountId, Plan};
 
 /// Rows one delta insert carries (5 parameters each).
 const DELTA_ROWS_PER_INSERT: usize = 500;
-const INSERT_DELTAS_HEAD: &str = "INSERT INTO ledger_account_deltas \
-    (account_id, debits_pending, debits_posted, credits_pending, credits_posted) VALUES ";
+macro_rules! delta_columns {
+    () => {
+        "(account_id, debits_pending, debits_posted, credits_pending, credits_posted)"
+    };
+}
+/// A delta row's columns, in the order its values are bound.
+pub(super) const DELTA_COLUMNS: &str = delta_columns!();
+pub(super) const INSERT_DELTAS_HEAD: &str = concat!("INSERT INTO ledger_account_deltas ", delta_columns!());
 
 fn insert_deltas_sql(rows: usize) -> String {
     let values: Vec<String> = (0..rows).map(|row| numbered(row * 5, 5)).collect();
-    format!("{INSERT_DELTAS_HEAD}{}", values.join(", "))
+    format!("{INSERT_DELTAS_HEAD} VALUES {}", values.join(", "))
 }
 
 /// What `change` adds to its account's four totals (debits pending and posted, credits
@@ -51,7 +57,7 @@ pub(super) fn closing_increments_sql(plan: &Plan<'_>) -> Option<String> {
     if rows.is_empty() {
         return None;
     }
-    Some(format!("{INSERT_DELTAS_HEAD}{}", rows.join(", ")))
+    Some(format!("{INSERT_DELTAS_HEAD} VALUES {}", rows.join(", ")))
 }
 
 /// Writes the changes of `plan`'s unlocked accounts: on PostgreSQL as delta rows (one

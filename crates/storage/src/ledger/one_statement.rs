@@ -1,6 +1,7 @@
 //! PostgreSQL's one-statement posting of a batch whose limit checks cannot depend on
 //! the balances (every capture): nothing is read, one statement writes it.
 
+use super::deltas::{DELTA_COLUMNS, INSERT_DELTAS_HEAD, increments};
 use super::{
     ACCOUNT_COLUMNS, INSERT_TRANSFER_HEAD, Loaded, bind_values, checked_plan, in_list, insert_account_values,
     locks_guarded, numbered, transfer_columns,
@@ -16,7 +17,7 @@ const ONE_STATEMENT_TRANSFERS_MAX: usize = 64;
 
 /// What [`post_in_one_statement`] did.
 pub(super) enum OneStatement<'a> {
-    /// Everything but the increments is written: these are the plan's.
+    /// Everything is written, the increments (deltas) included: this is the plan.
     Posted(Plan<'a>),
     /// The rows written with the transfers and the accounts are written, but a transfer
     /// id was stored already (a replay): the transfers this statement inserted were
@@ -31,10 +32,12 @@ pub(super) enum OneStatement<'a> {
 /// resolves no hold. Flags are their kind's (the only ones ever stored), so planning
 /// against freshly opened accounts decides what the stored balances would: every
 /// balance within its limit passes. Nothing is read back: one statement opens the
-/// accounts that do not exist, inserts `with_transfers` and inserts the transfers,
-/// skipping ids already written (`RETURNING` tells which were). The increments follow
-/// as on the long path. Two round trips fewer than reading the accounts, inserting the
-/// transfers and each row written with them.
+/// accounts that do not exist, inserts `with_transfers`, inserts the transfers,
+/// skipping ids already written (`RETURNING` tells which were), and inserts the
+/// accounts' deltas if every transfer was new. Three round trips fewer than reading the
+/// accounts, inserting the transfers, each row written with them and the deltas; and
+/// one prepared statement per batch shape, where the deltas sent with the `COMMIT`
+/// were parsed and planned anew for every payment.
 pub(super) async fn post_in_one_statement<'a>(
     connection: &mut Connection,
     batch: &'a [Transfer],
@@ -93,11 +96,28 @@ pub(super) async fn post_in_one_statement<'a>(
             placeholders
         })
         .collect();
-    let sql = format!(
-        "WITH {} {INSERT_TRANSFER_HEAD}{} ON CONFLICT (id) DO NOTHING RETURNING id",
-        parts.join(", "),
+    parts.push(format!(
+        "inserted AS ({INSERT_TRANSFER_HEAD}{} ON CONFLICT (id) DO NOTHING RETURNING id)",
         transfers.join(", ")
-    );
+    ));
+    // The increments are written only if every transfer was: a replay writes none.
+    let deltas: Vec<String> = increments(&plan)
+        .map(|(id, delta)| {
+            let placeholders = numbered(values.len(), 5);
+            values.push(SqlValue::Text(id.as_str().to_owned()));
+            values.extend(delta.map(SqlValue::Integer));
+            placeholders
+        })
+        .collect();
+    if !deltas.is_empty() {
+        parts.push(format!(
+            "deltas AS ({INSERT_DELTAS_HEAD} SELECT * FROM (VALUES {}) AS delta {DELTA_COLUMNS} \
+             WHERE (SELECT COUNT(*) FROM inserted) = {})",
+            deltas.join(", "),
+            plan.transfers().len()
+        ));
+    }
+    let sql = format!("WITH {} SELECT id FROM inserted", parts.join(", "));
     let returned = bind_values(sqlx::query(sqlx::AssertSqlSafe(sql)), &values).fetch_all(&mut *connection).await?;
     if returned.len() == plan.transfers().len() {
         return Ok(OneStatement::Posted(plan));
