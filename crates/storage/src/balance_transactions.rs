@@ -69,7 +69,7 @@ pub async fn insert(connection: &mut Connection, row: &BalanceTransactionRow) ->
 
 /// [`insert`], queued in `batch` to be written with its ledger transfers.
 pub fn insert_in(batch: &mut Batch, row: &BalanceTransactionRow) -> StoreResult<()> {
-    batch.push_with_transfers(INSERT, |arguments| insert_arguments(arguments, row))
+    batch.push_last_insert(INSERT, |arguments| insert_arguments(arguments, row))
 }
 
 pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> StoreResult<Option<BalanceTransactionRow>> {

@@ -92,17 +92,17 @@ pub(crate) fn arguments(bind: impl FnOnce(&mut Arguments) -> Result<(), BoxDynEr
     }
 }
 
-/// Writes to run together, in order, in one transaction: statements, then the rows
-/// written with the ledger transfers, then the transfers, posted only if the
-/// statements' conditions held.
+/// Writes to run together, in order, in one transaction: statements, then the last
+/// inserts, then the transfers, written only if the statements' conditions held.
 pub struct Batch {
     backend: Backend,
     pub(crate) statements: Vec<(String, Arguments)>,
-    /// Plain inserts that belong with the transfers (a payment's balance transaction):
-    /// they return nothing and run after `statements`. On PostgreSQL they travel in the
-    /// ledger's own statement when it can take one (see [`crate::ledger::post_before_commit`]),
-    /// so they cost no round trip of their own. Values in one form for both backends.
-    pub(crate) with_transfers: Vec<(&'static str, Vec<SqlValue>)>,
+    /// Plain inserts that return nothing and depend on no other write of the batch (a
+    /// payment's balance transaction, an event): they run after `statements`, once
+    /// their conditions held. On PostgreSQL they travel in the ledger's own statement
+    /// when it can take one (see [`crate::ledger::post_before_commit`]), so they cost
+    /// no round trip of their own. Values in one form for both backends.
+    pub(crate) last_inserts: Vec<(&'static str, Vec<SqlValue>)>,
     pub(crate) transfers: Vec<Transfer>,
     /// When the transfers are recorded as written.
     pub(crate) posted_at: i64,
@@ -110,7 +110,7 @@ pub struct Batch {
 
 impl Batch {
     pub(crate) fn new(backend: Backend) -> Batch {
-        Batch { backend, statements: Vec::new(), with_transfers: Vec::new(), transfers: Vec::new(), posted_at: 0 }
+        Batch { backend, statements: Vec::new(), last_inserts: Vec::new(), transfers: Vec::new(), posted_at: 0 }
     }
 
     /// Adds ledger transfers to post with the statements, as one atomic ledger batch
@@ -133,10 +133,10 @@ impl Batch {
         Ok(())
     }
 
-    /// Queues `sql`, a plain insert that returns nothing, to be written with the
-    /// batch's transfers (after every statement [`Batch::push`] queued). Its
-    /// placeholders are `$1`, `$2`, … in order.
-    pub(crate) fn push_with_transfers(
+    /// Queues `sql`, a plain insert that returns nothing and that no other write of
+    /// the batch depends on, to be written after every statement [`Batch::push`]
+    /// queued, with the batch's transfers. Its placeholders are `$1`, `$2`, … in order.
+    pub(crate) fn push_last_insert(
         &mut self,
         sql: &'static str,
         bind: impl FnOnce(&mut Arguments) -> Result<(), BoxDynError>,
@@ -147,19 +147,19 @@ impl Batch {
         let Arguments::Sqlite(values) = arguments else {
             return Err(StoreError::BadBatch("values expected".to_owned()));
         };
-        self.with_transfers.push((sql, values));
+        self.last_inserts.push((sql, values));
         Ok(())
     }
 
     fn check_room(&self) -> StoreResult<()> {
-        if self.statements.len() + self.with_transfers.len() >= BATCH_STATEMENTS_MAX {
+        if self.statements.len() + self.last_inserts.len() >= BATCH_STATEMENTS_MAX {
             return Err(StoreError::BadBatch(format!("more than {BATCH_STATEMENTS_MAX} statements")));
         }
         Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.statements.is_empty() && self.with_transfers.is_empty() && self.transfers.is_empty()
+        self.statements.is_empty() && self.last_inserts.is_empty() && self.transfers.is_empty()
     }
 }
 

@@ -35,9 +35,11 @@ pub async fn insert(connection: &mut Connection, row: &EventRow) -> StoreResult<
     Ok(())
 }
 
-/// [`insert`], queued in `batch`.
+/// [`insert`], queued in `batch` among its last inserts: the event is written after
+/// the batch's conditional statements, and on PostgreSQL rides in the ledger's
+/// statement when the batch posts transfers.
 pub fn insert_in(batch: &mut Batch, row: &EventRow) -> StoreResult<()> {
-    batch.push(INSERT, |arguments| insert_arguments(arguments, row))
+    batch.push_last_insert(INSERT, |arguments| insert_arguments(arguments, row))
 }
 
 /// Newest first; `before` is an event id cursor.

@@ -32,7 +32,8 @@ use crate::batch::SqlValue;
 use crate::{Backend, Connection, StoreError, StoreResult};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
 use tradewind_ledger::{
     Account, AccountChange, AccountFlags, AccountId, Balances, LedgerView, PendingState, Plan, PlannedTransfer,
     StoredTransfer, Transfer, TransferCode, TransferId, TransferKind, check_plan, plan, prefetch,
@@ -50,6 +51,36 @@ use one_statement::{OneStatement, post_in_one_statement};
 
 /// Ids one `IN (…)` list may hold on the sqlx path.
 const IN_LIST_MAX: usize = 500;
+
+/// Account ids a [`KnownAccounts`] holds before it starts over.
+const KNOWN_ACCOUNTS_MAX: usize = 65_536;
+
+/// Accounts this store has seen committed. Accounts are never deleted, so a posting
+/// that names only these has none to open: PostgreSQL's one statement then skips its
+/// insert-if-absent (35 values and a lookup per account, on every capture). An id is
+/// added only once a statement found it stored by another transaction, never for an
+/// account the statement opened itself (that transaction may still roll back).
+#[derive(Clone, Default)]
+pub(crate) struct KnownAccounts(Arc<RwLock<HashSet<String>>>);
+
+impl KnownAccounts {
+    fn contains(&self, id: &AccountId) -> bool {
+        // A poisoned set answers "unknown": the account is then opened if absent.
+        self.0.read().is_ok_and(|known| known.contains(id.as_str()))
+    }
+
+    fn add<'a>(&self, ids: impl IntoIterator<Item = &'a AccountId>) {
+        let Ok(mut known) = self.0.write() else {
+            return;
+        };
+        for id in ids {
+            if known.len() >= KNOWN_ACCOUNTS_MAX {
+                known.clear();
+            }
+            known.insert(id.as_str().to_owned());
+        }
+    }
+}
 
 /// What a posted batch did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -544,42 +575,46 @@ pub async fn post_in(
     batch: &[Transfer],
     now: i64,
 ) -> StoreResult<Posted> {
-    post_with(connection, backend, batch, &[], now, false).await.map(|(posted, _)| posted)
+    post_with(connection, backend, batch, &[], now, None).await.map(|(posted, _)| posted)
 }
 
 /// [`post_in`], except that on PostgreSQL the increments (the delta insert) are not run
 /// but answered, for the caller to send with its `COMMIT` ([`crate::final_commit`]):
-/// one round trip fewer. `with_transfers` are plain inserts written before the
-/// transfers (a payment's balance transaction; placeholders `$1`, `$2`, …): a batch
-/// that can take [`post_in_one_statement`] carries them in that statement.
+/// one round trip fewer. `last_inserts` are plain inserts written before the
+/// transfers (a payment's balance transaction and events; placeholders `$1`, `$2`, …):
+/// a batch that can take [`post_in_one_statement`] carries them in that statement.
+/// `known` is the store's [`KnownAccounts`].
 pub(crate) async fn post_before_commit(
     connection: &mut Connection,
     backend: Backend,
     batch: &[Transfer],
-    with_transfers: &[(&'static str, Vec<SqlValue>)],
+    last_inserts: &[(&'static str, Vec<SqlValue>)],
     now: i64,
+    known: &KnownAccounts,
 ) -> StoreResult<(Posted, Option<String>)> {
-    post_with(connection, backend, batch, with_transfers, now, backend == Backend::Postgres).await
+    post_with(connection, backend, batch, last_inserts, now, (backend == Backend::Postgres).then_some(known)).await
 }
 
 async fn post_with(
     connection: &mut Connection,
     backend: Backend,
     batch: &[Transfer],
-    mut with_transfers: &[(&'static str, Vec<SqlValue>)],
+    mut last_inserts: &[(&'static str, Vec<SqlValue>)],
     now: i64,
-    defer_increments: bool,
+    // Present when the increments are deferred to the `COMMIT` (PostgreSQL only).
+    known: Option<&KnownAccounts>,
 ) -> StoreResult<(Posted, Option<String>)> {
+    let defer_increments = known.is_some();
     if backend == Backend::Postgres {
-        match post_in_one_statement(connection, batch, with_transfers, now).await? {
+        match post_in_one_statement(connection, batch, last_inserts, now, known).await? {
             OneStatement::Posted(plan) => {
                 return Ok((Posted { created: plan.created(), existed: plan.existed() }, None));
             }
-            OneStatement::Replayed => with_transfers = &[],
+            OneStatement::Replayed => last_inserts = &[],
             OneStatement::NotTaken => {}
         }
     }
-    for (sql, values) in with_transfers {
+    for (sql, values) in last_inserts {
         bind_values(sqlx::query(*sql), values).execute(&mut *connection).await?;
     }
     if batch.is_empty() {

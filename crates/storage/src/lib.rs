@@ -128,6 +128,7 @@ pub struct Store {
     backend: Backend,
     /// Present on SQLite: the single writer and the group-commit queue in front of it.
     sqlite: Option<SqliteWriter>,
+    known_accounts: ledger::KnownAccounts,
 }
 
 #[derive(Clone)]
@@ -168,6 +169,10 @@ impl WriteTransaction {
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Where PostgreSQL's own migrations (`migrations_postgres/`, run after the shared
+/// ones) record themselves.
+const POSTGRES_MIGRATIONS_TABLE: &str = "_sqlx_migrations_postgres";
 
 /// The file path of a `sqlite:` URL.
 fn sqlite_path(url: &str) -> &str {
@@ -240,11 +245,18 @@ impl Store {
                 (pool, None)
             }
         };
-        Ok(Store { pool, backend, sqlite })
+        Ok(Store { pool, backend, sqlite, known_accounts: ledger::KnownAccounts::default() })
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
         MIGRATOR.run(&self.pool).await?;
+        if self.backend == Backend::Postgres {
+            // What only PostgreSQL can say (PL/pgSQL), or says at another cost: the
+            // tables are the shared migrations', these change how they are checked.
+            let mut postgres = sqlx::migrate!("./migrations_postgres");
+            postgres.dangerous_set_table_name(POSTGRES_MIGRATIONS_TABLE);
+            postgres.run(&self.pool).await?;
+        }
         Ok(())
     }
 
@@ -291,7 +303,7 @@ impl Store {
     /// when rolled back because a condition did not hold (a lost race), with nothing
     /// of the batch written.
     pub async fn write_if_returned(&self, batch: Batch, rows_required: u64) -> StoreResult<bool> {
-        let Batch { statements, with_transfers, transfers, posted_at, .. } = batch;
+        let Batch { statements, last_inserts, transfers, posted_at, .. } = batch;
         if let Some(sqlite) = &self.sqlite {
             let mut values = Vec::with_capacity(statements.len());
             for (sql, arguments) in statements {
@@ -313,7 +325,7 @@ impl Store {
                     if returned < rows_required {
                         return (false, Ok(false));
                     }
-                    for (sql, values) in &with_transfers {
+                    for (sql, values) in &last_inserts {
                         if let Err(error) = group_commit::run_statement(connection, sql, values) {
                             return (false, Err(error));
                         }
@@ -339,9 +351,15 @@ impl Store {
             // Dropping the transaction rolls it back.
             return Ok(false);
         }
-        let (_, last) =
-            ledger::post_before_commit(transaction.connection(), self.backend, &transfers, &with_transfers, posted_at)
-                .await?;
+        let (_, last) = ledger::post_before_commit(
+            transaction.connection(),
+            self.backend,
+            &transfers,
+            &last_inserts,
+            posted_at,
+            &self.known_accounts,
+        )
+        .await?;
         transaction.commit_after(last).await?;
         Ok(true)
     }
@@ -359,8 +377,15 @@ impl Store {
                 .await;
         }
         let mut transaction = FinalCommit::begin(&self.pool).await?;
-        let (posted, last) =
-            ledger::post_before_commit(transaction.connection(), self.backend, &transfers, &[], now).await?;
+        let (posted, last) = ledger::post_before_commit(
+            transaction.connection(),
+            self.backend,
+            &transfers,
+            &[],
+            now,
+            &self.known_accounts,
+        )
+        .await?;
         transaction.commit_after(last).await?;
         Ok(posted)
     }

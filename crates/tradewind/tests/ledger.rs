@@ -18,6 +18,7 @@ on_both_backends!(
     concurrent_refunds_never_overdraw,
     deltas_fold_without_changing_a_balance,
     balance_routes_check_input_and_tenancy,
+    tables_refuse_rows_that_break_their_rules,
 );
 
 async fn balance(app: &TestApp) -> Value {
@@ -290,6 +291,70 @@ async fn deltas_fold_without_changing_a_balance(app: TestApp) {
     assert_eq!(balance(&app).await, mixed);
     ledger_verifies(&app);
     store.close().await;
+}
+
+/// The tables keep their rules whatever writes to them (SQLite's CHECKs; PostgreSQL's
+/// rule functions, `migrations_postgres/`): a transfer or a balance transaction that
+/// breaks one is refused, and one that keeps them all is stored.
+async fn tables_refuse_rows_that_break_their_rules(app: TestApp) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    let transfer = |id: &str, amount: i64, credit: &str, kind: &str, pending_id: Option<&str>, state: Option<&str>| {
+        sqlx::query(
+            "INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, currency, code, \
+             kind, pending_id, pending_state, source_id, created_at) \
+             VALUES ($1, 'acc_a', $2, $3, 'USD', 'capture', $4, $5, $6, NULL, 0)",
+        )
+        .bind(id.to_owned())
+        .bind(credit.to_owned())
+        .bind(amount)
+        .bind(kind.to_owned())
+        .bind(pending_id.map(str::to_owned))
+        .bind(state.map(str::to_owned))
+        .execute(&pool)
+    };
+    let broken = [
+        ("zero amount", transfer("t1", 0, "acc_b", "single", None, None).await),
+        ("debit is credit", transfer("t2", 1, "acc_a", "single", None, None).await),
+        ("unknown kind", transfer("t3", 1, "acc_b", "sideways", None, None).await),
+        ("post without its hold", transfer("t4", 1, "acc_b", "post_pending", None, None).await),
+        ("single naming a hold", transfer("t5", 1, "acc_b", "single", Some("t0"), None).await),
+        ("hold without a state", transfer("t6", 1, "acc_b", "pending", None, None).await),
+        ("unknown hold state", transfer("t7", 1, "acc_b", "pending", None, Some("lost")).await),
+        ("single with a hold state", transfer("t8", 1, "acc_b", "single", None, Some("pending")).await),
+    ];
+    for (rule, result) in broken {
+        assert!(result.is_err(), "{rule}: stored");
+    }
+    for (id, kind, pending_id, state) in [
+        ("ok1", "single", None, None),
+        ("ok2", "pending", None, Some("pending")),
+        ("ok3", "void_pending", Some("ok2"), None),
+    ] {
+        transfer(id, 1, "acc_b", kind, pending_id, state).await.unwrap();
+    }
+    let stored: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_transfers WHERE id LIKE 'ok%'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 3);
+
+    let balance_transaction = |id: &str, net: i64, status: &str| {
+        sqlx::query(
+            "INSERT INTO balance_transactions (id, merchant_id, type, reporting_category, amount, fee, net, currency, \
+             source_id, status, available_on, created_at) \
+             VALUES ($1, $2, 'charge', 'charge', 1000, 59, $3, 'usd', 'pi_rules', $4, 0, 0)",
+        )
+        .bind(id.to_owned())
+        .bind(app.merchant_id.clone())
+        .bind(net)
+        .bind(status.to_owned())
+        .execute(&pool)
+    };
+    assert!(balance_transaction("txn_r1", 1000, "pending").await.is_err(), "net is not amount less fee");
+    assert!(balance_transaction("txn_r2", 941, "settled").await.is_err(), "unknown status");
+    balance_transaction("txn_r3", 941, "available").await.unwrap();
+    pool.close().await;
 }
 
 async fn balance_routes_check_input_and_tenancy(app: TestApp) {

@@ -3,13 +3,13 @@
 
 use super::deltas::{DELTA_COLUMNS, INSERT_DELTAS_HEAD, increments};
 use super::{
-    ACCOUNT_COLUMNS, INSERT_TRANSFER_HEAD, Loaded, bind_values, checked_plan, in_list, insert_account_values,
-    locks_guarded, numbered, transfer_columns,
+    ACCOUNT_COLUMNS, INSERT_TRANSFER_HEAD, KnownAccounts, Loaded, bind_values, checked_plan, in_list,
+    insert_account_values, locks_guarded, numbered, transfer_columns,
 };
 use crate::batch::SqlValue;
 use crate::{Connection, StoreResult};
 use sqlx::Row;
-use tradewind_ledger::{Account, Plan, PlannedTransfer, Transfer, prefetch};
+use tradewind_ledger::{Account, AccountId, Plan, PlannedTransfer, Transfer, prefetch};
 
 /// Transfers a batch may hold to be posted in one statement (11 parameters each, and 7
 /// per account it names).
@@ -32,7 +32,9 @@ pub(super) enum OneStatement<'a> {
 /// resolves no hold. Flags are their kind's (the only ones ever stored), so planning
 /// against freshly opened accounts decides what the stored balances would: every
 /// balance within its limit passes. Nothing is read back: one statement opens the
-/// accounts that do not exist, inserts `with_transfers`, inserts the transfers,
+/// accounts that do not exist (only those `known` does not hold: once the accounts a
+/// capture names are known, as they are after a merchant's first captures, the
+/// statement opens none), inserts `last_inserts`, inserts the transfers,
 /// skipping ids already written (`RETURNING` tells which were), and inserts the
 /// accounts' deltas if every transfer was new. Three round trips fewer than reading the
 /// accounts, inserting the transfers, each row written with them and the deltas; and
@@ -41,8 +43,9 @@ pub(super) enum OneStatement<'a> {
 pub(super) async fn post_in_one_statement<'a>(
     connection: &mut Connection,
     batch: &'a [Transfer],
-    with_transfers: &[(&'static str, Vec<SqlValue>)],
+    last_inserts: &[(&'static str, Vec<SqlValue>)],
     now: i64,
+    known: Option<&KnownAccounts>,
 ) -> StoreResult<OneStatement<'a>> {
     if batch.is_empty()
         || batch.len() > ONE_STATEMENT_TRANSFERS_MAX
@@ -62,30 +65,33 @@ pub(super) async fn post_in_one_statement<'a>(
         return Ok(OneStatement::NotTaken);
     }
     let mut values: Vec<SqlValue> = Vec::new();
-    let mut parts: Vec<String> = Vec::with_capacity(with_transfers.len() + 1);
-    for (index, (sql, statement_values)) in with_transfers.iter().enumerate() {
+    let mut parts: Vec<String> = Vec::with_capacity(last_inserts.len() + 1);
+    for (index, (sql, statement_values)) in last_inserts.iter().enumerate() {
         parts.push(format!("written_{index} AS ({})", placeholders_after(sql, values.len())));
         values.extend(statement_values.iter().cloned());
     }
-    let accounts: Vec<String> = wanted
-        .accounts
-        .iter()
-        .map(|id| {
-            let row = insert_account_values(&Account::open((*id).clone()), now);
-            let placeholders = numbered(values.len(), row.len());
-            values.extend(row);
-            placeholders
-        })
-        .collect();
-    // Only accounts this transaction does not see are inserted: `ON CONFLICT` alone would
-    // check each existing row's key, and wait while a fold holds the row.
-    parts.push(format!(
-        "opened AS (INSERT INTO ledger_accounts {ACCOUNT_COLUMNS} \
-         SELECT * FROM (VALUES {}) AS wanted {ACCOUNT_COLUMNS} \
-         WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts WHERE ledger_accounts.id = wanted.id) \
-         ON CONFLICT (id) DO NOTHING)",
-        accounts.join(", ")
-    ));
+    let unknown: Vec<&AccountId> =
+        wanted.accounts.iter().copied().filter(|id| !known.is_some_and(|known| known.contains(id))).collect();
+    if !unknown.is_empty() {
+        let accounts: Vec<String> = unknown
+            .iter()
+            .map(|id| {
+                let row = insert_account_values(&Account::open((*id).clone()), now);
+                let placeholders = numbered(values.len(), row.len());
+                values.extend(row);
+                placeholders
+            })
+            .collect();
+        // Only accounts this transaction does not see are inserted: `ON CONFLICT` alone
+        // would check each existing row's key, and wait while a fold holds the row.
+        parts.push(format!(
+            "opened AS (INSERT INTO ledger_accounts {ACCOUNT_COLUMNS} \
+             SELECT * FROM (VALUES {}) AS wanted {ACCOUNT_COLUMNS} \
+             WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts WHERE ledger_accounts.id = wanted.id) \
+             ON CONFLICT (id) DO NOTHING RETURNING id)",
+            accounts.join(", ")
+        ));
+    }
     let transfers: Vec<String> = plan
         .transfers()
         .iter()
@@ -117,12 +123,30 @@ pub(super) async fn post_in_one_statement<'a>(
             plan.transfers().len()
         ));
     }
-    let sql = format!("WITH {} SELECT id FROM inserted", parts.join(", "));
+    // The transfers written (0), then the accounts opened (1).
+    let select = if unknown.is_empty() {
+        "SELECT id, 0 FROM inserted"
+    } else {
+        "SELECT id, 0 FROM inserted UNION ALL SELECT id, 1 FROM opened"
+    };
+    let sql = format!("WITH {} {select}", parts.join(", "));
     let returned = bind_values(sqlx::query(sqlx::AssertSqlSafe(sql)), &values).fetch_all(&mut *connection).await?;
-    if returned.len() == plan.transfers().len() {
+    let mut inserted: Vec<String> = Vec::with_capacity(returned.len());
+    let mut opened_ids: Vec<String> = Vec::new();
+    for row in &returned {
+        let id: String = row.try_get(0)?;
+        match row.try_get::<i32, _>(1)? {
+            0 => inserted.push(id),
+            _ => opened_ids.push(id),
+        }
+    }
+    if let Some(known) = known {
+        // What the statement did not open was stored, and committed, already.
+        known.add(unknown.iter().copied().filter(|id| !opened_ids.iter().any(|opened| opened == id.as_str())));
+    }
+    if inserted.len() == plan.transfers().len() {
         return Ok(OneStatement::Posted(plan));
     }
-    let inserted: Vec<String> = returned.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?;
     if !inserted.is_empty() {
         let sql = format!("DELETE FROM ledger_transfers WHERE id IN ({})", in_list(inserted.len()));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
