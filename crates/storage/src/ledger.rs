@@ -64,12 +64,20 @@ const KNOWN_ACCOUNTS_MAX: usize = 65_536;
 pub(crate) struct KnownAccounts(Arc<RwLock<HashSet<String>>>);
 
 impl KnownAccounts {
-    fn contains(&self, id: &AccountId) -> bool {
-        // A poisoned set answers "unknown": the account is then opened if absent.
-        self.0.read().is_ok_and(|known| known.contains(id.as_str()))
+    /// Those of `ids` not known (all of them if the set is poisoned: they are then
+    /// opened if absent), under one read lock.
+    fn unknown<'a>(&self, ids: &[&'a AccountId]) -> Vec<&'a AccountId> {
+        match self.0.read() {
+            Ok(known) => ids.iter().copied().filter(|id| !known.contains(id.as_str())).collect(),
+            Err(_) => ids.to_vec(),
+        }
     }
 
-    fn add<'a>(&self, ids: impl IntoIterator<Item = &'a AccountId>) {
+    /// Remembers `ids`; takes the write lock only when there is one.
+    fn add(&self, ids: &[&AccountId]) {
+        if ids.is_empty() {
+            return;
+        }
         let Ok(mut known) = self.0.write() else {
             return;
         };
@@ -575,7 +583,7 @@ pub async fn post_in(
     batch: &[Transfer],
     now: i64,
 ) -> StoreResult<Posted> {
-    post_with(connection, backend, batch, &[], now, None).await.map(|(posted, _)| posted)
+    post_with(connection, backend, batch, &[], now, false, None).await.map(|(posted, _)| posted)
 }
 
 /// [`post_in`], except that on PostgreSQL the increments (the delta insert) are not run
@@ -592,7 +600,7 @@ pub(crate) async fn post_before_commit(
     now: i64,
     known: &KnownAccounts,
 ) -> StoreResult<(Posted, Option<String>)> {
-    post_with(connection, backend, batch, last_inserts, now, (backend == Backend::Postgres).then_some(known)).await
+    post_with(connection, backend, batch, last_inserts, now, backend == Backend::Postgres, Some(known)).await
 }
 
 async fn post_with(
@@ -601,10 +609,9 @@ async fn post_with(
     batch: &[Transfer],
     mut last_inserts: &[(&'static str, Vec<SqlValue>)],
     now: i64,
-    // Present when the increments are deferred to the `COMMIT` (PostgreSQL only).
+    defer_increments: bool,
     known: Option<&KnownAccounts>,
 ) -> StoreResult<(Posted, Option<String>)> {
-    let defer_increments = known.is_some();
     if backend == Backend::Postgres {
         match post_in_one_statement(connection, batch, last_inserts, now, known).await? {
             OneStatement::Posted(plan) => {

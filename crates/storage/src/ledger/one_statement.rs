@@ -70,8 +70,10 @@ pub(super) async fn post_in_one_statement<'a>(
         parts.push(format!("written_{index} AS ({})", placeholders_after(sql, values.len())));
         values.extend(statement_values.iter().cloned());
     }
-    let unknown: Vec<&AccountId> =
-        wanted.accounts.iter().copied().filter(|id| !known.is_some_and(|known| known.contains(id))).collect();
+    let unknown = match known {
+        Some(known) => known.unknown(&wanted.accounts),
+        None => wanted.accounts.clone(),
+    };
     if !unknown.is_empty() {
         let accounts: Vec<String> = unknown
             .iter()
@@ -142,7 +144,9 @@ pub(super) async fn post_in_one_statement<'a>(
     }
     if let Some(known) = known {
         // What the statement did not open was stored, and committed, already.
-        known.add(unknown.iter().copied().filter(|id| !opened_ids.iter().any(|opened| opened == id.as_str())));
+        let stored: Vec<&AccountId> =
+            unknown.iter().copied().filter(|id| !opened_ids.iter().any(|opened| opened == id.as_str())).collect();
+        known.add(&stored);
     }
     if inserted.len() == plan.transfers().len() {
         return Ok(OneStatement::Posted(plan));
