@@ -14,6 +14,12 @@
 //! so under steady writes it could grow for ever. The hook therefore keeps a backstop:
 //! past [`BACKSTOP_PAGES`] the committing writer checkpoints inline, as SQLite would, by
 //! then copying only what the thread had not. The next write then restarts the WAL.
+//!
+//! The sqlx connections (an interactive transaction runs on one, holding the writer
+//! slot) have no hook: they keep SQLite's automatic checkpoint, at the backstop's size
+//! rather than SQLite's 1,000 pages (`SQLX_SQLITE_PRAGMAS`), so the WAL stays bounded
+//! when only they write, and an interactive commit does not stop every queued write
+//! for a whole checkpoint whenever the WAL is past 1,000 pages, as it was under load.
 
 use std::cell::Cell;
 use std::os::raw::c_int;
@@ -29,7 +35,7 @@ use crate::{StoreError, StoreResult};
 /// own automatic checkpoint threshold).
 const CHECKPOINT_PAGES: i32 = 1_000;
 /// The WAL size at which the committing writer checkpoints inline (32 MiB of 4 KiB pages).
-const BACKSTOP_PAGES: i32 = 8 * CHECKPOINT_PAGES;
+pub(crate) const BACKSTOP_PAGES: i32 = 8 * CHECKPOINT_PAGES;
 
 thread_local! {
     /// The WAL's size in pages after the last commit on this thread. Only the writer
@@ -138,6 +144,33 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+
+    #[test]
+    fn sqlx_connections_checkpoint_at_the_backstop() {
+        let pragma = format!("PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES};");
+        assert!(crate::SQLX_SQLITE_PRAGMAS.ends_with(&pragma), "{}", crate::SQLX_SQLITE_PRAGMAS);
+    }
+
+    #[tokio::test]
+    async fn an_interactive_commit_leaves_the_checkpoint_to_the_thread() {
+        let directory = std::env::temp_dir().join(format!("tradewind-checkpoint-interactive-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        let path = directory.join("db.sqlite");
+        let store = crate::Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        let mut transaction = store.begin().await.unwrap();
+        let connection = transaction.connection();
+        sqlx::query("CREATE TABLE pages (body BLOB NOT NULL)").execute(&mut *connection).await.unwrap();
+        for _ in 0..1_200 {
+            sqlx::query("INSERT INTO pages (body) VALUES (zeroblob(4000))").execute(&mut *connection).await.unwrap();
+        }
+        transaction.commit().await.unwrap();
+        // Past SQLite's own threshold: its automatic checkpoint would have copied the
+        // 1,200 pages into the file before the commit returned, holding the writer slot.
+        let file_bytes = std::fs::metadata(&path).unwrap().len();
+        assert!(file_bytes < 1_000_000, "the interactive commit checkpointed: {file_bytes} bytes");
+        drop(store);
+        let _ = std::fs::remove_dir_all(&directory);
+    }
 
     #[test]
     fn signals_once_per_thousand_pages_and_again_after_the_wal_starts_over() {
