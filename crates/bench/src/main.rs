@@ -35,6 +35,7 @@
 //!   Tradewind (in a process of its own) beside a Node.js `ws` broadcast server.
 
 mod client;
+mod cpu;
 mod ledger;
 mod realtime;
 mod report;
@@ -410,11 +411,13 @@ async fn run_in_turns(
     let mut runs: Vec<Vec<RunSummary>> = targets.iter().map(|_| Vec::with_capacity(plan.runs)).collect();
     for index in 1..=plan.runs {
         for ((label, target), runs) in targets.iter().zip(&mut runs) {
+            let cpu_before = cpu::seconds(backend);
             let tally = client::run(target, concurrency, plan.run.duration, plan.run.payments).await?;
+            let cpu_seconds = cpu::seconds(backend) - cpu_before;
             if let Some(error) = &tally.first_error {
                 eprintln!("{label} run {index}: first error: {error}");
             }
-            let summary = RunSummary::from_tally(tally);
+            let summary = RunSummary::from_tally(tally).with_cpu(cpu_seconds);
             eprintln!("{label} run {index}/{}: {}", plan.runs, summary.line());
             runs.push(summary);
         }
@@ -479,6 +482,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     print!("{}", report::table(&cells));
+    if cli.compare_postings {
+        print!("{}", report::postings_cost(&cells));
+    }
     let failed = cells.iter().filter(|cell| cell.outcome.is_err()).count();
     anyhow::ensure!(failed == 0, "{failed} cell(s) could not be measured");
     Ok(())
