@@ -146,6 +146,11 @@ pub(crate) fn sqlite_error(error: rusqlite::Error) -> StoreError {
 }
 
 fn execute(connection: &Connection, sql: &str) -> Result<(), rusqlite::Error> {
+    // A transaction that begins, or writes rolled back, leave the ledger accounts the
+    // writer remembers out of date (see `ledger::on_writer`).
+    if sql.starts_with("BEGIN") || sql.starts_with("ROLLBACK") {
+        crate::ledger::forget_written_accounts();
+    }
     connection.prepare_cached(sql)?.raw_execute().map(|_| ())
 }
 

@@ -46,7 +46,7 @@ mod one_statement;
 
 pub use deltas::fold_deltas;
 use deltas::{closing_increments_sql, delta_of, increment_accounts};
-pub(crate) use on_writer::post_on_writer;
+pub(crate) use on_writer::{forget_written_accounts, post_on_writer};
 use one_statement::{OneStatement, post_in_one_statement};
 
 /// Ids one `IN (…)` list may hold on the sqlx path.

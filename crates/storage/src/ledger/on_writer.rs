@@ -9,7 +9,48 @@ use super::{
 };
 use crate::StoreResult;
 use crate::group_commit::{run_statement, sqlite_error};
-use tradewind_ledger::{Account, Balances, Plan, Transfer, prefetch};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use tradewind_ledger::{Account, AccountId, Balances, Plan, Transfer, prefetch};
+
+/// Accounts one transaction remembers at most (a group of 64 jobs of a few accounts
+/// each stays far below; a batch of 1,000 transfers may name more).
+const WRITTEN_ACCOUNTS_MAX: usize = 4_096;
+
+thread_local! {
+    /// The accounts the writer's open transaction has written, as written. Only this
+    /// module writes `ledger_accounts` on the writer's connection, and group commit
+    /// forgets them ([`forget_written_accounts`]) whenever a transaction begins or writes
+    /// are rolled back, so each entry is what the row holds in the open transaction. The
+    /// jobs of a group then read the accounts they share (a connector's clearing
+    /// account, the platform's fee revenue, a busy merchant's balances) once per group
+    /// instead of once per job.
+    static WRITTEN: RefCell<HashMap<AccountId, Account>> = RefCell::new(HashMap::new());
+}
+
+/// Forgets what [`WRITTEN`] holds; the caller is beginning a transaction or rolling back.
+pub(crate) fn forget_written_accounts() {
+    WRITTEN.with(|written| written.borrow_mut().clear());
+}
+
+fn written_account(id: &AccountId) -> Option<Account> {
+    WRITTEN.with(|written| written.borrow().get(id).cloned())
+}
+
+/// Remembers the accounts `plan` wrote, with the balances it wrote.
+fn remember_written(loaded: &Loaded, plan: &Plan<'_>) {
+    WRITTEN.with(|written| {
+        let mut written = written.borrow_mut();
+        if written.len() + plan.accounts().len() > WRITTEN_ACCOUNTS_MAX {
+            written.clear();
+        }
+        for change in plan.accounts() {
+            if let Some(account) = loaded.accounts.get(change.id) {
+                written.insert(change.id.clone(), Account { balances: change.after, ..account.clone() });
+            }
+        }
+    });
+}
 
 /// Posts `batch` on SQLite's writer thread, inside the caller's group transaction.
 pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfer], now: i64) -> StoreResult<Posted> {
@@ -23,6 +64,10 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
     // cost more than the few lookups a posting makes (a payment names five accounts).
     let mut select = connection.prepare_cached(SELECT_ACCOUNT_BY_ID).map_err(sqlite_error)?;
     for id in &wanted.accounts {
+        if let Some(account) = written_account(id) {
+            loaded.accounts.insert((*id).clone(), account);
+            continue;
+        }
         let mut rows = select.query([id.as_str()]).map_err(sqlite_error)?;
         if let Some(row) = rows.next().map_err(sqlite_error)? {
             let account = account_from_row(AccountRow {
@@ -54,7 +99,7 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
         && let Ok(plan) = checked_plan(&loaded, batch)
         && insert_on_writer(connection, &plan, now, true)?
     {
-        return write_balances_on_writer(connection, &plan);
+        return write_balances_on_writer(connection, &loaded, &plan);
     }
     let mut select = connection.prepare_cached(SELECT_TRANSFER_BY_ID).map_err(sqlite_error)?;
     for id in &wanted.transfers {
@@ -77,7 +122,7 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
     }
     let plan = checked_plan(&loaded, batch)?;
     insert_on_writer(connection, &plan, now, false)?;
-    write_balances_on_writer(connection, &plan)
+    write_balances_on_writer(connection, &loaded, &plan)
 }
 
 /// Inserts `plan`'s new transfers on the writer thread; `optimistic` as in
@@ -118,8 +163,13 @@ fn insert_on_writer(
     Ok(true)
 }
 
-/// Writes `plan`'s balances and resolved holds on the writer thread.
-fn write_balances_on_writer(connection: &rusqlite::Connection, plan: &Plan<'_>) -> StoreResult<Posted> {
+/// Writes `plan`'s balances and resolved holds on the writer thread, then remembers the
+/// accounts written (`loaded` holds them as read).
+fn write_balances_on_writer(
+    connection: &rusqlite::Connection,
+    loaded: &Loaded,
+    plan: &Plan<'_>,
+) -> StoreResult<Posted> {
     // One writer: every account is current, so balances are written as they were
     // planned, by id, with the statement bound in place.
     let mut update = connection.prepare_cached(SET_BALANCES).map_err(sqlite_error)?;
@@ -147,5 +197,88 @@ fn write_balances_on_writer(connection: &rusqlite::Connection, plan: &Plan<'_>) 
             return Err(concurrent_change());
         }
     }
+    remember_written(loaded, plan);
     Ok(Posted { created: plan.created(), existed: plan.existed() })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use tradewind_ledger::{TransferCode, TransferId};
+
+    const CLEARING: &str = "connector:sandbox_card:clearing:USD";
+    const REVENUE: &str = "platform:fee_revenue:USD";
+
+    fn transfer(id: &str, amount_minor: i64) -> Transfer {
+        Transfer::single(
+            TransferId::parse(id).unwrap(),
+            AccountId::parse(CLEARING).unwrap(),
+            AccountId::parse(REVENUE).unwrap(),
+            amount_minor,
+            TransferCode::Adjustment,
+        )
+    }
+
+    /// Queues a job posting `transfer` that keeps its writes or not, as `keep` says.
+    async fn queue(
+        store: &crate::Store,
+        transfer: Transfer,
+        keep: bool,
+    ) -> tokio::task::JoinHandle<StoreResult<Posted>> {
+        let group = store.sqlite.as_ref().unwrap().group.clone();
+        let task = tokio::spawn(async move {
+            group
+                .run(move |connection| match post_on_writer(connection, std::slice::from_ref(&transfer), 1) {
+                    Ok(posted) => (keep, Ok(posted)),
+                    Err(error) => (false, Err(error)),
+                })
+                .await
+        });
+        // On this test's single thread the task runs to its send, and waits for its answer.
+        tokio::task::yield_now().await;
+        task
+    }
+
+    /// Jobs of one group read the accounts an earlier job wrote from memory. A refused
+    /// job rolls the group back and its jobs run again, each in a savepoint: were what
+    /// the first run wrote still remembered, the second run would add to it again.
+    #[tokio::test]
+    async fn remembered_accounts_do_not_outlive_a_rollback() {
+        let directory = std::env::temp_dir().join(format!("tradewind-written-accounts-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        let path = directory.join("db.sqlite");
+        let store = crate::Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        store.migrate().await.unwrap();
+        // Holding the writer slot keeps the thread at the group's first job while the rest queue.
+        let slot = store.sqlite.as_ref().unwrap().lock.lock().await;
+        let tasks = [
+            queue(&store, transfer("t1", 100), true).await,
+            // Posts, then is refused (as when a later statement of its job fails).
+            queue(&store, transfer("t2", 50), false).await,
+            queue(&store, transfer("t3", 25), true).await,
+        ];
+        drop(slot);
+        let [first, second, third] = tasks;
+        assert_eq!(first.await.unwrap().unwrap().created, 1);
+        assert!(second.await.unwrap().is_ok(), "refused by its job, not by the ledger");
+        assert_eq!(third.await.unwrap().unwrap().created, 1);
+        let accounts = super::super::all_accounts(store.pool()).await.unwrap();
+        let clearing = accounts.iter().find(|account| account.id.as_str() == CLEARING).unwrap();
+        let revenue = accounts.iter().find(|account| account.id.as_str() == REVENUE).unwrap();
+        assert_eq!(clearing.balances.debits_posted, 125, "t1 and t3 only");
+        assert_eq!(revenue.balances.credits_posted, 125);
+        let transfers = super::super::all_transfers(store.pool()).await.unwrap();
+        let mut ids: Vec<&str> = transfers.iter().map(|stored| stored.transfer.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["t1", "t3"]);
+        // A later group reads the rows again and adds to them.
+        queue(&store, transfer("t4", 5), true).await.await.unwrap().unwrap();
+        let accounts = super::super::all_accounts(store.pool()).await.unwrap();
+        let clearing = accounts.iter().find(|account| account.id.as_str() == CLEARING).unwrap();
+        assert_eq!(clearing.balances.debits_posted, 130);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&directory);
+    }
 }
