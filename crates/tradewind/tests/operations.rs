@@ -67,3 +67,14 @@ async fn lookups_by_id_use_an_index_on_the_id_in_generic_plans() {
         sqlx::query("DEALLOCATE lookup").execute(&mut connection).await.unwrap();
     }
 }
+
+/// The harness drops ended test processes' schemas by the pid in their names
+/// (`common::postgres_schema_url`); only names of exactly that shape count.
+#[test]
+fn only_test_schema_names_name_a_process() {
+    assert_eq!(common::test_schema_process("tw_test_4242_7_0123456789abcdef0123456789abcdef"), Some(4242));
+    assert_eq!(common::test_schema_process("tw_test_4242_7_0123456789abcdef"), None, "short uuid");
+    assert_eq!(common::test_schema_process("tw_test_4242_7_0123456789abcdef0123456789abcdef_x"), None);
+    assert_eq!(common::test_schema_process("tw_test_42; DROP_7_0123456789abcdef0123456789abcdef"), None);
+    assert_eq!(common::test_schema_process("tw_bench_4242_7_0123456789abcdef0123456789abcdef"), None);
+}

@@ -83,6 +83,49 @@ fn unique_name(prefix: &str) -> String {
     )
 }
 
+/// Schemas one test process drops at most, so a long-neglected database costs its first
+/// run a bounded delay; the next runs drop the rest.
+const ENDED_SCHEMAS_DROPPED_MAX: usize = 200;
+
+/// The process id in a test schema's name (`tw_test_{pid}_{counter}_{uuid}`), for a name
+/// of exactly that shape.
+pub fn test_schema_process(name: &str) -> Option<u32> {
+    let mut parts = name.strip_prefix("tw_test_")?.split('_');
+    let (pid, counter, uuid) = (parts.next()?, parts.next()?, parts.next()?);
+    let shaped = parts.next().is_none()
+        && counter.bytes().all(|byte| byte.is_ascii_digit())
+        && uuid.len() == 32
+        && uuid.bytes().all(|byte| byte.is_ascii_hexdigit());
+    if shaped { pid.parse().ok() } else { None }
+}
+
+/// Drops, once per test process, the schemas whose process has ended: a test's schema
+/// outlives it (dropping it would need an async drop), so without this every run left
+/// its schemas behind and the test database grew run after run. A schema whose process
+/// still runs (`/proc/{pid}`) is another test run's and stays.
+async fn drop_ended_processes_schemas(pool: &sqlx::AnyPool) {
+    static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if STARTED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT CAST(nspname AS TEXT) FROM pg_namespace WHERE nspname LIKE 'tw\\_test\\_%'")
+            .fetch_all(pool)
+            .await
+            .expect("list test schemas");
+    let ended = names.into_iter().filter(|name| {
+        test_schema_process(name)
+            .is_some_and(|pid| pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists())
+    });
+    for name in ended.take(ENDED_SCHEMAS_DROPPED_MAX) {
+        // The name was checked to be `tw_test_`, digits and hex only.
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {name} CASCADE")))
+            .execute(pool)
+            .await
+            .expect("drop an ended test's schema");
+    }
+}
+
 pub fn postgres_base_url() -> String {
     std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
@@ -102,6 +145,7 @@ pub async fn postgres_schema_url() -> Option<String> {
             return None;
         }
     };
+    drop_ended_processes_schemas(&pool).await;
     let schema = unique_name("tw_test");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.expect("create schema");
     pool.close().await;
