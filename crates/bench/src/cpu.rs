@@ -1,5 +1,6 @@
 //! CPU time from `/proc`, for figures steadier than throughput on a shared machine:
-//! the payments benchmark divides the CPU a run used by its payments.
+//! the payments benchmark divides the CPU a run used by its payments, the realtime
+//! benchmark the server process's by its deliveries.
 //!
 //! What is counted: this process (client and in-process server, every thread), plus,
 //! for PostgreSQL, every process named `postgres` on the machine (the server's
@@ -35,6 +36,12 @@ fn stat_ticks(text: &str, comm: Option<&str>) -> Option<u64> {
     // After the command: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
     let field = |number: usize| fields.get(number - 3).and_then(|value| value.parse::<u64>().ok());
     Some(field(14)? + field(15)? + field(16)? + field(17)?)
+}
+
+/// CPU seconds process `pid` has used so far (its threads and reaped children), if it
+/// runs.
+pub fn process_seconds(pid: u32) -> Option<f64> {
+    own_ticks(&format!("/proc/{pid}/stat")).map(|ticks| ticks as f64 / TICKS_PER_SECOND)
 }
 
 fn own_ticks(path: &str) -> Option<u64> {

@@ -137,6 +137,8 @@ struct RunFigures {
     gaps: u64,
     repeats: u64,
     closed: usize,
+    /// The server process's CPU (user and system) per delivery during the run, in µs.
+    server_cpu_us_per_delivery: f64,
 }
 
 /// One row of the table: a server, a subscriber count and a load, over the runs.
@@ -275,16 +277,19 @@ async fn run_once(crowd: &Crowd, target: &Arc<PublishTarget>, load: Load, second
         gaps: sum(|counts| counts.gaps.load(Ordering::Relaxed)) - gaps_before,
         repeats: sum(|counts| counts.repeats.load(Ordering::Relaxed)) - repeats_before,
         closed: open_before - crowd.open_count(),
+        server_cpu_us_per_delivery: f64::NAN,
     }
 }
 
 fn run_line(figures: &RunFigures) -> String {
     let mut line = format!(
-        "{:>9.0} deliveries/s  p50 {:>7.2} ms  p99 {:>7.2} ms  p999 {:>7.2} ms  {} published, {} delivered, {} lost",
+        "{:>9.0} deliveries/s  p50 {:>7.2} ms  p99 {:>7.2} ms  p999 {:>7.2} ms  server {:.2} µs/delivery  \
+         {} published, {} delivered, {} lost",
         figures.deliveries_per_second,
         figures.p50_ms,
         figures.p99_ms,
         figures.p999_ms,
+        figures.server_cpu_us_per_delivery,
         figures.published,
         figures.deliveries,
         figures.lost
@@ -368,7 +373,13 @@ async fn measure_side(server: &ServerProcess, subscribers: usize, options: &Opti
         .collect();
     for run in 1..=options.runs {
         for row in &mut rows {
-            let figures = run_once(&crowd, &target, row.load, options.seconds, seq).await;
+            let cpu_before = crate::cpu::process_seconds(server.pid());
+            let mut figures = run_once(&crowd, &target, row.load, options.seconds, seq).await;
+            if let (Some(before), Some(after)) = (cpu_before, crate::cpu::process_seconds(server.pid()))
+                && figures.deliveries > 0
+            {
+                figures.server_cpu_us_per_delivery = (after - before) * 1e6 / figures.deliveries as f64;
+            }
             seq += figures.published + figures.publish_errors;
             eprintln!(
                 "{} n={subscribers} {:.0}/s run {run}/{}: {}",
@@ -463,7 +474,7 @@ fn table(sides: &[Side]) -> String {
     );
     let _ = writeln!(
         text,
-        "{:>11} {:<9} {:<5} {:>8} {:>10} {:>12} {:>8} {:>8} {:>8} {:>8} {:>6} {:>9} {:>4}",
+        "{:>11} {:<9} {:<5} {:>8} {:>10} {:>12} {:>8} {:>8} {:>8} {:>8} {:>6} {:>9} {:>10} {:>4}",
         "subscribers",
         "server",
         "load",
@@ -476,6 +487,7 @@ fn table(sides: &[Side]) -> String {
         "lost",
         "held",
         "KiB/conn",
+        "cpu µs/del",
         "runs"
     );
     for side in sides {
@@ -484,7 +496,8 @@ fn table(sides: &[Side]) -> String {
                 for row in rows {
                     let _ = writeln!(
                         text,
-                        "{:>11} {:<9} {:<5} {:>8.0} {:>10.0} {:>12.0} {:>8.2} {:>8.2} {:>8.2} {:>8} {:>6} {:>9.1} {:>4}",
+                        "{:>11} {:<9} {:<5} {:>8.0} {:>10.0} {:>12.0} {:>8.2} {:>8.2} {:>8.2} {:>8} {:>6} {:>9.1} {:>10.2} \
+                         {:>4}",
                         row.subscribers,
                         row.kind.name(),
                         load_name(row.load),
@@ -497,6 +510,7 @@ fn table(sides: &[Side]) -> String {
                         row.runs.iter().map(|run| run.lost).sum::<u64>(),
                         row.held,
                         row.memory_per_connection_bytes / 1024.0,
+                        column(&row.runs, |run| run.server_cpu_us_per_delivery),
                         row.runs.len()
                     );
                 }
