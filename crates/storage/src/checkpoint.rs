@@ -148,15 +148,12 @@ mod tests {
     #[test]
     fn sqlx_connections_checkpoint_at_the_backstop() {
         let pragma = format!("PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES};");
-        assert!(crate::SQLX_SQLITE_PRAGMAS.ends_with(&pragma), "{}", crate::SQLX_SQLITE_PRAGMAS);
+        assert!(crate::SQLX_SQLITE_PRAGMAS.ends_with(&pragma), "{}", *crate::SQLX_SQLITE_PRAGMAS);
     }
 
     #[tokio::test]
     async fn an_interactive_commit_leaves_the_checkpoint_to_the_thread() {
-        let directory = std::env::temp_dir().join(format!("tradewind-checkpoint-interactive-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&directory);
-        let path = directory.join("db.sqlite");
-        let store = crate::Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        let (directory, path, store) = crate::temp_sqlite_store("checkpoint-interactive").await;
         let mut transaction = store.begin().await.unwrap();
         let connection = transaction.connection();
         sqlx::query("CREATE TABLE pages (body BLOB NOT NULL)").execute(&mut *connection).await.unwrap();

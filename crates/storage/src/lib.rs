@@ -64,7 +64,7 @@ use final_commit::FinalCommit;
 use group_commit::GroupCommit;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use tradewind_ledger::Transfer;
@@ -119,14 +119,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// page cache per connection. Statement journals (which savepoints and multi-row
 /// statements need) stay in memory: on disk each is a file created and deleted per
 /// statement, which profiles showed costing more than the writes themselves.
-macro_rules! sqlite_pragmas {
-    () => {
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
-         PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384; \
-         PRAGMA temp_store = MEMORY;"
-    };
-}
-const SQLITE_PRAGMAS: &str = sqlite_pragmas!();
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
+     PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;";
 /// [`SQLITE_PRAGMAS`] for the sqlx connections. Their commits (an interactive
 /// transaction's, holding the writer slot) would otherwise be followed by SQLite's own
 /// checkpoint, inline, whenever the WAL is past 1,000 pages, which under steady writes
@@ -135,7 +129,8 @@ const SQLITE_PRAGMAS: &str = sqlite_pragmas!();
 /// ([`checkpoint::BACKSTOP_PAGES`]), so the WAL stays bounded even when only they write;
 /// below it the checkpoint thread does the work (`checkpoint`). The writer thread's own
 /// connection replaces the automatic checkpoint with its hook.
-const SQLX_SQLITE_PRAGMAS: &str = concat!(sqlite_pragmas!(), " PRAGMA wal_autocheckpoint = 8000;");
+static SQLX_SQLITE_PRAGMAS: LazyLock<String> =
+    LazyLock::new(|| format!("{SQLITE_PRAGMAS} PRAGMA wal_autocheckpoint = {};", checkpoint::BACKSTOP_PAGES));
 
 #[derive(Clone)]
 pub struct Store {
@@ -181,6 +176,19 @@ impl WriteTransaction {
         }
         Ok(())
     }
+}
+
+/// A store on a fresh SQLite file in a directory of its own under the system's temp
+/// directory (`name` and the process id name it), for the crate's tests; the caller
+/// removes the directory.
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+pub(crate) async fn temp_sqlite_store(name: &str) -> (std::path::PathBuf, std::path::PathBuf, Store) {
+    let directory = std::env::temp_dir().join(format!("tradewind-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    let path = directory.join("db.sqlite");
+    let store = Store::connect(&format!("sqlite://{}", path.display())).await.expect("a store on a fresh file");
+    (directory, path, store)
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -239,14 +247,14 @@ impl Store {
                     .test_before_acquire(false)
                     .after_connect(|connection, _| {
                         Box::pin(async move {
-                            connection.execute(SQLX_SQLITE_PRAGMAS).await?;
+                            connection.execute(SQLX_SQLITE_PRAGMAS.as_str()).await?;
                             Ok(())
                         })
                     })
                     .connect(&url)
                     .await?;
                 let mut connection = <Connection as sqlx::Connection>::connect(&url).await?;
-                connection.execute(SQLX_SQLITE_PRAGMAS).await?;
+                connection.execute(SQLX_SQLITE_PRAGMAS.as_str()).await?;
                 let lock: WriterLock = Arc::new(Mutex::new(Some(Writer { connection, may_be_open: false })));
                 let group = GroupCommit::start(path, SQLITE_PRAGMAS, lock.clone())?;
                 (pool, Some(SqliteWriter { lock, group }))

@@ -246,10 +246,7 @@ mod tests {
     /// the first run wrote still remembered, the second run would add to it again.
     #[tokio::test]
     async fn remembered_accounts_do_not_outlive_a_rollback() {
-        let directory = std::env::temp_dir().join(format!("tradewind-written-accounts-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&directory);
-        let path = directory.join("db.sqlite");
-        let store = crate::Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        let (directory, _, store) = crate::temp_sqlite_store("written-accounts").await;
         store.migrate().await.unwrap();
         // Holding the writer slot keeps the thread at the group's first job while the rest queue.
         let slot = store.sqlite.as_ref().unwrap().lock.lock().await;
