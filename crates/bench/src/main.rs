@@ -10,7 +10,7 @@
 //! cargo run --release -p tradewind-bench -- --support [--backends …] [--conversations 50,200,500]
 //!     [--seconds 10] [--runs 3] [--quick]
 //! cargo run --release -p tradewind-bench -- --realtime [--subscribers 1000,5000,10000] [--rate auto|N]
-//!     [--seconds 5] [--runs 3] [--require-baseline] [--quick]
+//!     [--seconds 5] [--runs 3] [--require-baseline] [--floor] [--quick]
 //! ```
 //!
 //! Every cell (backend × concurrency) gets a fresh server and database, a warm-up,
@@ -128,6 +128,14 @@ struct Cli {
     /// print its address and key as one JSON line, stop when standard input closes.
     #[arg(long, hide = true)]
     realtime_server: bool,
+    /// `--realtime`: also measure the machine's floor, a bare broadcaster (a writer
+    /// thread per CPU, one `write` per subscriber, nothing else) under the same load.
+    #[arg(long)]
+    floor: bool,
+    /// Internal to `--realtime --floor`: serve the bare broadcaster in this process,
+    /// print its port as one JSON line, stop when standard input closes.
+    #[arg(long, hide = true)]
+    realtime_floor_server: bool,
     /// Measure each backend twice, with ledger postings and without, side by side
     /// (the second row of each pair is labelled `…-nopost`).
     #[arg(long)]
@@ -244,6 +252,7 @@ async fn measure_realtime(cli: &Cli) -> anyhow::Result<()> {
         warmup_seconds: if cli.quick { QUICK_WARMUP_SECONDS } else { cli.warmup_seconds },
         runs: if cli.quick { 1 } else { cli.runs },
         require_baseline: cli.require_baseline,
+        floor: cli.floor,
     };
     realtime::measure(&options).await
 }
@@ -431,6 +440,9 @@ async fn main() -> anyhow::Result<()> {
     if cli.realtime_server {
         init_logging();
         return realtime::serve_for_parent().await;
+    }
+    if cli.realtime_floor_server {
+        return realtime::serve_floor_for_parent();
     }
     if cli.realtime {
         return measure_realtime(&cli).await;

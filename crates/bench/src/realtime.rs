@@ -12,16 +12,19 @@
 //! CPUs as the servers: the publisher on the tokio runtime, the subscribers on threads
 //! of their own (see [`subscribers`]).
 //!
-//! - [`servers`]: the two server processes and their memory.
+//! - [`servers`]: the server processes and their memory.
+//! - [`floor`]: with `--floor`, a third server: the least a broadcast costs here.
 //! - [`subscribers`]: the WebSocket subscribers and what they count.
 //! - [`publisher`]: the publications, at a fixed rate.
 //! - [`histogram`]: the latency histogram the subscribers share.
 
+mod floor;
 mod histogram;
 mod publisher;
 mod servers;
 mod subscribers;
 
+pub use floor::serve_for_parent as serve_floor_for_parent;
 pub use servers::serve_for_parent;
 
 use anyhow::Context;
@@ -92,6 +95,8 @@ pub struct Options {
     pub warmup_seconds: f64,
     pub runs: usize,
     pub require_baseline: bool,
+    /// Also measure [`floor`]'s bare broadcaster.
+    pub floor: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,6 +322,7 @@ async fn side(
         (Kind::Tradewind, _) => ServerProcess::start_tradewind().await?,
         (Kind::Ws, Some(directory)) => ServerProcess::start_ws(directory).await?,
         (Kind::Ws, None) => anyhow::bail!("the baseline is not prepared"),
+        (Kind::Floor, _) => ServerProcess::start_floor().await?,
     };
     let measured = measure_side(&server, subscribers, options).await;
     let stopped = server.stop().await;
@@ -329,7 +335,7 @@ async fn measure_side(server: &ServerProcess, subscribers: usize, options: &Opti
     let kind = server.kind;
     let endpoint = match kind {
         Kind::Tradewind => realtime_endpoint(server).await?,
-        Kind::Ws => Endpoint { kind, url: format!("ws://{}/", server.addr), token: None },
+        Kind::Ws | Kind::Floor => Endpoint { kind, url: format!("ws://{}/", server.addr), token: None },
     };
     let target = Arc::new(PublishTarget::new(kind, server.addr, server.secret_key.as_deref())?);
     let rss_before = server.rss_bytes()?;
@@ -609,6 +615,21 @@ fn targets(sides: &[Side]) -> String {
             verdict(met)
         );
     }
+    let floors: Vec<String> = sides
+        .iter()
+        .filter(|side| side.kind == Kind::Floor)
+        .filter_map(|side| side.outcome.as_ref().ok())
+        .flatten()
+        .filter(|row| row.load.kind == LoadKind::Target)
+        .map(|row| format!("{}: {:.2} ms", row.subscribers, column(&row.runs, |run| run.p99_ms)))
+        .collect();
+    if !floors.is_empty() {
+        let _ = writeln!(
+            text,
+            "    the floor's p99 at 100,000 deliveries/s (the least a broadcast takes here): {}",
+            floors.join("; ")
+        );
+    }
     let mut counts: Vec<usize> = sides.iter().map(|side| side.subscribers).collect();
     counts.dedup();
     let ratios: Vec<(usize, f64)> = counts
@@ -644,10 +665,16 @@ pub async fn measure(options: &Options) -> anyhow::Result<()> {
     }
     print_header(options, &baseline);
     let directory = baseline.as_ref().ok().map(|(directory, _)| directory.clone());
-    let kinds: &[Kind] = if directory.is_some() { &[Kind::Tradewind, Kind::Ws] } else { &[Kind::Tradewind] };
+    let mut kinds = vec![Kind::Tradewind];
+    if directory.is_some() {
+        kinds.push(Kind::Ws);
+    }
+    if options.floor {
+        kinds.push(Kind::Floor);
+    }
     let mut sides = Vec::new();
     for &subscribers in &options.subscribers {
-        for &kind in kinds {
+        for &kind in &kinds {
             let outcome =
                 side(kind, subscribers, directory.as_ref(), options).await.map_err(|error| format!("{error:#}"));
             if let Err(reason) = &outcome {

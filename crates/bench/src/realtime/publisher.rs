@@ -55,14 +55,14 @@ impl PublishTarget {
     fn path(&self) -> &'static str {
         match self.kind {
             Kind::Tradewind => "/v1/realtime/publish",
-            Kind::Ws => "/publish",
+            Kind::Ws | Kind::Floor => "/publish",
         }
     }
 
     fn body(&self, message: &str) -> String {
         match self.kind {
             Kind::Tradewind => format!(r#"{{"channel":"{CHANNEL}","data":{message}}}"#),
-            Kind::Ws => message.to_owned(),
+            Kind::Ws | Kind::Floor => message.to_owned(),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The two servers under test, each in a process of its own so that its memory can be
+//! The servers under test, each in a process of its own so that its memory can be
 //! read from `/proc` and its CPU time is its own:
 //!
 //! - Tradewind: this binary again (`std::env::current_exe()`) with the hidden flag
@@ -7,6 +7,8 @@
 //!   line ([`serve_for_parent`]).
 //! - The baseline: `node server.js` from `crates/bench/realtime-baseline` (the `ws`
 //!   package), which prints its port as one JSON line.
+//! - With `--floor`, the machine's floor: this binary with the hidden flag
+//!   `--realtime-floor-server` ([`super::floor`]), which prints its port like the baseline.
 //!
 //! Both exit when their standard input closes, so neither outlives the bench.
 
@@ -32,6 +34,8 @@ const NPM_CI_TIMEOUT: Duration = Duration::from_secs(300);
 pub enum Kind {
     Tradewind,
     Ws,
+    /// The machine's floor ([`super::floor`]), with `--floor`.
+    Floor,
 }
 
 impl Kind {
@@ -39,6 +43,7 @@ impl Kind {
         match self {
             Kind::Tradewind => "tradewind",
             Kind::Ws => "ws",
+            Kind::Floor => "floor",
         }
     }
 }
@@ -91,21 +96,35 @@ async fn first_line(child: &mut Child, what: &str) -> anyhow::Result<String> {
     Ok(line)
 }
 
+/// Starts this binary again with the hidden `flag`; the child and the line it printed
+/// once it listened.
+async fn start_this_binary(flag: &str, what: &str) -> anyhow::Result<(Child, String)> {
+    let exe = std::env::current_exe().context("locating this executable")?;
+    let mut child = Command::new(exe)
+        .arg(flag)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {what}"))?;
+    let line = first_line(&mut child, what).await?;
+    Ok((child, line))
+}
+
 impl ServerProcess {
     /// This binary with `--realtime-server`.
     pub async fn start_tradewind() -> anyhow::Result<ServerProcess> {
-        let exe = std::env::current_exe().context("locating this executable")?;
-        let mut child = Command::new(exe)
-            .arg("--realtime-server")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting the Tradewind server process")?;
-        let line = first_line(&mut child, "the Tradewind server process").await?;
+        let (child, line) = start_this_binary("--realtime-server", "the Tradewind server process").await?;
         let ready: Ready = serde_json::from_str(&line).with_context(|| format!("reading {line:?}"))?;
         ServerProcess::new(Kind::Tradewind, ready.addr, Some(ready.secret_key), child)
+    }
+
+    /// This binary with `--realtime-floor-server` ([`super::floor`]).
+    pub async fn start_floor() -> anyhow::Result<ServerProcess> {
+        let (child, line) = start_this_binary("--realtime-floor-server", "the floor server process").await?;
+        let ready: BaselineReady = serde_json::from_str(&line).with_context(|| format!("reading {line:?}"))?;
+        ServerProcess::new(Kind::Floor, SocketAddr::from(([127, 0, 0, 1], ready.port)), None, child)
     }
 
     /// `node server.js` in `baseline` (prepared by [`prepare_baseline`]).

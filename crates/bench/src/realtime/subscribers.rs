@@ -181,6 +181,16 @@ fn split_url(url: &str) -> anyhow::Result<(&str, &str)> {
     })
 }
 
+/// Reads what `stream` has (blocking) onto the end of `buffer`; an error at the end of
+/// the stream.
+pub(super) fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> anyhow::Result<()> {
+    let mut chunk = [0u8; 4096];
+    let read = stream.read(&mut chunk)?;
+    anyhow::ensure!(read > 0, "the peer closed the connection");
+    buffer.extend_from_slice(&chunk[..read]);
+    Ok(())
+}
+
 /// A subscriber's connection while it is being set up: blocking, with what was read
 /// beyond the last frame handled kept in `buffer`.
 struct Setup {
@@ -218,11 +228,7 @@ impl Setup {
 
     /// Reads more into `buffer`; an error at the end of the stream.
     fn fill(&mut self) -> anyhow::Result<()> {
-        let mut chunk = [0u8; 4096];
-        let read = self.stream.read(&mut chunk)?;
-        anyhow::ensure!(read > 0, "the server closed the connection");
-        self.buffer.extend_from_slice(&chunk[..read]);
-        Ok(())
+        read_more(&mut self.stream, &mut self.buffer)
     }
 
     fn send_text(&mut self, text: &str) -> anyhow::Result<()> {
