@@ -17,6 +17,7 @@ use support::{MISSING_DISPUTE, assert_error, message_without, row_counts};
 
 on_both_backends!(
     a_chargeback_is_withdrawn_then_reinstated_when_won,
+    a_chargeback_takes_only_its_own_payments_pending_funds,
     a_closed_chargeback_is_lost_and_leaves_a_negative_balance,
     losing_evidence_and_a_missed_deadline_lose,
     an_inquiry_moves_no_money_and_closes,
@@ -152,6 +153,41 @@ async fn a_chargeback_is_withdrawn_then_reinstated_when_won(app: TestApp) {
     app.advance_clock(5 * DAY_SECONDS).await;
     assert_eq!(usd(&app, "pending").await, 0);
     assert_eq!(usd(&app, "available").await, 10_000 - CARD_FEE);
+    ledger_verifies(&app);
+}
+
+async fn a_chargeback_takes_only_its_own_payments_pending_funds(app: TestApp) {
+    // Another payment's funds are pending beside the disputed one's: 20.00 less 0.88.
+    let (status, other) = app.pay(2_000, "usd", "US", card("4242424242424242")).await;
+    assert_eq!((status, other["status"].as_str()), (200, Some("succeeded")), "{other}");
+    let other_net = 2_000 - 88;
+    // The disputed payment is partly refunded while its funds are still pending, before
+    // its dispute opens.
+    let (status, payment) = app.pay(10_000, "usd", "US", card("4000000000000259")).await;
+    assert_eq!((status, payment["status"].as_str()), (200, Some("succeeded")), "{payment}");
+    let payment = id(&payment);
+    let (status, refund) = app.post("/v1/refunds", json!({"payment_intent": payment, "amount": 1_000})).await;
+    assert_eq!(status, 200, "{refund}");
+    let pending_before = usd(&app, "pending").await;
+    assert!(pending_before > other_net, "{pending_before}");
+
+    // The chargeback takes what is left of its payment's pending funds (the charge net of
+    // the refund, found by their sources) and nothing of the other payment's.
+    app.advance_clock(1).await;
+    let (status, list) = app.get(&format!("/v1/disputes?payment_intent={payment}")).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["data"][0]["status"], "needs_response", "{list}");
+    assert_eq!(usd(&app, "pending").await, other_net);
+    ledger_verifies(&app);
+
+    // Settlement moves each payment's own pending funds: the other payment's, and
+    // nothing for the disputed one, whose dispute took them.
+    app.advance_clock(5 * DAY_SECONDS).await;
+    assert_eq!(usd(&app, "pending").await, 0);
+    let rows = transactions_of(&app, &payment).await;
+    assert!(rows.iter().all(|row| row["status"] == "available"), "{rows:?}");
+    let rows = transactions_of(&app, &id(&other)).await;
+    assert!(rows.iter().all(|row| row["status"] == "available"), "{rows:?}");
     ledger_verifies(&app);
 }
 

@@ -68,6 +68,40 @@ async fn lookups_by_id_use_an_index_on_the_id_in_generic_plans() {
     }
 }
 
+/// A payment's balance transactions are looked up through the index on their sources,
+/// never by walking the merchant's rows, in PostgreSQL's generic plans as in SQLite's
+/// (where the storage crate's tests check it): refunds, disputes and the settlement
+/// sweep read them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_by_source_use_the_index_on_sources_in_generic_plans() {
+    use tradewind_storage::balance_transactions::{due_for_payment_sql, for_source_sql};
+    let Some(app) = common::spawn_app_on(common::Backend::Postgres).await else { return };
+    let (status, _) = app.pay(2000, "usd", "US", card("4242424242424242")).await;
+    assert_eq!(status, 200);
+    let mut connection = sqlx::AnyConnection::connect(&app.database_url).await.unwrap();
+    sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut connection).await.unwrap();
+    for (sql, execute) in [
+        (for_source_sql(), "EXPLAIN EXECUTE lookup('pi_x')"),
+        (due_for_payment_sql(), "EXPLAIN EXECUTE lookup('pi_x', 1)"),
+    ] {
+        let prepare = format!("PREPARE lookup AS {sql}");
+        sqlx::query(sqlx::AssertSqlSafe(prepare)).execute(&mut connection).await.unwrap();
+        let rows = sqlx::query(execute).fetch_all(&mut connection).await.unwrap();
+        let plan: Vec<String> = rows.iter().map(|row| row.get::<String, _>(0)).collect();
+        assert!(
+            plan.iter().any(|line| line.contains("balance_transactions_by_source")),
+            "{sql}: not planned on the index on sources:\n{}",
+            plan.join("\n")
+        );
+        assert!(
+            !plan.iter().any(|line| line.contains("Seq Scan on balance_transactions")),
+            "{sql}:\n{}",
+            plan.join("\n")
+        );
+        sqlx::query("DEALLOCATE lookup").execute(&mut connection).await.unwrap();
+    }
+}
+
 /// The harness drops ended test processes' schemas by the pid in their names
 /// (`common::postgres_schema_url`); only names of exactly that shape count.
 #[test]
