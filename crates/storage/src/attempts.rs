@@ -119,6 +119,17 @@ pub async fn find_by_reference_in(
     Ok(row)
 }
 
+/// [`pending_at_connector`]'s query (public for the plan tests); its conditions are
+/// those of the partial index `payment_attempts_at_connector` (migration 0019), word
+/// for word, so that a planner can prove the index holds every row it wants.
+pub fn pending_at_connector_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM payment_attempts WHERE merchant_id = $1 \
+         AND status IN ('processing', 'requires_action') AND substr(connector, 1, 4) = 'mca_' \
+         AND updated_at <= $2 ORDER BY updated_at, id LIMIT $3"
+    )
+}
+
 /// Attempts routed through a connector account (`mca_…`) still waiting on the provider
 /// (`processing`, `requires_action`) and unchanged since `updated_before`, oldest
 /// first: the status sync asks the provider about them.
@@ -128,12 +139,7 @@ pub async fn pending_at_connector(
     updated_before: i64,
     limit: i64,
 ) -> StoreResult<Vec<AttemptRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM payment_attempts WHERE merchant_id = $1 \
-         AND status IN ('processing', 'requires_action') AND substr(connector, 1, 4) = 'mca_' \
-         AND updated_at <= $2 ORDER BY id LIMIT $3"
-    );
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(pending_at_connector_sql()))
         .bind(merchant_id)
         .bind(updated_before)
         .bind(limit)

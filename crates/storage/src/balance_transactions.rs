@@ -236,47 +236,6 @@ pub async fn pending(pool: &AnyPool, merchant_id: &str) -> StoreResult<Vec<Balan
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use sqlx::Row;
-
-    /// SQLite's plan for `sql`, one line per step.
-    async fn sqlite_plan(pool: &AnyPool, sql: &str, parameters: usize) -> Vec<String> {
-        let explain = format!("EXPLAIN QUERY PLAN {sql}");
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(explain)).bind("pi_x");
-        if parameters > 1 {
-            query = query.bind(i64::MAX);
-        }
-        let rows = query.fetch_all(pool).await.unwrap();
-        rows.iter().map(|row| row.get::<String, _>(3)).collect()
-    }
-
-    #[tokio::test]
-    async fn lookups_by_source_use_the_index_on_sources_on_sqlite() {
-        let (directory, _, store) = crate::temp_sqlite_store("by-source-plans").await;
-        store.migrate().await.unwrap();
-        for (sql, parameters) in [(for_source_sql(), 1), (due_for_payment_sql(), 2)] {
-            let plan = sqlite_plan(store.pool(), &sql, parameters).await;
-            // Every read of the table (`b` in the query of the three lookups) is a search
-            // of the index on sources, never a scan.
-            let table_steps: Vec<&String> = plan
-                .iter()
-                .filter(|step| ["balance_transactions ", "b "].iter().any(|table| step.contains(&format!(" {table}"))))
-                .collect();
-            assert!(!table_steps.is_empty(), "{plan:?}");
-            for step in table_steps {
-                assert!(
-                    step.starts_with("SEARCH") && step.contains("INDEX balance_transactions_by_source (source_id=?)"),
-                    "{sql}: {plan:?}"
-                );
-            }
-        }
-        // With the merchant in the condition, SQLite walks the merchant's rows (the
-        // reason it is checked on the rows instead).
-        let with_merchant = format!("{} AND merchant_id = $1 ORDER BY id", for_source_sql());
-        let plan = sqlite_plan(store.pool(), &with_merchant, 1).await;
-        assert!(plan.iter().any(|step| step.contains("(merchant_id=?)")), "{plan:?}");
-        drop(store);
-        let _ = std::fs::remove_dir_all(&directory);
-    }
 
     fn row(id: &str, merchant_id: &str) -> BalanceTransactionRow {
         BalanceTransactionRow {

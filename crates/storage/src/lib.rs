@@ -49,6 +49,8 @@ pub mod merchants;
 pub mod orders;
 pub mod payment_intents;
 pub mod payouts;
+#[cfg(test)]
+mod plans;
 pub mod realtime_history;
 pub mod reconciliation;
 pub mod refunds;

@@ -169,6 +169,15 @@ pub async fn find_by_connector_reference_in(
     Ok(row)
 }
 
+/// [`pending_at_connector`]'s query (public for the plan tests), on the partial index
+/// `refunds_at_connector` (migration 0019), whose conditions it repeats.
+pub fn pending_at_connector_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM refunds WHERE merchant_id = $1 AND status = 'pending' \
+         AND connector_reference IS NOT NULL AND updated_at <= $2 ORDER BY updated_at, id LIMIT $3"
+    )
+}
+
 /// Refunds still pending at a provider and unchanged since `updated_before`, oldest
 /// first: the status sync asks the provider about them.
 pub async fn pending_at_connector(
@@ -177,11 +186,7 @@ pub async fn pending_at_connector(
     updated_before: i64,
     limit: i64,
 ) -> StoreResult<Vec<RefundRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM refunds WHERE merchant_id = $1 AND status = 'pending' \
-         AND connector_reference IS NOT NULL AND updated_at <= $2 ORDER BY id LIMIT $3"
-    );
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(pending_at_connector_sql()))
         .bind(merchant_id)
         .bind(updated_before)
         .bind(limit)

@@ -68,36 +68,56 @@ async fn lookups_by_id_use_an_index_on_the_id_in_generic_plans() {
     }
 }
 
-/// A payment's balance transactions are looked up through the index on their sources,
-/// never by walking the merchant's rows, in PostgreSQL's generic plans as in SQLite's
-/// (where the storage crate's tests check it): refunds, disputes and the settlement
-/// sweep read them.
+/// The queries that must read only what they are after (a payment's balance transactions
+/// by their sources; the sweep's questions, asked of every merchant every five seconds)
+/// use their indexes in PostgreSQL's generic plans, as in SQLite's (where the storage
+/// crate's `plans` tests check them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lookups_by_source_use_the_index_on_sources_in_generic_plans() {
-    use tradewind_storage::balance_transactions::{due_for_payment_sql, for_source_sql};
+async fn lookups_and_sweeps_use_their_indexes_in_generic_plans() {
+    use tradewind_storage::{attempts, balance_transactions, payment_intents, refunds};
     let Some(app) = common::spawn_app_on(common::Backend::Postgres).await else { return };
     let (status, _) = app.pay(2000, "usd", "US", card("4242424242424242")).await;
     assert_eq!(status, 200);
     let mut connection = sqlx::AnyConnection::connect(&app.database_url).await.unwrap();
     sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut connection).await.unwrap();
-    for (sql, execute) in [
-        (for_source_sql(), "EXPLAIN EXECUTE lookup('pi_x')"),
-        (due_for_payment_sql(), "EXPLAIN EXECUTE lookup('pi_x', 1)"),
-    ] {
+    let cases = [
+        (
+            balance_transactions::for_source_sql(),
+            "('pi_x')",
+            "balance_transactions",
+            &["balance_transactions_by_source"][..],
+        ),
+        (
+            balance_transactions::due_for_payment_sql(),
+            "('pi_x', 1)",
+            "balance_transactions",
+            &["balance_transactions_by_source"],
+        ),
+        (
+            payment_intents::due_sql(),
+            "('acct_x', 1, 10)",
+            "payment_intents",
+            &["payment_intents_expiring", "payment_intents_scheduled"],
+        ),
+        (
+            attempts::pending_at_connector_sql(),
+            "('acct_x', 1, 10)",
+            "payment_attempts",
+            &["payment_attempts_at_connector"],
+        ),
+        (refunds::pending_at_connector_sql(), "('acct_x', 1, 10)", "refunds", &["refunds_at_connector"]),
+    ];
+    for (sql, arguments, table, indexes) in cases {
         let prepare = format!("PREPARE lookup AS {sql}");
         sqlx::query(sqlx::AssertSqlSafe(prepare)).execute(&mut connection).await.unwrap();
-        let rows = sqlx::query(execute).fetch_all(&mut connection).await.unwrap();
+        let explain = format!("EXPLAIN EXECUTE lookup{arguments}");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(explain)).fetch_all(&mut connection).await.unwrap();
         let plan: Vec<String> = rows.iter().map(|row| row.get::<String, _>(0)).collect();
-        assert!(
-            plan.iter().any(|line| line.contains("balance_transactions_by_source")),
-            "{sql}: not planned on the index on sources:\n{}",
-            plan.join("\n")
-        );
-        assert!(
-            !plan.iter().any(|line| line.contains("Seq Scan on balance_transactions")),
-            "{sql}:\n{}",
-            plan.join("\n")
-        );
+        let plan = plan.join("\n");
+        for index in indexes {
+            assert!(plan.contains(&format!(" using {index} on {table}")), "{sql}: not planned on {index}:\n{plan}");
+        }
+        assert!(!plan.contains(&format!("Seq Scan on {table}")), "{sql}:\n{plan}");
         sqlx::query("DEALLOCATE lookup").execute(&mut connection).await.unwrap();
     }
 }
