@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::{attempts, balance_transactions, payment_intents, refunds};
+use crate::{attempts, balance_transactions, payment_intents, refunds, support};
 use sqlx::{AnyPool, Row};
 
 /// SQLite's plan for `sql`, one line per step; every parameter is bound to `value`.
@@ -57,6 +57,9 @@ async fn lookups_and_sweeps_read_only_their_rows_on_sqlite() {
     assert_searches(&sql, &plan(pool, &sql, 3).await, "payment_attempts", None, &at_connector);
     let sql = refunds::pending_at_connector_sql();
     assert_searches(&sql, &plan(pool, &sql, 3).await, "refunds", None, &["refunds_at_connector"]);
+    let sql = support::conversations::due_sql();
+    let conversations = ["conversations_snoozed", "conversations_first_response_due", "conversations_resolution_due"];
+    assert_searches(&sql, &plan(pool, &sql, 3).await, "conversations", None, &conversations);
     // Why the care: the same lookup by source with the merchant's id in it walks the
     // merchant's rows.
     let with_merchant = format!("{} AND merchant_id = $2 ORDER BY id", balance_transactions::for_source_sql());

@@ -74,7 +74,7 @@ async fn lookups_by_id_use_an_index_on_the_id_in_generic_plans() {
 /// crate's `plans` tests check them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookups_and_sweeps_use_their_indexes_in_generic_plans() {
-    use tradewind_storage::{attempts, balance_transactions, payment_intents, refunds};
+    use tradewind_storage::{attempts, balance_transactions, payment_intents, refunds, support};
     let Some(app) = common::spawn_app_on(common::Backend::Postgres).await else { return };
     let (status, _) = app.pay(2000, "usd", "US", card("4242424242424242")).await;
     assert_eq!(status, 200);
@@ -106,6 +106,12 @@ async fn lookups_and_sweeps_use_their_indexes_in_generic_plans() {
             &["payment_attempts_at_connector"],
         ),
         (refunds::pending_at_connector_sql(), "('acct_x', 1, 10)", "refunds", &["refunds_at_connector"]),
+        (
+            support::conversations::due_sql(),
+            "('acct_x', 1, 10)",
+            "conversations",
+            &["conversations_snoozed", "conversations_first_response_due", "conversations_resolution_due"],
+        ),
     ];
     for (sql, arguments, table, indexes) in cases {
         let prepare = format!("PREPARE lookup AS {sql}");
