@@ -168,9 +168,8 @@ pub async fn due(pool: &AnyPool, merchant_id: &str, now: i64, limit: i64) -> Sto
 /// sources (itself, its refunds, its dispute), each through the index on sources, the
 /// only one its conditions allow, as in [`for_source_sql`]. Three lookups rather than
 /// `source_id IN (…)`: PostgreSQL's generic plan for a table not yet analysed scanned
-/// the whole table for the `IN`. `status <> 'available'` rather
-/// than `= 'pending'` (the only other status) keeps the partial due index out of
-/// reach.
+/// the whole table for the `IN`. `status <> 'available'` rather than `= 'pending'`
+/// (the only other status) keeps the partial due index out of reach.
 pub fn due_for_payment_sql() -> String {
     let due = "b.payment_intent_id = $1 AND b.status <> 'available' AND b.available_on <= $2";
     let columns: Vec<String> = COLUMNS.split(',').map(|column| format!("b.{}", column.trim())).collect();

@@ -11,7 +11,7 @@
 use crate::{attempts, balance_transactions, payment_intents, refunds, support};
 use sqlx::{AnyPool, Row};
 
-/// SQLite's plan for `sql`, one line per step; every parameter is bound to `value`.
+/// SQLite's plan for `sql`, one line per step, with every parameter bound to `"x"`.
 async fn plan(pool: &AnyPool, sql: &str, parameters: usize) -> Vec<String> {
     let explain = format!("EXPLAIN QUERY PLAN {sql}");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(explain));
