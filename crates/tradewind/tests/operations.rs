@@ -30,17 +30,35 @@ async fn health_metrics_and_docs(app: TestApp) {
     assert!(page.contains("/openapi.json"));
 }
 
+/// A connection to a PostgreSQL app's schema (one payment made, so its tables are not
+/// empty) that plans every prepared statement as a generic plan, as PostgreSQL's
+/// statement cache does after a few runs; `None` without PostgreSQL.
+async fn generic_plans() -> Option<(TestApp, sqlx::AnyConnection)> {
+    let app = common::spawn_app_on(common::Backend::Postgres).await?;
+    let (status, _) = app.pay(2000, "usd", "US", card("4242424242424242")).await;
+    assert_eq!(status, 200);
+    let mut connection = sqlx::AnyConnection::connect(&app.database_url).await.unwrap();
+    sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut connection).await.unwrap();
+    Some((app, connection))
+}
+
+/// The generic plan of `sql` with `arguments` (a parenthesised list of literals).
+async fn generic_plan(connection: &mut sqlx::AnyConnection, sql: &str, arguments: &str) -> String {
+    let prepare = format!("PREPARE lookup AS {sql}");
+    sqlx::query(sqlx::AssertSqlSafe(prepare)).execute(&mut *connection).await.unwrap();
+    let explain = format!("EXPLAIN EXECUTE lookup{arguments}");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(explain)).fetch_all(&mut *connection).await.unwrap();
+    sqlx::query("DEALLOCATE lookup").execute(&mut *connection).await.unwrap();
+    rows.iter().map(|row| row.get::<String, _>(0)).collect::<Vec<_>>().join("\n")
+}
+
 /// A lookup by id is planned on an index that holds the id, even as PostgreSQL's cached
 /// generic plan for tables never analysed: there every index led by `merchant_id` is
 /// costed like the key, and one without the id would make each lookup walk all of the
 /// merchant's rows (the sweeps' queues once did; migration 0018).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookups_by_id_use_an_index_on_the_id_in_generic_plans() {
-    let Some(app) = common::spawn_app_on(common::Backend::Postgres).await else { return };
-    let (status, _) = app.pay(2000, "usd", "US", card("4242424242424242")).await;
-    assert_eq!(status, 200);
-    let mut connection = sqlx::AnyConnection::connect(&app.database_url).await.unwrap();
-    sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut connection).await.unwrap();
+    let Some((_app, mut connection)) = generic_plans().await else { return };
     // Every table with an id and a merchant, as the migrations left them.
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::TEXT FROM information_schema.columns \
@@ -55,16 +73,11 @@ async fn lookups_by_id_use_an_index_on_the_id_in_generic_plans() {
         tables.iter().map(|table| format!("{table} WHERE id = $1 AND merchant_id = $2")).collect();
     lookups.push("balance_transactions WHERE id = $1 AND merchant_id = $2 AND status <> 'available'".to_owned());
     for lookup in &lookups {
-        let prepare = format!("PREPARE lookup AS SELECT id FROM {lookup}");
-        sqlx::query(sqlx::AssertSqlSafe(prepare)).execute(&mut connection).await.unwrap();
-        let rows = sqlx::query("EXPLAIN EXECUTE lookup('x', 'acct_x')").fetch_all(&mut connection).await.unwrap();
-        let plan: Vec<String> = rows.iter().map(|row| row.get::<String, _>(0)).collect();
+        let plan = generic_plan(&mut connection, &format!("SELECT id FROM {lookup}"), "('x', 'acct_x')").await;
         assert!(
-            plan.iter().any(|line| line.contains("Index Cond") && line.contains("id = $1")),
-            "{lookup}: not planned on an index on the id:\n{}",
-            plan.join("\n")
+            plan.lines().any(|line| line.contains("Index Cond") && line.contains("id = $1")),
+            "{lookup}: not planned on an index on the id:\n{plan}"
         );
-        sqlx::query("DEALLOCATE lookup").execute(&mut connection).await.unwrap();
     }
 }
 
@@ -75,11 +88,7 @@ async fn lookups_by_id_use_an_index_on_the_id_in_generic_plans() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookups_and_sweeps_use_their_indexes_in_generic_plans() {
     use tradewind_storage::{attempts, balance_transactions, payment_intents, refunds, support};
-    let Some(app) = common::spawn_app_on(common::Backend::Postgres).await else { return };
-    let (status, _) = app.pay(2000, "usd", "US", card("4242424242424242")).await;
-    assert_eq!(status, 200);
-    let mut connection = sqlx::AnyConnection::connect(&app.database_url).await.unwrap();
-    sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut connection).await.unwrap();
+    let Some((_app, mut connection)) = generic_plans().await else { return };
     let cases = [
         (
             balance_transactions::for_source_sql(),
@@ -114,17 +123,11 @@ async fn lookups_and_sweeps_use_their_indexes_in_generic_plans() {
         ),
     ];
     for (sql, arguments, table, indexes) in cases {
-        let prepare = format!("PREPARE lookup AS {sql}");
-        sqlx::query(sqlx::AssertSqlSafe(prepare)).execute(&mut connection).await.unwrap();
-        let explain = format!("EXPLAIN EXECUTE lookup{arguments}");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(explain)).fetch_all(&mut connection).await.unwrap();
-        let plan: Vec<String> = rows.iter().map(|row| row.get::<String, _>(0)).collect();
-        let plan = plan.join("\n");
+        let plan = generic_plan(&mut connection, &sql, arguments).await;
         for index in indexes {
             assert!(plan.contains(&format!(" using {index} on {table}")), "{sql}: not planned on {index}:\n{plan}");
         }
         assert!(!plan.contains(&format!("Seq Scan on {table}")), "{sql}:\n{plan}");
-        sqlx::query("DEALLOCATE lookup").execute(&mut connection).await.unwrap();
     }
 }
 

@@ -96,12 +96,10 @@ async fn first_line(child: &mut Child, what: &str) -> anyhow::Result<String> {
     Ok(line)
 }
 
-/// Starts this binary again with the hidden `flag`; the child and the line it printed
-/// once it listened.
-async fn start_this_binary(flag: &str, what: &str) -> anyhow::Result<(Child, String)> {
-    let exe = std::env::current_exe().context("locating this executable")?;
-    let mut child = Command::new(exe)
-        .arg(flag)
+/// Starts `command` as a server process (standard input and output piped, killed if
+/// dropped); the child and the line it printed once it listened.
+async fn start(mut command: Command, what: &str) -> anyhow::Result<(Child, String)> {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -112,36 +110,39 @@ async fn start_this_binary(flag: &str, what: &str) -> anyhow::Result<(Child, Str
     Ok((child, line))
 }
 
+/// This binary again, with the hidden `flag`.
+fn this_binary(flag: &str) -> anyhow::Result<Command> {
+    let mut command = Command::new(std::env::current_exe().context("locating this executable")?);
+    command.arg(flag);
+    Ok(command)
+}
+
+/// A server that prints its port as `{"port":N}` and listens on 127.0.0.1.
+fn on_port(kind: Kind, line: &str, child: Child) -> anyhow::Result<ServerProcess> {
+    let ready: BaselineReady = serde_json::from_str(line).with_context(|| format!("reading {line:?}"))?;
+    ServerProcess::new(kind, SocketAddr::from(([127, 0, 0, 1], ready.port)), None, child)
+}
+
 impl ServerProcess {
     /// This binary with `--realtime-server`.
     pub async fn start_tradewind() -> anyhow::Result<ServerProcess> {
-        let (child, line) = start_this_binary("--realtime-server", "the Tradewind server process").await?;
+        let (child, line) = start(this_binary("--realtime-server")?, "the Tradewind server process").await?;
         let ready: Ready = serde_json::from_str(&line).with_context(|| format!("reading {line:?}"))?;
         ServerProcess::new(Kind::Tradewind, ready.addr, Some(ready.secret_key), child)
     }
 
     /// This binary with `--realtime-floor-server` ([`super::floor`]).
     pub async fn start_floor() -> anyhow::Result<ServerProcess> {
-        let (child, line) = start_this_binary("--realtime-floor-server", "the floor server process").await?;
-        let ready: BaselineReady = serde_json::from_str(&line).with_context(|| format!("reading {line:?}"))?;
-        ServerProcess::new(Kind::Floor, SocketAddr::from(([127, 0, 0, 1], ready.port)), None, child)
+        let (child, line) = start(this_binary("--realtime-floor-server")?, "the floor server process").await?;
+        on_port(Kind::Floor, &line, child)
     }
 
     /// `node server.js` in `baseline` (prepared by [`prepare_baseline`]).
     pub async fn start_ws(baseline: &Path) -> anyhow::Result<ServerProcess> {
-        let mut child = Command::new("node")
-            .arg("server.js")
-            .arg("0")
-            .current_dir(baseline)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting node")?;
-        let line = first_line(&mut child, "the ws baseline").await?;
-        let ready: BaselineReady = serde_json::from_str(&line).with_context(|| format!("reading {line:?}"))?;
-        ServerProcess::new(Kind::Ws, SocketAddr::from(([127, 0, 0, 1], ready.port)), None, child)
+        let mut node = Command::new("node");
+        node.arg("server.js").arg("0").current_dir(baseline);
+        let (child, line) = start(node, "the ws baseline").await?;
+        on_port(Kind::Ws, &line, child)
     }
 
     fn new(kind: Kind, addr: SocketAddr, secret_key: Option<String>, mut child: Child) -> anyhow::Result<Self> {
