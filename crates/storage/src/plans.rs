@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::{attempts, balance_transactions, payment_intents, refunds, support};
+use crate::{attempts, balance_transactions, payment_intents, reconciliation, refunds, reserves, support};
 use sqlx::{AnyPool, Row};
 
 /// SQLite's plan for `sql`, one line per step, with every parameter bound to `"x"`.
@@ -49,6 +49,17 @@ async fn lookups_and_sweeps_read_only_their_rows_on_sqlite() {
     let sql = balance_transactions::due_for_payment_sql();
     assert_searches(&sql, &plan(pool, &sql, 2).await, "balance_transactions", Some("b"), &by_source);
     // The sweep's questions, asked of every merchant every five seconds.
+    let by_status = ["balance_transactions_by_status"];
+    for (sql, parameters) in
+        [(balance_transactions::due_sql(), 3), (reserves::due_sql(), 3), (balance_transactions::pending_sql(), 2)]
+    {
+        assert_searches(&sql, &plan(pool, &sql, parameters).await, "balance_transactions", None, &by_status);
+    }
+    // Reconciliation's rows of one connector in a report's period: a range per status.
+    let sql = reconciliation::settled_transactions_sql();
+    let reconciled = plan(pool, &sql, 6).await;
+    assert_searches(&sql, &reconciled, "balance_transactions", None, &by_status);
+    assert!(reconciled.iter().any(|step| step.contains("status=? AND available_on>? AND available_on<?")), "{reconciled:?}");
     let sql = payment_intents::due_sql();
     let intents = ["payment_intents_expiring", "payment_intents_scheduled"];
     assert_searches(&sql, &plan(pool, &sql, 3).await, "payment_intents", None, &intents);

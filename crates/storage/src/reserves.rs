@@ -12,13 +12,17 @@ use crate::balance_transactions::{BalanceTransactionRow, COLUMNS};
 use crate::{Connection, StoreResult};
 use sqlx::AnyPool;
 
-/// A merchant's reserve releases due by `now`, oldest first.
-pub async fn due(pool: &AnyPool, merchant_id: &str, now: i64, limit: i64) -> StoreResult<Vec<BalanceTransactionRow>> {
-    let sql = format!(
+/// [`due`]'s query (public for the plan tests): the pending range of the status index.
+pub fn due_sql() -> String {
+    format!(
         "SELECT {COLUMNS} FROM balance_transactions WHERE merchant_id = $1 AND type = 'reserve_release' \
          AND status = 'pending' AND available_on <= $2 ORDER BY available_on, id LIMIT $3"
-    );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(now).bind(limit).fetch_all(pool).await?)
+    )
+}
+
+/// A merchant's reserve releases due by `now`, oldest first.
+pub async fn due(pool: &AnyPool, merchant_id: &str, now: i64, limit: i64) -> StoreResult<Vec<BalanceTransactionRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(due_sql())).bind(merchant_id).bind(now).bind(limit).fetch_all(pool).await?)
 }
 
 /// Re-reads one release inside a transaction.
