@@ -77,19 +77,45 @@ pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> StoreResult<Opt
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(pool).await?)
 }
 
-/// [`for_source`]'s query (public for the plan tests). Its only condition is the source,
-/// so the index on sources is the only one a planner can take: with the merchant's id
-/// in the query too, SQLite (which has no statistics: nothing runs `ANALYZE`) and
-/// PostgreSQL's generic plans for tables not yet analysed cost the merchant's key like
-/// it, and took the key for the order by id it gives, walking all of the merchant's
-/// rows. The merchant is checked on the rows read instead (a source id names one
-/// object of one merchant).
+/// [`for_source`]'s query (public for the plan tests). Its conditions are the source
+/// and `type <> 'charge'`, the condition of the index on sources (a payment's charge is
+/// found through the payment: [`charge_of`]), so that index is the only one a planner
+/// can take: with the merchant's id in the query too, SQLite (which has no statistics:
+/// nothing runs `ANALYZE`) and PostgreSQL's generic plans for tables not yet analysed
+/// cost the merchant's key like it, and took the key for the order by id it gives,
+/// walking all of the merchant's rows. The merchant is checked on the rows read instead
+/// (a source id names one object of one merchant).
 pub fn for_source_sql() -> String {
-    format!("SELECT {COLUMNS} FROM balance_transactions WHERE source_id = $1")
+    format!("SELECT {COLUMNS} FROM balance_transactions WHERE source_id = $1 AND type <> 'charge'")
 }
 
-/// A merchant's balance transactions for one source object (a payment or refund id),
-/// by id.
+/// [`charge_of`]'s query (public for the plan tests): the payment's row by its key,
+/// then the charge by its key.
+pub fn charge_of_sql() -> String {
+    let columns: Vec<String> = COLUMNS.split(',').map(|column| format!("b.{}", column.trim())).collect();
+    format!(
+        "SELECT {} FROM payment_intents p JOIN balance_transactions b \
+         ON b.merchant_id = p.merchant_id AND b.id = p.balance_transaction_id \
+         WHERE p.id = $1 AND p.merchant_id = $2",
+        columns.join(", ")
+    )
+}
+
+/// The charge balance transaction a payment's capture booked, if it booked one.
+pub async fn charge_of(
+    connection: &mut Connection,
+    merchant_id: &str,
+    payment_intent_id: &str,
+) -> StoreResult<Option<BalanceTransactionRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(charge_of_sql()))
+        .bind(payment_intent_id)
+        .bind(merchant_id)
+        .fetch_optional(connection)
+        .await?)
+}
+
+/// A merchant's balance transactions for one source object (a refund, a dispute, a
+/// payout; a payment's rows other than its charge), by id.
 pub async fn for_source(
     connection: &mut Connection,
     merchant_id: &str,
@@ -169,18 +195,17 @@ pub async fn due(pool: &AnyPool, merchant_id: &str, now: i64, limit: i64) -> Sto
 }
 
 /// [`due_for_payment`]'s query (public for the plan tests): the rows of the payment's
-/// sources (itself, its refunds, its dispute), each through the index on sources, the
-/// only one its conditions allow, as in [`for_source_sql`]. Three lookups rather than
-/// `source_id IN (…)`: PostgreSQL's generic plan for a table not yet analysed scanned
-/// the whole table for the `IN`. `status <> 'available'` rather than `= 'pending'`
-/// (the only other status) keeps the status index out of reach.
+/// refunds and disputes, through the index on sources, the only one their conditions
+/// allow, as in [`for_source_sql`]. Two lookups rather than `source_id IN (…)`:
+/// PostgreSQL's generic plan for a table not yet analysed scanned the whole table for
+/// the `IN`. `status <> 'available'` rather than `= 'pending'` (the only other status)
+/// keeps the status index out of reach.
 pub fn due_for_payment_sql() -> String {
-    let due = "b.payment_intent_id = $1 AND b.status <> 'available' AND b.available_on <= $2";
+    let due = "b.type <> 'charge' AND b.payment_intent_id = $1 AND b.status <> 'available' AND b.available_on <= $2";
     let columns: Vec<String> = COLUMNS.split(',').map(|column| format!("b.{}", column.trim())).collect();
     let columns = columns.join(", ");
     format!(
-        "SELECT {columns} FROM balance_transactions b WHERE b.source_id = $1 AND {due} \
-         UNION ALL SELECT {columns} FROM refunds r JOIN balance_transactions b ON b.source_id = r.id \
+        "SELECT {columns} FROM refunds r JOIN balance_transactions b ON b.source_id = r.id \
              WHERE r.payment_intent_id = $1 AND {due} \
          UNION ALL SELECT {columns} FROM disputes d JOIN balance_transactions b ON b.source_id = d.id \
              WHERE d.payment_intent_id = $1 AND {due}"
@@ -188,24 +213,33 @@ pub fn due_for_payment_sql() -> String {
 }
 
 /// One payment's pending balance transactions due by `now` (its charge, and the refunds
-/// and disputes taken from its pending funds).
+/// and disputes taken from its pending funds), by id.
 ///
-/// They are found by their sources (the payment itself, its refunds, its disputes),
-/// each an index lookup. Filtering the merchant's pending rows by payment instead walks
-/// all of them that are due (the status index, the only one on `status`): every pending
-/// row of the merchant for a dispute, which asks with `now` at the end of time, and the
-/// whole backlog for each payment a settlement sweep settles.
+/// Each is an index lookup: the charge through the payment ([`charge_of`]), the others
+/// by their sources (the payment's refunds and disputes). Filtering the merchant's
+/// pending rows by payment instead walks all of them that are due (the status index,
+/// the only one on `status`): every pending row of the merchant for a dispute, which
+/// asks with `now` at the end of time, and the whole backlog for each payment a
+/// settlement sweep settles. The charge is checked here rather than in the query: its
+/// conditions on status and date would let PostgreSQL's generic plan read it through
+/// the status index, walking the merchant's rows, instead of by its key.
 pub async fn due_for_payment(
     connection: &mut Connection,
     merchant_id: &str,
     payment_intent_id: &str,
     now: i64,
 ) -> StoreResult<Vec<BalanceTransactionRow>> {
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(due_for_payment_sql()))
+    let charge = charge_of(&mut *connection, merchant_id, payment_intent_id).await?.filter(|charge| {
+        charge.payment_intent_id.as_deref() == Some(payment_intent_id)
+            && charge.status != "available"
+            && charge.available_on <= now
+    });
+    let mut rows: Vec<BalanceTransactionRow> = sqlx::query_as(sqlx::AssertSqlSafe(due_for_payment_sql()))
         .bind(payment_intent_id)
         .bind(now)
         .fetch_all(connection)
         .await?;
+    rows.extend(charge);
     Ok(of_merchant_by_id(rows, merchant_id))
 }
 
@@ -274,5 +308,42 @@ mod tests {
         let rows = vec![row("txn_b", "acct_1"), row("txn_c", "acct_2"), row("txn_a", "acct_1")];
         let kept: Vec<String> = of_merchant_by_id(rows, "acct_1").into_iter().map(|row| row.id).collect();
         assert_eq!(kept, ["txn_a", "txn_b"]);
+    }
+
+    /// Migration 0021 names each payment's charge, booked before it, on the payment:
+    /// those charges are found through their payments, and the payment's other rows
+    /// still by their source.
+    #[tokio::test]
+    async fn charges_booked_before_migration_21_are_found_through_their_payments() {
+        let (directory, _, store) = crate::temp_sqlite_store("charges-named").await;
+        crate::MIGRATOR.run_to(20, store.pool()).await.unwrap();
+        for statement in [
+            "INSERT INTO merchants (id, name, created_at) VALUES ('acct_1', 'Shop', 0), ('acct_2', 'Other', 0)",
+            "INSERT INTO payment_intents (id, merchant_id, amount, currency, status, capture_method, \
+             payment_method_types, client_secret, metadata, created_at, updated_at, version) VALUES \
+             ('pi_1', 'acct_1', 2000, 'usd', 'succeeded', 'automatic', 'card', 's1', '{}', 0, 0, 1), \
+             ('pi_2', 'acct_1', 500, 'usd', 'requires_payment_method', 'automatic', 'card', 's2', '{}', 0, 0, 1)",
+            "INSERT INTO balance_transactions (id, merchant_id, type, reporting_category, amount, fee, net, \
+             currency, source_id, payment_intent_id, status, available_on, created_at) VALUES \
+             ('txn_1', 'acct_1', 'charge', 'charge', 2000, 88, 1912, 'usd', 'pi_1', 'pi_1', 'pending', 10, 0), \
+             ('txn_2', 'acct_1', 'reserve_hold', 'risk_reserved_funds', -100, 0, -100, 'usd', 'pi_1', NULL, \
+              'available', 0, 0)",
+        ] {
+            sqlx::query(statement).execute(store.pool()).await.unwrap();
+        }
+        store.migrate().await.unwrap();
+        let mut connection = store.pool().acquire().await.unwrap();
+        let charge = charge_of(&mut connection, "acct_1", "pi_1").await.unwrap().unwrap();
+        assert_eq!((charge.id.as_str(), charge.net), ("txn_1", 1912));
+        assert!(charge_of(&mut connection, "acct_1", "pi_2").await.unwrap().is_none(), "not captured");
+        assert!(charge_of(&mut connection, "acct_2", "pi_1").await.unwrap().is_none(), "another merchant's");
+        let others = for_source(&mut connection, "acct_1", "pi_1").await.unwrap();
+        assert_eq!(others.iter().map(|row| row.id.as_str()).collect::<Vec<_>>(), ["txn_2"]);
+        let due = due_for_payment(&mut connection, "acct_1", "pi_1", 10).await.unwrap();
+        assert_eq!(due.iter().map(|row| row.id.as_str()).collect::<Vec<_>>(), ["txn_1"]);
+        assert!(due_for_payment(&mut connection, "acct_1", "pi_1", 9).await.unwrap().is_empty(), "not yet due");
+        drop(connection);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&directory);
     }
 }

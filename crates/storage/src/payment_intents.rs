@@ -40,21 +40,24 @@ pub struct PaymentIntentRow {
     pub version: i64,
     /// The FX quote the payment was confirmed with: its capture converts at that rate.
     pub fx_quote_id: Option<String>,
+    /// The charge balance transaction its capture booked (none without ledger postings).
+    /// Once set it stays: an update with `None` leaves the stored id alone.
+    pub balance_transaction_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, merchant_id, amount, currency, status, capture_method, payment_method_types, \
     payment_method_type, payment_method_details, amount_capturable, amount_received, amount_refunded, \
     client_secret, customer, description, statement_descriptor, metadata, next_action, last_payment_error, \
     cancellation_reason, latest_attempt_id, connector, return_url, expires_at, scheduled_at, scheduled_outcome, \
-    created_at, updated_at, version, fx_quote_id";
+    created_at, updated_at, version, fx_quote_id, balance_transaction_id";
 
 const INSERT: &str = "INSERT INTO payment_intents (id, merchant_id, amount, currency, status, capture_method, \
     payment_method_types, payment_method_type, payment_method_details, amount_capturable, amount_received, \
     amount_refunded, client_secret, customer, description, statement_descriptor, metadata, next_action, \
     last_payment_error, cancellation_reason, latest_attempt_id, connector, return_url, expires_at, \
-    scheduled_at, scheduled_outcome, created_at, updated_at, version, fx_quote_id) VALUES ($1, $2, $3, $4, $5, \
-    $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, \
-    $29, $30)";
+    scheduled_at, scheduled_outcome, created_at, updated_at, version, fx_quote_id, balance_transaction_id) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+    $24, $25, $26, $27, $28, $29, $30, $31)";
 
 fn insert_arguments(arguments: &mut Arguments, row: &PaymentIntentRow) -> Result<(), BoxDynError> {
     arguments.add(&row.id)?;
@@ -86,7 +89,8 @@ fn insert_arguments(arguments: &mut Arguments, row: &PaymentIntentRow) -> Result
     arguments.add(row.created_at)?;
     arguments.add(row.updated_at)?;
     arguments.add(row.version)?;
-    arguments.add(&row.fx_quote_id)
+    arguments.add(&row.fx_quote_id)?;
+    arguments.add(&row.balance_transaction_id)
 }
 
 pub async fn insert(connection: &mut Connection, row: &PaymentIntentRow) -> StoreResult<()> {
@@ -105,7 +109,8 @@ const UPDATE: &str = "UPDATE payment_intents SET amount = $1, currency = $2, sta
     amount_received = $9, customer = $10, description = $11, statement_descriptor = $12, metadata = $13, \
     next_action = $14, last_payment_error = $15, cancellation_reason = $16, latest_attempt_id = $17, \
     connector = $18, return_url = $19, expires_at = $20, scheduled_at = $21, scheduled_outcome = $22, \
-    updated_at = $23, fx_quote_id = $24, version = version + 1 WHERE id = $25 AND version = $26";
+    updated_at = $23, fx_quote_id = $24, balance_transaction_id = COALESCE($25, balance_transaction_id), \
+    version = version + 1 WHERE id = $26 AND version = $27";
 
 fn update_arguments(arguments: &mut Arguments, row: &PaymentIntentRow) -> Result<(), BoxDynError> {
     arguments.add(row.amount)?;
@@ -132,6 +137,7 @@ fn update_arguments(arguments: &mut Arguments, row: &PaymentIntentRow) -> Result
     arguments.add(&row.scheduled_outcome)?;
     arguments.add(row.updated_at)?;
     arguments.add(&row.fx_quote_id)?;
+    arguments.add(&row.balance_transaction_id)?;
     arguments.add(&row.id)?;
     arguments.add(row.version)
 }

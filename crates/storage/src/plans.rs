@@ -46,6 +46,13 @@ async fn lookups_and_sweeps_read_only_their_rows_on_sqlite() {
     let by_source = ["balance_transactions_by_source"];
     let sql = balance_transactions::for_source_sql();
     assert_searches(&sql, &plan(pool, &sql, 1).await, "balance_transactions", None, &by_source);
+    // A payment's charge through the payment's row (migration 0021), both by their keys.
+    let by_key = ["sqlite_autoindex_balance_transactions_1"];
+    let payment = ["sqlite_autoindex_payment_intents_1", "payment_intents_by_merchant"];
+    let sql = balance_transactions::charge_of_sql();
+    let charge = plan(pool, &sql, 2).await;
+    assert_searches(&sql, &charge, "balance_transactions", Some("b"), &by_key);
+    assert_searches(&sql, &charge, "payment_intents", Some("p"), &payment);
     let sql = balance_transactions::due_for_payment_sql();
     assert_searches(&sql, &plan(pool, &sql, 2).await, "balance_transactions", Some("b"), &by_source);
     // The sweep's questions, asked of every merchant every five seconds.
@@ -59,7 +66,10 @@ async fn lookups_and_sweeps_read_only_their_rows_on_sqlite() {
     let sql = reconciliation::settled_transactions_sql();
     let reconciled = plan(pool, &sql, 6).await;
     assert_searches(&sql, &reconciled, "balance_transactions", None, &by_status);
-    assert!(reconciled.iter().any(|step| step.contains("status=? AND available_on>? AND available_on<?")), "{reconciled:?}");
+    assert!(
+        reconciled.iter().any(|step| step.contains("status=? AND available_on>? AND available_on<?")),
+        "{reconciled:?}"
+    );
     let sql = payment_intents::due_sql();
     let intents = ["payment_intents_expiring", "payment_intents_scheduled"];
     assert_searches(&sql, &plan(pool, &sql, 3).await, "payment_intents", None, &intents);

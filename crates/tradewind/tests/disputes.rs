@@ -162,21 +162,24 @@ async fn a_chargeback_takes_only_its_own_payments_pending_funds(app: TestApp) {
     assert_eq!((status, other["status"].as_str()), (200, Some("succeeded")), "{other}");
     let other_net = 2_000 - 88;
     // The disputed payment is partly refunded while its funds are still pending, before
-    // its dispute opens.
-    let (status, payment) = app.pay(10_000, "usd", "US", card("4000000000000259")).await;
-    assert_eq!((status, payment["status"].as_str()), (200, Some("succeeded")), "{payment}");
-    let payment = id(&payment);
+    // its chargeback opens: an inquiry first (a refund waits for no sweep then, where a
+    // chargeback card's dispute opens at whichever sweep comes first), which escalates.
+    let (payment, inquiry) = pay_and_sweep(&app, 10_000, "4000000000001976").await;
+    assert_eq!(inquiry["status"], "warning_needs_response", "{inquiry}");
     let (status, refund) = app.post("/v1/refunds", json!({"payment_intent": payment, "amount": 1_000})).await;
     assert_eq!(status, 200, "{refund}");
     let pending_before = usd(&app, "pending").await;
     assert!(pending_before > other_net, "{pending_before}");
+    let path = format!("/v1/disputes/{}", id(&inquiry));
+    let (status, submitted) = app.post(&path, json!({"evidence": {"uncategorized_text": "losing_evidence"}})).await;
+    assert_eq!((status, submitted["status"].as_str()), (200, Some("warning_under_review")), "{submitted}");
 
     // The chargeback takes what is left of its payment's pending funds (the charge net of
-    // the refund, found by their sources) and nothing of the other payment's.
-    app.advance_clock(1).await;
-    let (status, list) = app.get(&format!("/v1/disputes?payment_intent={payment}")).await;
-    assert_eq!(status, 200, "{list}");
-    assert_eq!(list["data"][0]["status"], "needs_response", "{list}");
+    // the refund, found through the payment and the refund's source) and nothing of the
+    // other payment's. A day on, both are still pending (two business days).
+    app.advance_clock(DAY_SECONDS).await;
+    let escalated = dispute(&app, &id(&inquiry)).await;
+    assert_eq!(escalated["status"], "needs_response", "{escalated}");
     assert_eq!(usd(&app, "pending").await, other_net);
     ledger_verifies(&app);
 

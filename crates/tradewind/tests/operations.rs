@@ -87,7 +87,9 @@ async fn lookups_by_id_use_an_index_on_the_id_in_generic_plans() {
 /// crate's `plans` tests check them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookups_and_sweeps_use_their_indexes_in_generic_plans() {
-    use tradewind_storage::{attempts, balance_transactions, payment_intents, reconciliation, refunds, reserves, support};
+    use tradewind_storage::{
+        attempts, balance_transactions, payment_intents, reconciliation, refunds, reserves, support,
+    };
     let Some((_app, mut connection)) = generic_plans().await else { return };
     let cases = [
         (
@@ -102,9 +104,25 @@ async fn lookups_and_sweeps_use_their_indexes_in_generic_plans() {
             "balance_transactions",
             &["balance_transactions_by_source"],
         ),
-        (balance_transactions::due_sql(), "('acct_x', 1, 10)", "balance_transactions", &["balance_transactions_by_status"]),
+        (
+            balance_transactions::charge_of_sql(),
+            "('pi_x', 'acct_x')",
+            "balance_transactions",
+            &["balance_transactions_key"],
+        ),
+        (
+            balance_transactions::due_sql(),
+            "('acct_x', 1, 10)",
+            "balance_transactions",
+            &["balance_transactions_by_status"],
+        ),
         (reserves::due_sql(), "('acct_x', 1, 10)", "balance_transactions", &["balance_transactions_by_status"]),
-        (balance_transactions::pending_sql(), "('acct_x', 0)", "balance_transactions", &["balance_transactions_by_status"]),
+        (
+            balance_transactions::pending_sql(),
+            "('acct_x', 0)",
+            "balance_transactions",
+            &["balance_transactions_by_status"],
+        ),
         (
             reconciliation::settled_transactions_sql(),
             "('acct_x', 'stripe', 1, 2, NULL, 10)",

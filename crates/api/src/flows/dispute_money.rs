@@ -95,10 +95,7 @@ pub async fn opened_effects(
     if !state.config.ledger_postings {
         return Ok(Effects::default());
     }
-    let charge = balance_transactions::for_source(&mut *connection, &intent.merchant_id, &intent.id)
-        .await?
-        .into_iter()
-        .find(|row| row.r#type == "charge");
+    let charge = balance_transactions::charge_of(&mut *connection, &intent.merchant_id, &intent.id).await?;
     let Some(charge) = charge else {
         tracing::warn!(payment_intent = %intent.id, "dispute of a payment without a charge balance transaction");
         return Ok(Effects::default());

@@ -74,6 +74,20 @@ impl Effects {
         self.transfers.is_empty() && self.balance_transactions.is_empty()
     }
 
+    /// Names on `intent` the charge balance transaction these effects book, if they
+    /// book one: the charge is found through its payment (migration 0021), so the
+    /// intent's row must be written with it.
+    pub fn name_charge(&self, intent: &mut PaymentIntentRow) {
+        if let Some(charge) = self.charge() {
+            intent.balance_transaction_id = Some(charge.id.clone());
+        }
+    }
+
+    /// The charge balance transaction these effects book, if any.
+    pub fn charge(&self) -> Option<&BalanceTransactionRow> {
+        self.balance_transactions.iter().find(|row| row.r#type == "charge")
+    }
+
     /// Queues the effects in `batch` (posted only if the batch's conditions hold).
     pub fn queue(self, batch: &mut Batch, now: i64) -> ApiResult<()> {
         for row in &self.balance_transactions {

@@ -226,7 +226,11 @@ pub async fn write_change_in(
     if let Some(attempt) = changed_attempt {
         attempts::update(&mut *connection, attempt).await?;
     }
-    if !payment_intents::update(&mut *connection, intent).await? {
+    let mut written = std::borrow::Cow::Borrowed(intent);
+    if effects.charge().is_some() {
+        effects.name_charge(written.to_mut());
+    }
+    if !payment_intents::update(&mut *connection, &written).await? {
         return Ok(false);
     }
     tradewind_storage::events::insert(&mut *connection, &events::for_intent(intent, now)).await?;

@@ -194,10 +194,7 @@ pub async fn create(
     // intent's row, so concurrent refunds each see the others' amounts.
     let reserved =
         payment_intents::get_in(transaction.connection(), merchant_id, &intent.id).await?.ok_or_else(not_found)?;
-    let charge = balance_transactions::for_source(transaction.connection(), merchant_id, &intent.id)
-        .await?
-        .into_iter()
-        .find(|row| row.r#type == "charge");
+    let charge = balance_transactions::charge_of(transaction.connection(), merchant_id, &intent.id).await?;
     match charge {
         Some(charge) => {
             let refunded_before = reserved.amount_refunded - amount;

@@ -130,6 +130,7 @@ pub fn new_row(new: NewIntent) -> PaymentIntentRow {
         updated_at: new.now,
         version: 0,
         fx_quote_id: None,
+        balance_transaction_id: None,
     }
 }
 
@@ -236,16 +237,16 @@ pub async fn create(
     created_event.event_type = "payment_intent.created".to_owned();
     tradewind_storage::events::insert_in(&mut batch, &created_event)?;
     let (final_intent, declined) = match confirmed {
-        Some((confirmed, earlier)) => {
+        Some((mut confirmed, earlier)) => {
             for attempt in &earlier {
                 attempts::insert_in(&mut batch, attempt)?;
             }
             attempts::insert_in(&mut batch, &confirmed.attempt)?;
+            let effects = money::intent_effects(&state, &money::Before::of(&created), &confirmed.intent, now).await?;
+            effects.name_charge(&mut confirmed.intent);
             payment_intents::update_in(&mut batch, &confirmed.intent)?;
             tradewind_storage::events::insert_in(&mut batch, &events::for_intent(&confirmed.intent, now))?;
-            money::intent_effects(&state, &money::Before::of(&created), &confirmed.intent, now)
-                .await?
-                .queue(&mut batch, now)?;
+            effects.queue(&mut batch, now)?;
             if let Some(quote) = &body.fx_quote {
                 fx_quotes::claim_in(&mut batch, auth.merchant_id.as_str(), quote, &confirmed.intent.id, now)?;
             }
@@ -385,6 +386,7 @@ pub async fn confirm_intent(
         confirmed.intent.fx_quote_id.clone_from(&body.fx_quote);
     }
     let effects = money::intent_effects(&state, &before, &confirmed.intent, now).await?;
+    effects.name_charge(&mut confirmed.intent);
     // One batch, kept only if the intent's update won: it is the only statement that
     // returns a row.
     let mut batch = state.store.batch();
