@@ -92,13 +92,17 @@ pub fn for_source_sql() -> String {
 /// [`charge_of`]'s query (public for the plan tests): the payment's row by its key,
 /// then the charge by its key.
 pub fn charge_of_sql() -> String {
-    let columns: Vec<String> = COLUMNS.split(',').map(|column| format!("b.{}", column.trim())).collect();
     format!(
         "SELECT {} FROM payment_intents p JOIN balance_transactions b \
          ON b.merchant_id = p.merchant_id AND b.id = p.balance_transaction_id \
          WHERE p.id = $1 AND p.merchant_id = $2",
-        columns.join(", ")
+        columns_of("b")
     )
+}
+
+/// [`COLUMNS`], each qualified by `alias`, for queries that join the table.
+fn columns_of(alias: &str) -> String {
+    COLUMNS.split(',').map(|column| format!("{alias}.{}", column.trim())).collect::<Vec<_>>().join(", ")
 }
 
 /// The charge balance transaction a payment's capture booked, if it booked one.
@@ -202,8 +206,7 @@ pub async fn due(pool: &AnyPool, merchant_id: &str, now: i64, limit: i64) -> Sto
 /// keeps the status index out of reach.
 pub fn due_for_payment_sql() -> String {
     let due = "b.type <> 'charge' AND b.payment_intent_id = $1 AND b.status <> 'available' AND b.available_on <= $2";
-    let columns: Vec<String> = COLUMNS.split(',').map(|column| format!("b.{}", column.trim())).collect();
-    let columns = columns.join(", ");
+    let columns = columns_of("b");
     format!(
         "SELECT {columns} FROM refunds r JOIN balance_transactions b ON b.source_id = r.id \
              WHERE r.payment_intent_id = $1 AND {due} \
