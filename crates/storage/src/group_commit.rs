@@ -216,7 +216,10 @@ fn run(
             let _ = execute(&connection, "ROLLBACK");
             group.finish(Some(&StoreError::Sqlite("the transaction was lost".into())));
         } else {
-            match execute(&connection, "COMMIT") {
+            // The ledger keeps the balances its postings changed in memory until here.
+            let committed = crate::ledger::write_deferred_balances(&connection)
+                .and_then(|()| execute(&connection, "COMMIT").map_err(sqlite_error));
+            match committed {
                 Ok(()) => {
                     group.finish(None);
                     checkpoints.after_commit();
@@ -224,7 +227,7 @@ fn run(
                 Err(error) => {
                     tracing::error!(%error, jobs = group.jobs.len(), "group commit failed");
                     let _ = execute(&connection, "ROLLBACK");
-                    group.finish(Some(&sqlite_error(error)));
+                    group.finish(Some(&error));
                 }
             }
         }
@@ -284,6 +287,12 @@ impl Group {
 /// Runs `job` in a savepoint of its own, rolled back if the job is refused. Returns
 /// `false` when the transaction is gone.
 fn run_guarded(connection: &Connection, job: &mut dyn Job) -> bool {
+    // Rolling back to the savepoint forgets the ledger's balances kept in memory: those
+    // of the jobs before must be in their rows first.
+    if let Err(error) = crate::ledger::write_deferred_balances(connection) {
+        tracing::error!(%error, "writing balances before a savepoint on the SQLite writer");
+        return false;
+    }
     if let Err(error) = execute(connection, "SAVEPOINT job") {
         tracing::error!(%error, "savepoint on the SQLite writer");
         return false;

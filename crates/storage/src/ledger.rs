@@ -13,7 +13,8 @@
 //!
 //! Two executors share steps 2–4: [`post_on_writer`] runs on SQLite's writer thread
 //! (rusqlite, no thread hop per statement; how the ledger reaches 100,000 transfers a
-//! second there), [`post_in`] on any sqlx connection inside a transaction (PostgreSQL,
+//! second there; it keeps the balances it plans in memory and updates each changed
+//! account once per group, as the group commits), [`post_in`] on any sqlx connection inside a transaction (PostgreSQL,
 //! and SQLite's interactive transactions). There the accounts are read without a lock;
 //! a batch whose limit checks depended on the balances read then reads its guarded
 //! accounts `FOR UPDATE`, in id order, and writes them conditionally; every other change
@@ -46,7 +47,7 @@ mod one_statement;
 
 pub use deltas::fold_deltas;
 use deltas::{closing_increments_sql, delta_of, increment_accounts};
-pub(crate) use on_writer::{forget_written_accounts, post_on_writer};
+pub(crate) use on_writer::{forget_written_accounts, post_on_writer, write_deferred_balances};
 use one_statement::{OneStatement, post_in_one_statement};
 
 /// Ids one `IN (…)` list may hold on the sqlx path.

@@ -10,46 +10,94 @@ use super::{
 use crate::StoreResult;
 use crate::group_commit::{run_statement, sqlite_error};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tradewind_ledger::{Account, AccountId, Balances, Plan, Transfer, prefetch};
 
 /// Accounts one transaction remembers at most (a group of 64 jobs of a few accounts
 /// each stays far below; a batch of 1,000 transfers may name more).
 const WRITTEN_ACCOUNTS_MAX: usize = 4_096;
 
-thread_local! {
-    /// The accounts the writer's open transaction has written, as written. Only this
-    /// module writes `ledger_accounts` on the writer's connection, and group commit
-    /// forgets them ([`forget_written_accounts`]) whenever a transaction begins or writes
-    /// are rolled back, so each entry is what the row holds in the open transaction. The
-    /// jobs of a group then read the accounts they share (a connector's clearing
-    /// account, the platform's fee revenue, a busy merchant's balances) once per group
-    /// instead of once per job.
-    static WRITTEN: RefCell<HashMap<AccountId, Account>> = RefCell::new(HashMap::new());
+/// The accounts the writer's open transaction has changed, as changed.
+#[derive(Default)]
+struct Written {
+    accounts: HashMap<AccountId, Account>,
+    /// Those whose row does not hold their balances yet ([`write_deferred_balances`]).
+    unwritten: HashSet<AccountId>,
 }
 
-/// Forgets what [`WRITTEN`] holds; the caller is beginning a transaction or rolling back.
+thread_local! {
+    /// The accounts the writer's open transaction has changed. Only this module writes
+    /// `ledger_accounts` on the writer's connection, and group commit forgets them
+    /// ([`forget_written_accounts`]) whenever a transaction begins or writes are rolled
+    /// back, so each entry is what the row holds in the open transaction, or will hold
+    /// once its balances are written. The jobs of a group then read the accounts they
+    /// share (a connector's clearing account, the platform's fee revenue, a busy
+    /// merchant's balances) once per group instead of once per job, and write each once
+    /// per group: group commit calls [`write_deferred_balances`] before it commits and
+    /// before each savepoint, the only points where rows must hold what memory holds.
+    static WRITTEN: RefCell<Written> = RefCell::new(Written::default());
+}
+
+/// Forgets what [`WRITTEN`] holds; the caller is beginning a transaction or rolling back
+/// (which undoes the rows, so balances not written yet are undone with them).
 pub(crate) fn forget_written_accounts() {
-    WRITTEN.with(|written| written.borrow_mut().clear());
+    WRITTEN.with(|written| {
+        let mut written = written.borrow_mut();
+        written.accounts.clear();
+        written.unwritten.clear();
+    });
 }
 
 fn written_account(id: &AccountId) -> Option<Account> {
-    WRITTEN.with(|written| written.borrow().get(id).cloned())
+    WRITTEN.with(|written| written.borrow().accounts.get(id).cloned())
 }
 
-/// Remembers the accounts `plan` wrote, with the balances it wrote.
-fn remember_written(loaded: &Loaded, plan: &Plan<'_>) {
+/// Writes the balances the open transaction's postings changed into their rows, one
+/// update per account however many postings of the group changed it.
+pub(crate) fn write_deferred_balances(connection: &rusqlite::Connection) -> StoreResult<()> {
+    let unwritten: Vec<(AccountId, Balances)> = WRITTEN.with(|written| {
+        let mut written = written.borrow_mut();
+        let Written { accounts, unwritten } = &mut *written;
+        unwritten.drain().filter_map(|id| accounts.get(&id).map(|account| (id, account.balances))).collect()
+    });
+    if unwritten.is_empty() {
+        return Ok(());
+    }
+    let mut update = connection.prepare_cached(SET_BALANCES).map_err(sqlite_error)?;
+    for (id, balances) in unwritten {
+        let changed = update
+            .execute(rusqlite::params![
+                balances.debits_pending,
+                balances.debits_posted,
+                balances.credits_pending,
+                balances.credits_posted,
+                id.as_str(),
+            ])
+            .map_err(sqlite_error)?;
+        if changed != 1 {
+            return Err(concurrent_change());
+        }
+    }
+    Ok(())
+}
+
+/// Remembers the accounts `plan` changed, with their new balances, to be written by
+/// [`write_deferred_balances`] (`loaded` holds them as read).
+fn remember_written(connection: &rusqlite::Connection, loaded: &Loaded, plan: &Plan<'_>) -> StoreResult<()> {
+    let full = WRITTEN.with(|written| written.borrow().accounts.len() + plan.accounts().len() > WRITTEN_ACCOUNTS_MAX);
+    if full {
+        write_deferred_balances(connection)?;
+        forget_written_accounts();
+    }
     WRITTEN.with(|written| {
         let mut written = written.borrow_mut();
-        if written.len() + plan.accounts().len() > WRITTEN_ACCOUNTS_MAX {
-            written.clear();
-        }
         for change in plan.accounts() {
-            if let Some(account) = loaded.accounts.get(change.id) {
-                written.insert(change.id.clone(), Account { balances: change.after, ..account.clone() });
-            }
+            let account = loaded.accounts.get(change.id).ok_or_else(concurrent_change)?;
+            written.accounts.insert(change.id.clone(), Account { balances: change.after, ..account.clone() });
+            written.unwritten.insert(change.id.clone());
         }
-    });
+        Ok(())
+    })
 }
 
 /// Posts `batch` on SQLite's writer thread, inside the caller's group transaction.
@@ -99,7 +147,7 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
         && let Ok(plan) = checked_plan(&loaded, batch)
         && insert_on_writer(connection, &plan, now, true)?
     {
-        return write_balances_on_writer(connection, &loaded, &plan);
+        return resolve_and_remember(connection, &loaded, &plan);
     }
     let mut select = connection.prepare_cached(SELECT_TRANSFER_BY_ID).map_err(sqlite_error)?;
     for id in &wanted.transfers {
@@ -122,7 +170,7 @@ pub(crate) fn post_on_writer(connection: &rusqlite::Connection, batch: &[Transfe
     }
     let plan = checked_plan(&loaded, batch)?;
     insert_on_writer(connection, &plan, now, false)?;
-    write_balances_on_writer(connection, &loaded, &plan)
+    resolve_and_remember(connection, &loaded, &plan)
 }
 
 /// Inserts `plan`'s new transfers on the writer thread; `optimistic` as in
@@ -163,31 +211,9 @@ fn insert_on_writer(
     Ok(true)
 }
 
-/// Writes `plan`'s balances and resolved holds on the writer thread, then remembers the
-/// accounts written (`loaded` holds them as read).
-fn write_balances_on_writer(
-    connection: &rusqlite::Connection,
-    loaded: &Loaded,
-    plan: &Plan<'_>,
-) -> StoreResult<Posted> {
-    // One writer: every account is current, so balances are written as they were
-    // planned, by id, with the statement bound in place.
-    let mut update = connection.prepare_cached(SET_BALANCES).map_err(sqlite_error)?;
-    for change in plan.accounts() {
-        let after = change.after;
-        let changed = update
-            .execute(rusqlite::params![
-                after.debits_pending,
-                after.debits_posted,
-                after.credits_pending,
-                after.credits_posted,
-                change.id.as_str(),
-            ])
-            .map_err(sqlite_error)?;
-        if changed != 1 {
-            return Err(concurrent_change());
-        }
-    }
+/// Writes `plan`'s resolved holds on the writer thread and remembers its accounts'
+/// balances, written before the group commits (`loaded` holds them as read).
+fn resolve_and_remember(connection: &rusqlite::Connection, loaded: &Loaded, plan: &Plan<'_>) -> StoreResult<Posted> {
     let mut resolve = connection.prepare_cached(RESOLVE_PENDING_EXECUTE).map_err(sqlite_error)?;
     for change in plan.pending_changes() {
         let changed = resolve
@@ -197,7 +223,9 @@ fn write_balances_on_writer(
             return Err(concurrent_change());
         }
     }
-    remember_written(loaded, plan);
+    // One writer: every account is current, so its balances are kept as planned and
+    // written once per group.
+    remember_written(connection, loaded, plan)?;
     Ok(Posted { created: plan.created(), existed: plan.existed() })
 }
 
@@ -241,6 +269,54 @@ mod tests {
         task
     }
 
+    /// Posts each of `jobs` (a transfer, and whether its job keeps its writes) in one
+    /// group: holding the writer slot keeps the thread at the group's first job while the
+    /// rest queue. Answers each job's outcome, in order.
+    async fn one_group(store: &crate::Store, jobs: [(Transfer, bool); 3]) -> Vec<StoreResult<Posted>> {
+        let slot = store.sqlite.as_ref().unwrap().lock.lock().await;
+        let mut tasks = Vec::new();
+        for (transfer, keep) in jobs {
+            tasks.push(queue(store, transfer, keep).await);
+        }
+        drop(slot);
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(task.await.unwrap());
+        }
+        outcomes
+    }
+
+    /// An account's balances as stored.
+    async fn stored_balances(store: &crate::Store, id: &str) -> Balances {
+        let accounts = super::super::all_accounts(store.pool()).await.unwrap();
+        accounts.into_iter().find(|account| account.id.as_str() == id).unwrap().balances
+    }
+
+    /// Rows the writer's connection has inserted, updated or deleted since it opened.
+    async fn rows_changed(store: &crate::Store) -> u64 {
+        let group = store.sqlite.as_ref().unwrap().group.clone();
+        group.run(|connection| (true, Ok(connection.total_changes()))).await.unwrap()
+    }
+
+    /// A group whose jobs all post to the same two accounts writes each account's row
+    /// once, with the group's last balances, when it commits.
+    #[tokio::test]
+    async fn a_group_writes_each_account_it_changed_once() {
+        let (directory, _, store) = crate::temp_sqlite_store("accounts-written-once").await;
+        store.migrate().await.unwrap();
+        let before = rows_changed(&store).await;
+        let jobs = [(transfer("t1", 100), true), (transfer("t2", 50), true), (transfer("t3", 25), true)];
+        for outcome in one_group(&store, jobs).await {
+            assert_eq!(outcome.unwrap().created, 1);
+        }
+        // Three transfers, two accounts opened, and one update of each account (not three).
+        assert_eq!(rows_changed(&store).await - before, 3 + 2 + 2);
+        assert_eq!(stored_balances(&store, CLEARING).await.debits_posted, 175);
+        assert_eq!(stored_balances(&store, REVENUE).await.credits_posted, 175);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+
     /// Jobs of one group read the accounts an earlier job wrote from memory. A refused
     /// job rolls the group back and its jobs run again, each in a savepoint: were what
     /// the first run wrote still remembered, the second run would add to it again.
@@ -248,33 +324,21 @@ mod tests {
     async fn remembered_accounts_do_not_outlive_a_rollback() {
         let (directory, _, store) = crate::temp_sqlite_store("written-accounts").await;
         store.migrate().await.unwrap();
-        // Holding the writer slot keeps the thread at the group's first job while the rest queue.
-        let slot = store.sqlite.as_ref().unwrap().lock.lock().await;
-        let tasks = [
-            queue(&store, transfer("t1", 100), true).await,
-            // Posts, then is refused (as when a later statement of its job fails).
-            queue(&store, transfer("t2", 50), false).await,
-            queue(&store, transfer("t3", 25), true).await,
-        ];
-        drop(slot);
-        let [first, second, third] = tasks;
-        assert_eq!(first.await.unwrap().unwrap().created, 1);
-        assert!(second.await.unwrap().is_ok(), "refused by its job, not by the ledger");
-        assert_eq!(third.await.unwrap().unwrap().created, 1);
-        let accounts = super::super::all_accounts(store.pool()).await.unwrap();
-        let clearing = accounts.iter().find(|account| account.id.as_str() == CLEARING).unwrap();
-        let revenue = accounts.iter().find(|account| account.id.as_str() == REVENUE).unwrap();
-        assert_eq!(clearing.balances.debits_posted, 125, "t1 and t3 only");
-        assert_eq!(revenue.balances.credits_posted, 125);
+        // The second job posts, then is refused (as when a later statement of its job fails).
+        let jobs = [(transfer("t1", 100), true), (transfer("t2", 50), false), (transfer("t3", 25), true)];
+        let outcomes = one_group(&store, jobs).await;
+        assert_eq!(outcomes[0].as_ref().unwrap().created, 1);
+        assert!(outcomes[1].is_ok(), "refused by its job, not by the ledger");
+        assert_eq!(outcomes[2].as_ref().unwrap().created, 1);
+        assert_eq!(stored_balances(&store, CLEARING).await.debits_posted, 125, "t1 and t3 only");
+        assert_eq!(stored_balances(&store, REVENUE).await.credits_posted, 125);
         let transfers = super::super::all_transfers(store.pool()).await.unwrap();
         let mut ids: Vec<&str> = transfers.iter().map(|stored| stored.transfer.id.as_str()).collect();
         ids.sort_unstable();
         assert_eq!(ids, ["t1", "t3"]);
         // A later group reads the rows again and adds to them.
         queue(&store, transfer("t4", 5), true).await.await.unwrap().unwrap();
-        let accounts = super::super::all_accounts(store.pool()).await.unwrap();
-        let clearing = accounts.iter().find(|account| account.id.as_str() == CLEARING).unwrap();
-        assert_eq!(clearing.balances.debits_posted, 130);
+        assert_eq!(stored_balances(&store, CLEARING).await.debits_posted, 130);
         store.close().await;
         let _ = std::fs::remove_dir_all(&directory);
     }
