@@ -14,12 +14,12 @@
 //! Two executors share steps 2–4: [`post_on_writer`] runs on SQLite's writer thread
 //! (rusqlite, no thread hop per statement; how the ledger reaches 100,000 transfers a
 //! second there; it keeps the balances it plans in memory and updates each changed
-//! account once per group, as the group commits), [`post_in`] on any sqlx connection inside a transaction (PostgreSQL,
-//! and SQLite's interactive transactions). There the accounts are read without a lock;
-//! a batch whose limit checks depended on the balances read then reads its guarded
-//! accounts `FOR UPDATE`, in id order, and writes them conditionally; every other change
-//! is an increment written last, its rows locked in id order too, so concurrent batches
-//! never deadlock. A batch that resolves no hold skips reading stored transfers (see
+//! account once per group, as the group commits), [`post_in`] on any sqlx connection
+//! inside a transaction (PostgreSQL, and SQLite's interactive transactions). There the
+//! accounts are read without a lock; a batch whose limit checks depended on the balances
+//! read then reads its guarded accounts `FOR UPDATE`, in id order, and writes them
+//! conditionally; every other change is an increment written last, its rows locked in
+//! id order too, so concurrent batches never deadlock. A batch that resolves no hold skips reading stored transfers (see
 //! [`post_in`]).
 //!
 //! On PostgreSQL those increments are not updates but rows of `ledger_account_deltas`,
