@@ -102,15 +102,25 @@ pub async fn run_webhooks(state: AppState, mut stop: watch::Receiver<bool>) {
 pub const LEDGER_FOLD_INTERVAL: Duration = Duration::from_millis(250);
 
 /// The ledger fold worker (PostgreSQL only; see `tradewind_storage::ledger::fold_deltas`),
-/// until `stop` changes. Takes the store alone, so the ledger benchmark runs it too.
+/// until `stop` changes: folds, and vacuums the delta table every
+/// [`tradewind_storage::ledger::DELTAS_VACUUM_AFTER_ROWS`] folded rows. Takes the store
+/// alone, so the ledger benchmark runs it too.
 pub async fn run_ledger_fold(store: tradewind_storage::Store, mut stop: watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(LEDGER_FOLD_INTERVAL);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut vacuum = tradewind_storage::ledger::VacuumDue::default();
     loop {
         tokio::select! {
             _ = interval.tick() => {
-                if let Err(error) = tradewind_storage::ledger::fold_deltas(&store).await {
-                    tracing::warn!(%error, "ledger fold failed");
+                match tradewind_storage::ledger::fold_deltas(&store).await {
+                    Ok(folded) => {
+                        if vacuum.after_fold(folded)
+                            && let Err(error) = tradewind_storage::ledger::vacuum_deltas(&store).await
+                        {
+                            tracing::warn!(%error, "vacuuming the ledger's deltas failed");
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "ledger fold failed"),
                 }
             }
             _ = stop.changed() => return,

@@ -45,7 +45,7 @@ mod deltas;
 mod on_writer;
 mod one_statement;
 
-pub use deltas::fold_deltas;
+pub use deltas::{DELTAS_VACUUM_AFTER_ROWS, VacuumDue, fold_deltas, vacuum_deltas};
 use deltas::{closing_increments_sql, delta_of, increment_accounts};
 pub(crate) use on_writer::{forget_written_accounts, post_on_writer, write_deferred_balances};
 use one_statement::{OneStatement, post_in_one_statement};

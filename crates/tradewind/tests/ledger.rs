@@ -290,7 +290,33 @@ async fn deltas_fold_without_changing_a_balance(app: TestApp) {
     assert_eq!(unfolded_deltas(&app).await, 0);
     assert_eq!(balance(&app).await, mixed);
     ledger_verifies(&app);
+
+    // The fold worker vacuums the folded rows away (PostgreSQL; a no-op on SQLite).
+    let vacuums_before = deltas_vacuums(&app).await;
+    tradewind_storage::ledger::vacuum_deltas(&store).await.unwrap();
+    match app.backend {
+        common::Backend::Postgres => assert_eq!(deltas_vacuums(&app).await, vacuums_before + 1),
+        common::Backend::Sqlite => assert_eq!(deltas_vacuums(&app).await, 0),
+    }
+    assert_eq!(balance(&app).await, mixed);
     store.close().await;
+}
+
+/// How many times `ledger_account_deltas` was vacuumed (PostgreSQL's statistics; 0 on SQLite).
+async fn deltas_vacuums(app: &TestApp) -> i64 {
+    if app.backend == common::Backend::Sqlite {
+        return 0;
+    }
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    let count: i64 = sqlx::query_scalar(
+        "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'ledger_account_deltas'::regclass",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    count
 }
 
 /// The tables keep their rules whatever writes to them (SQLite's CHECKs; PostgreSQL's
