@@ -140,6 +140,10 @@ struct Cli {
     /// (the second row of each pair is labelled `…-nopost`).
     #[arg(long)]
     compare_postings: bool,
+    /// Measure each backend without ledger postings only (the `…-nopost` rows alone),
+    /// for profiling that variant on its own.
+    #[arg(long, conflicts_with = "compare_postings")]
+    without_postings: bool,
 }
 
 /// `--support`: the length of each conversation run unless `--seconds` says otherwise.
@@ -471,7 +475,11 @@ async fn main() -> anyhow::Result<()> {
     let plan = cli.plan()?;
     init_logging();
     print_header(&plan);
-    let variants: &[bool] = if cli.compare_postings { &[true, false] } else { &[true] };
+    let variants: &[bool] = match (cli.compare_postings, cli.without_postings) {
+        (true, _) => &[true, false],
+        (false, true) => &[false],
+        (false, false) => &[true],
+    };
     let mut cells = Vec::new();
     for &backend in &cli.backends {
         for &concurrency in &cli.concurrency {
