@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p tradewind-bench -- [--backends sqlite,postgres] [--concurrency 1,16,64]
 //!     [--seconds 10 | --payments N] [--runs 3] [--warmup-seconds 1] [--quick]
+//!     [--compare-postings | --without-postings]
 //! cargo run --release -p tradewind-bench -- --ledger [--backends …] [--runs 3] [--quick]
 //! cargo run --release -p tradewind-bench -- --webhooks [--backends …] [--runs 3] [--quick]
 //! cargo run --release -p tradewind-bench -- --routing [--runs 3] [--quick]
@@ -16,7 +17,7 @@
 //! Every cell (backend × concurrency) gets a fresh server and database, a warm-up,
 //! then `--runs` measured runs; the table shows the median of the runs. With
 //! `--compare-postings` the two variants' servers run side by side and their runs
-//! alternate. The client
+//! alternate; `--without-postings` runs the variant without postings alone. The client
 //! runs in the same process and on the same CPUs as the server, so its (small) cost
 //! is part of the figures. Only 127.0.0.1 is ever contacted.
 //!
