@@ -19,8 +19,8 @@
 //! accounts are read without a lock; a batch whose limit checks depended on the balances
 //! read then reads its guarded accounts `FOR UPDATE`, in id order, and writes them
 //! conditionally; every other change is an increment written last, its rows locked in
-//! id order too, so concurrent batches never deadlock. A batch that resolves no hold skips reading stored transfers (see
-//! [`post_in`]).
+//! id order too, so concurrent batches never deadlock. A batch that resolves no hold
+//! skips reading stored transfers (see [`post_in`]).
 //!
 //! On PostgreSQL those increments are not updates but rows of `ledger_account_deltas`,
 //! so no payment waits on another's row lock (the accounts every payment shares would
