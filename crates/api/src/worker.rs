@@ -1,7 +1,8 @@
 //! The background workers: every few seconds the sweep runs the due-work step for
 //! every merchant at that merchant's clock, and purges expired idempotency keys; every
 //! second the webhook worker dispatches new events and starts a delivery driver for
-//! each endpoint with deliveries due ([`WEBHOOK_INTERVAL`]). Tests and the sandbox clock
+//! each endpoint with deliveries due ([`WEBHOOK_INTERVAL`]), at once again while events
+//! wait beyond one step's bound. Tests and the sandbox clock
 //! call the same steps directly ([`webhooks_once`]) instead of waiting for them. On
 //! PostgreSQL the ledger's deltas are folded into their accounts four times a second
 //! ([`run_ledger_fold`]).
@@ -83,13 +84,21 @@ pub async fn run_webhooks(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = interval.tick() => {
-                if let Err(error) = webhook_dispatch::dispatch_pending(&state, None).await {
-                    tracing::warn!(code = %error.code, "webhook dispatch failed");
-                }
+                let more_waiting = match webhook_dispatch::dispatch_pending(&state, None).await {
+                    Ok(dispatched) => dispatched.more_waiting,
+                    Err(error) => {
+                        tracing::warn!(code = %error.code, "webhook dispatch failed");
+                        false
+                    }
+                };
                 // Dropping the handles detaches the drivers; each ends when its
                 // endpoint has nothing due.
                 if let Err(error) = webhook_delivery::start_due(&state, None).await {
                     tracing::warn!(code = %error.code, "webhook delivery could not start");
+                }
+                // Events come faster than one step a second dispatches: go on at once.
+                if more_waiting {
+                    interval.reset_immediately();
                 }
             }
             _ = stop.changed() => return,

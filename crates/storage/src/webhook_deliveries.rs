@@ -1,11 +1,12 @@
 //! Webhook deliveries (one event owed to one endpoint) and their attempt log.
 //!
 //! The events table is the outbox: [`undispatched`] finds events not yet turned into
-//! deliveries and [`mark_dispatched`] claims one, conditionally, in the transaction that
-//! inserts its deliveries. Workers [`claim`] due deliveries by a conditional update of
-//! a lease (real time) and [`record_attempt`] the outcome only while they still hold it,
-//! so an attempt is never sent by two workers at once and a crashed worker's lease
-//! simply expires. `next_attempt_at` is on the merchant's (sandbox) clock.
+//! deliveries and [`mark_dispatched`] claims a batch of them, conditionally, in the
+//! transaction that inserts their deliveries ([`insert_many`]). Workers [`claim`] due
+//! deliveries by a conditional update of a lease (real time) and [`record_attempt`] the
+//! outcome only while they still hold it, so an attempt is never sent by two workers at
+//! once and a crashed worker's lease simply expires. `next_attempt_at` is on the
+//! merchant's (sandbox) clock.
 
 use crate::batch::Batch;
 use crate::{Connection, Store, StoreResult};
@@ -38,14 +39,33 @@ pub async fn undispatched(
     .await?)
 }
 
-/// Marks an event dispatched; false when another dispatcher did it first.
-pub async fn mark_dispatched(connection: &mut Connection, event_id: &str, now: i64) -> StoreResult<bool> {
-    let result = sqlx::query("UPDATE events SET dispatched_at = $1 WHERE id = $2 AND dispatched_at IS NULL")
-        .bind(now)
-        .bind(event_id)
-        .execute(connection)
-        .await?;
-    Ok(result.rows_affected() == 1)
+/// Events one claim or one delivery insert names at most (a dispatcher's batch is 100).
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// `$first+1, …, $first+count`.
+fn placeholders(first: usize, count: usize) -> String {
+    (first + 1..=first + count).map(|number| format!("${number}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Marks `event_ids` dispatched at `now`, one statement per 100, and answers the ids it
+/// marked: an id missing was dispatched by another dispatcher first (its update waited
+/// for the other's commit, then found `dispatched_at` set). One statement for the batch,
+/// not one per event: on SQLite the transaction holds the writer slot throughout, so a
+/// statement per event kept every other write waiting for a whole batch of round trips.
+pub async fn mark_dispatched(connection: &mut Connection, event_ids: &[&str], now: i64) -> StoreResult<Vec<String>> {
+    let mut marked = Vec::with_capacity(event_ids.len());
+    for chunk in event_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE events SET dispatched_at = $1 WHERE dispatched_at IS NULL AND id IN ({}) RETURNING id",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(now);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        marked.extend(query.fetch_all(&mut *connection).await?);
+    }
+    Ok(marked)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -66,21 +86,29 @@ const COLUMNS: &str =
     "id, merchant_id, event_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at";
 
 pub async fn insert(connection: &mut Connection, row: &DeliveryRow) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO webhook_deliveries (id, merchant_id, event_id, endpoint_id, status, attempts, next_attempt_at, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&row.id)
-    .bind(&row.merchant_id)
-    .bind(&row.event_id)
-    .bind(&row.endpoint_id)
-    .bind(&row.status)
-    .bind(row.attempts)
-    .bind(row.next_attempt_at)
-    .bind(row.created_at)
-    .bind(row.updated_at)
-    .execute(connection)
-    .await?;
+    insert_many(connection, std::slice::from_ref(row)).await
+}
+
+/// Inserts `rows`, one statement per 100.
+pub async fn insert_many(connection: &mut Connection, rows: &[DeliveryRow]) -> StoreResult<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len()).map(|index| format!("({})", placeholders(index * 9, 9))).collect();
+        let sql = format!("INSERT INTO webhook_deliveries ({COLUMNS}) VALUES {}", values.join(", "));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            query = query
+                .bind(&row.id)
+                .bind(&row.merchant_id)
+                .bind(&row.event_id)
+                .bind(&row.endpoint_id)
+                .bind(&row.status)
+                .bind(row.attempts)
+                .bind(row.next_attempt_at)
+                .bind(row.created_at)
+                .bind(row.updated_at);
+        }
+        query.execute(&mut *connection).await?;
+    }
     Ok(())
 }
 

@@ -113,12 +113,15 @@ pub async fn count(connection: &mut Connection, merchant_id: &str) -> StoreResul
 }
 
 /// The enabled endpoints of a merchant, for the dispatcher.
-pub async fn enabled(connection: &mut Connection, merchant_id: &str) -> StoreResult<Vec<EndpointRow>> {
+pub async fn enabled<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    merchant_id: &str,
+) -> StoreResult<Vec<EndpointRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM webhook_endpoints WHERE merchant_id = $1 AND status = 'enabled' \
          AND deleted_at IS NULL ORDER BY id"
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).fetch_all(connection).await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).fetch_all(executor).await?)
 }
 
 /// An endpoint by id alone, for the delivery worker (which works across merchants);

@@ -12,10 +12,7 @@ use common::TestApp;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::Arc;
 use tradewind_api::flows::fx::{claim_quote, claim_refusal, rate_for};
-use tradewind_api::state::AppState;
-use tradewind_api::{ApiConfig, SystemClock};
 use tradewind_money::Currency;
 use tradewind_settlement::fx::RateSource;
 use tradewind_storage::fx_quotes;
@@ -209,14 +206,7 @@ async fn quotes_expire_on_the_sandbox_clock(app: TestApp) {
 
 async fn rate_for_and_claim_quote(app: TestApp) {
     let store = tradewind::startup::connect(&app.database_url).await.expect("store");
-    let config = ApiConfig {
-        public_base_url: app.base_url.clone(),
-        fingerprint_key: Arc::from(&b"unused"[..]),
-        fx_markup_basis_points: 40,
-        credentials_key: common::test_credentials_key(),
-        ledger_postings: true,
-    };
-    let state = AppState::new(store.clone(), config, Arc::new(SystemClock));
+    let state = common::state_on(&app, store.clone());
     let merchant = app.merchant_id.as_str();
     let (usd, jpy, eur) = (currency("USD"), currency("JPY"), currency("EUR"));
 

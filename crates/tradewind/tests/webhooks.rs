@@ -31,6 +31,8 @@ on_both_backends!(
     endpoints_are_listed_updated_deleted_and_isolated,
     bad_input_is_a_typed_400_that_writes_nothing,
     two_workers_never_send_one_attempt_twice,
+    a_backlog_is_dispatched_in_batches_once_per_listening_endpoint,
+    a_step_that_stops_at_its_bound_says_events_wait,
 );
 
 #[derive(Clone)]
@@ -464,22 +466,13 @@ async fn bad_input_is_a_typed_400_that_writes_nothing(app: TestApp) {
 /// leases are concerned) runs the webhook step at the same time as the server's clock
 /// advance: every event arrives exactly once.
 async fn two_workers_never_send_one_attempt_twice(app: TestApp) {
-    use tradewind_api::state::AppState;
-    use tradewind_api::{ApiConfig, SystemClock};
     let receiver = Receiver::start(true).await;
     create_endpoint(&app, &receiver.url, &["*"]).await;
     for _ in 0..6 {
         paid(&app, 1_000, "4242424242424242").await;
     }
     let store = tradewind::startup::connect(&app.database_url).await.expect("store");
-    let config = ApiConfig {
-        public_base_url: app.base_url.clone(),
-        fingerprint_key: Arc::from(&b"unused"[..]),
-        fx_markup_basis_points: 40,
-        credentials_key: common::test_credentials_key(),
-        ledger_postings: true,
-    };
-    let other = AppState::new(store.clone(), config, Arc::new(SystemClock));
+    let other = common::state_on(&app, store.clone());
     let (advanced, first, second) = tokio::join!(
         app.advance_clock(1),
         tradewind_api::worker::webhooks_once(&other, None),
@@ -495,5 +488,125 @@ async fn two_workers_never_send_one_attempt_twice(app: TestApp) {
     let mut expected: Vec<String> = events.iter().map(id).collect();
     expected.sort();
     assert_eq!(received, expected, "each event exactly once");
+    store.close().await;
+}
+
+/// Event rows of `merchant_id`, `count` of them, alternating `payment_intent.succeeded`
+/// and `payment_intent.created`; ids sort in creation order.
+fn backlog(merchant_id: &str, prefix: &str, count: usize) -> Vec<tradewind_storage::events::EventRow> {
+    (0..count)
+        .map(|index| tradewind_storage::events::EventRow {
+            id: format!("evt_backlog_{prefix}{index:04}"),
+            merchant_id: merchant_id.to_owned(),
+            event_type: if index % 2 == 0 { "payment_intent.succeeded" } else { "payment_intent.created" }.to_owned(),
+            object_id: format!("pi_{prefix}{index:04}"),
+            data: "{}".to_owned(),
+            created_at: 1_000 + i64::try_from(index).unwrap(),
+        })
+        .collect()
+}
+
+/// Two dispatchers at once over a backlog of more than one batch (100 events), of two
+/// merchants on different sandbox clocks: every event is claimed once, at its
+/// merchant's clock, with one delivery per endpoint listening to its type; events
+/// dispatched before are left alone.
+async fn a_backlog_is_dispatched_in_batches_once_per_listening_endpoint(app: TestApp) {
+    let receiver = Receiver::start(true).await;
+    let (every, _) = create_endpoint(&app, &receiver.url, &["*"]).await;
+    let (succeeded, _) = create_endpoint(&app, &receiver.url, &["payment_intent.succeeded"]).await;
+    let store = tradewind::startup::connect(&app.database_url).await.expect("store");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let other = tradewind_api::keys::create_merchant(&store, "Clock Shop", now).await.unwrap();
+    const OFFSET: i64 = 30 * 86_400;
+    let mine = backlog(&app.merchant_id, "a", 150);
+    let theirs = backlog(&other.id, "b", 90);
+    let mut transaction = store.begin().await.unwrap();
+    sqlx::query("UPDATE merchants SET clock_offset_seconds = $1 WHERE id = $2")
+        .bind(OFFSET)
+        .bind(&other.id)
+        .execute(&mut *transaction.connection())
+        .await
+        .unwrap();
+    for row in mine.iter().chain(&theirs) {
+        tradewind_storage::events::insert(transaction.connection(), row).await.unwrap();
+    }
+    // The first ten of mine went out before.
+    sqlx::query("UPDATE events SET dispatched_at = 1 WHERE merchant_id = $1 AND id < 'evt_backlog_a0010'")
+        .bind(&app.merchant_id)
+        .execute(&mut *transaction.connection())
+        .await
+        .unwrap();
+    transaction.commit().await.unwrap();
+
+    let state = common::state_on(&app, store.clone());
+    let dispatch = tradewind_api::flows::webhook_dispatch::dispatch_pending;
+    let (first, second) = tokio::join!(dispatch(&state, None), dispatch(&state, None));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    // 140 of mine to the endpoint for every event, the 70 `succeeded` of them to the other.
+    assert_eq!(first.deliveries + second.deliveries, 140 + 70);
+    assert!(!first.more_waiting && !second.more_waiting);
+
+    let deliveries: Vec<(String, String)> =
+        sqlx::query_as("SELECT event_id, endpoint_id FROM webhook_deliveries ORDER BY event_id, endpoint_id")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    let mut expected = Vec::new();
+    for row in &mine[10..] {
+        expected.push((row.id.clone(), every.clone()));
+        if row.event_type == "payment_intent.succeeded" {
+            expected.push((row.id.clone(), succeeded.clone()));
+        }
+    }
+    expected.sort();
+    assert_eq!(deliveries, expected, "one delivery per event and listening endpoint");
+
+    let mut marked: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT id, merchant_id, dispatched_at FROM events").fetch_all(store.pool()).await.unwrap();
+    marked.retain(|(id, _, _)| id.starts_with("evt_backlog_"));
+    assert_eq!(marked.len(), 240);
+    let after = time::OffsetDateTime::now_utc().unix_timestamp();
+    for (id, merchant, dispatched_at) in &marked {
+        let clock = if *merchant == other.id { OFFSET } else { 0 };
+        if id.as_str() < "evt_backlog_a0010" {
+            assert_eq!(*dispatched_at, 1, "{id} was dispatched before");
+        } else {
+            assert!((now + clock..=after + clock).contains(dispatched_at), "{id} at {dispatched_at}");
+        }
+    }
+    store.close().await;
+}
+
+/// One dispatch step takes 50 batches of 100 events at most; past that it says events
+/// are waiting (the worker then goes on at once), and the next step takes the rest.
+async fn a_step_that_stops_at_its_bound_says_events_wait(app: TestApp) {
+    let store = tradewind::startup::connect(&app.database_url).await.expect("store");
+    let mut transaction = store.begin().await.unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 5049) \
+         INSERT INTO events (id, merchant_id, event_type, object_id, data, created_at) \
+         SELECT 'evt_many_' || (100000 + i), $1, 'payment_intent.created', 'pi_many', '{}', 1000 + i FROM n",
+    )
+    .bind(&app.merchant_id)
+    .execute(&mut *transaction.connection())
+    .await
+    .unwrap();
+    transaction.commit().await.unwrap();
+    let waiting = || async {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE dispatched_at IS NULL")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        count
+    };
+    assert_eq!(waiting().await, 5_050);
+    let state = common::state_on(&app, store.clone());
+    let dispatch = tradewind_api::flows::webhook_dispatch::dispatch_pending;
+    let first = dispatch(&state, None).await.unwrap();
+    assert!(first.more_waiting);
+    assert_eq!(waiting().await, 50);
+    let second = dispatch(&state, None).await.unwrap();
+    assert!(!second.more_waiting);
+    assert_eq!(waiting().await, 0);
     store.close().await;
 }

@@ -7,7 +7,7 @@
 
 use crate::error::ApiResult;
 use crate::state::AppState;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tradewind_payments::id::WebhookDeliveryId;
 use tradewind_payments::webhook;
 use tradewind_storage::webhook_deliveries::{self, DeliveryRow};
@@ -37,40 +37,67 @@ pub fn enabled_events(row: &EndpointRow) -> Vec<String> {
     serde_json::from_str(&row.enabled_events).unwrap_or_default()
 }
 
-/// Dispatches pending events (of one merchant, or all); returns how many deliveries
-/// it created.
-pub async fn dispatch_pending(state: &AppState, merchant_id: Option<&str>) -> ApiResult<u64> {
+/// What one [`dispatch_pending`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dispatched {
+    /// Deliveries created.
+    pub deliveries: u64,
+    /// Whether it stopped at its bound with events still waiting (the worker then
+    /// goes on at once instead of at its next tick, so a backlog never outgrows it).
+    pub more_waiting: bool,
+}
+
+/// Dispatches pending events (of one merchant, or all), at most
+/// `DISPATCH_BATCHES_MAX` batches of `DISPATCH_BATCH_SIZE`. Each batch is claimed and
+/// its deliveries inserted in one transaction of a few statements (a claim per clock
+/// offset among its merchants, and the deliveries' inserts), so the transaction is
+/// short: on SQLite it holds the writer slot, and every other write waits for it.
+pub async fn dispatch_pending(state: &AppState, merchant_id: Option<&str>) -> ApiResult<Dispatched> {
     let mut created = 0;
     for _ in 0..DISPATCH_BATCHES_MAX {
         let events = webhook_deliveries::undispatched(state.store.pool(), merchant_id, DISPATCH_BATCH_SIZE).await?;
         if events.is_empty() {
-            break;
+            return Ok(Dispatched { deliveries: created, more_waiting: false });
+        }
+        // The endpoints listening now, read before the transaction (an endpoint created
+        // meanwhile gets the next events, as it would had these been dispatched earlier).
+        let mut endpoints: HashMap<&str, Vec<(String, Vec<String>)>> = HashMap::new();
+        for event in &events {
+            if !endpoints.contains_key(event.merchant_id.as_str()) {
+                let rows = webhook_endpoints::enabled(state.store.pool(), &event.merchant_id).await?;
+                let listening = rows.iter().map(|row| (row.id.clone(), enabled_events(row))).collect();
+                endpoints.insert(&event.merchant_id, listening);
+            }
+        }
+        // Each event is marked at its merchant's clock: one claim per offset.
+        let mut by_offset: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+        for event in &events {
+            by_offset.entry(event.clock_offset_seconds).or_default().push(&event.id);
         }
         let real_now = state.clock.now();
         let mut transaction = state.store.begin().await?;
-        let mut endpoints: HashMap<String, Vec<(String, Vec<String>)>> = HashMap::new();
-        for event in &events {
+        let mut claimed = HashSet::new();
+        for (offset, ids) in &by_offset {
+            let marked =
+                webhook_deliveries::mark_dispatched(transaction.connection(), ids, real_now.saturating_add(*offset))
+                    .await?;
+            claimed.extend(marked);
+        }
+        let mut deliveries = Vec::new();
+        for event in events.iter().filter(|event| claimed.contains(&event.id)) {
             let now = real_now.saturating_add(event.clock_offset_seconds);
-            if !webhook_deliveries::mark_dispatched(transaction.connection(), &event.id, now).await? {
-                continue;
-            }
-            if !endpoints.contains_key(&event.merchant_id) {
-                let rows = webhook_endpoints::enabled(transaction.connection(), &event.merchant_id).await?;
-                let listening = rows.iter().map(|row| (row.id.clone(), enabled_events(row))).collect();
-                endpoints.insert(event.merchant_id.clone(), listening);
-            }
-            for (endpoint_id, listens_to) in endpoints.get(&event.merchant_id).into_iter().flatten() {
+            for (endpoint_id, listens_to) in endpoints.get(event.merchant_id.as_str()).into_iter().flatten() {
                 if webhook::wants(listens_to, &event.event_type) {
-                    let delivery = new_delivery(&event.merchant_id, &event.id, endpoint_id, now);
-                    webhook_deliveries::insert(transaction.connection(), &delivery).await?;
-                    created += 1;
+                    deliveries.push(new_delivery(&event.merchant_id, &event.id, endpoint_id, now));
                 }
             }
         }
+        webhook_deliveries::insert_many(transaction.connection(), &deliveries).await?;
         transaction.commit().await?;
+        created += deliveries.len() as u64;
         if (events.len() as i64) < DISPATCH_BATCH_SIZE {
-            break;
+            return Ok(Dispatched { deliveries: created, more_waiting: false });
         }
     }
-    Ok(created)
+    Ok(Dispatched { deliveries: created, more_waiting: true })
 }

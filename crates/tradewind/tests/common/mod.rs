@@ -161,6 +161,19 @@ pub fn test_credentials_key() -> tradewind_api::credentials::CredentialsKey {
     tradewind_api::credentials::CredentialsKey::parse(TEST_CREDENTIALS_KEY_HEX).expect("test credentials key")
 }
 
+/// An application state of its own over `store` (a connection of its own to `app`'s
+/// database), as another process would have: for driving workers and flows directly.
+pub fn state_on(app: &TestApp, store: tradewind_storage::Store) -> tradewind_api::state::AppState {
+    let config = tradewind_api::ApiConfig {
+        public_base_url: app.base_url.clone(),
+        fingerprint_key: Arc::from(&b"unused"[..]),
+        fx_markup_basis_points: 40,
+        credentials_key: test_credentials_key(),
+        ledger_postings: true,
+    };
+    tradewind_api::state::AppState::new(store, config, Arc::new(SystemClock))
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_on(Backend::Sqlite).await.expect("sqlite always available")
 }
