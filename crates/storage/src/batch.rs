@@ -92,6 +92,17 @@ pub(crate) fn arguments(bind: impl FnOnce(&mut Arguments) -> Result<(), BoxDynEr
     }
 }
 
+/// `(${first + 1}, …, ${first + count})`: one row's placeholders after `first` bound.
+pub(crate) fn numbered(first: usize, count: usize) -> String {
+    let placeholders: Vec<String> = (first + 1..=first + count).map(|number| format!("${number}")).collect();
+    format!("({})", placeholders.join(", "))
+}
+
+/// `$1, …, $count`: an `IN` list's placeholders.
+pub(crate) fn in_list(count: usize) -> String {
+    (1..=count).map(|number| format!("${number}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Writes to run together, in order, in one transaction: statements, then the last
 /// inserts, then the transfers, written only if the statements' conditions held.
 pub struct Batch {

@@ -29,7 +29,7 @@
 //! deltas ([`select_balances`]). A locked account is still updated in place, by the
 //! change its plan made to the balances read under the lock.
 
-use crate::batch::SqlValue;
+use crate::batch::{SqlValue, in_list, numbered};
 use crate::{Backend, Connection, StoreError, StoreResult};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -419,16 +419,6 @@ fn bind_values<'q>(
         };
     }
     query
-}
-
-/// `(${first + 1}, …, ${first + count})`: one row's placeholders after `first` bound.
-pub(super) fn numbered(first: usize, count: usize) -> String {
-    let placeholders: Vec<String> = (first + 1..=first + count).map(|number| format!("${number}")).collect();
-    format!("({})", placeholders.join(", "))
-}
-
-fn in_list(count: usize) -> String {
-    (1..=count).map(|number| format!("${number}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Whether an account's kind carries a balance limit (a merchant's balances).

@@ -8,7 +8,7 @@
 //! once and a crashed worker's lease simply expires. `next_attempt_at` is on the
 //! merchant's (sandbox) clock.
 
-use crate::batch::Batch;
+use crate::batch::{Batch, numbered};
 use crate::{Connection, Store, StoreResult};
 use sqlx::AnyPool;
 
@@ -42,11 +42,6 @@ pub async fn undispatched(
 /// Events one claim or one delivery insert names at most (a dispatcher's batch is 100).
 const ROWS_PER_STATEMENT: usize = 100;
 
-/// `$first+1, …, $first+count`.
-fn placeholders(first: usize, count: usize) -> String {
-    (first + 1..=first + count).map(|number| format!("${number}")).collect::<Vec<_>>().join(", ")
-}
-
 /// Marks `event_ids` dispatched at `now`, one statement per 100, and answers the ids it
 /// marked: an id missing was dispatched by another dispatcher first (its update waited
 /// for the other's commit, then found `dispatched_at` set). One statement for the batch,
@@ -56,8 +51,8 @@ pub async fn mark_dispatched(connection: &mut Connection, event_ids: &[&str], no
     let mut marked = Vec::with_capacity(event_ids.len());
     for chunk in event_ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "UPDATE events SET dispatched_at = $1 WHERE dispatched_at IS NULL AND id IN ({}) RETURNING id",
-            placeholders(1, chunk.len())
+            "UPDATE events SET dispatched_at = $1 WHERE dispatched_at IS NULL AND id IN {} RETURNING id",
+            numbered(1, chunk.len())
         );
         let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(now);
         for id in chunk {
@@ -84,6 +79,8 @@ pub struct DeliveryRow {
 
 const COLUMNS: &str =
     "id, merchant_id, event_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at";
+/// The columns [`COLUMNS`] names.
+const COLUMN_COUNT: usize = 9;
 
 pub async fn insert(connection: &mut Connection, row: &DeliveryRow) -> StoreResult<()> {
     insert_many(connection, std::slice::from_ref(row)).await
@@ -92,7 +89,7 @@ pub async fn insert(connection: &mut Connection, row: &DeliveryRow) -> StoreResu
 /// Inserts `rows`, one statement per 100.
 pub async fn insert_many(connection: &mut Connection, rows: &[DeliveryRow]) -> StoreResult<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len()).map(|index| format!("({})", placeholders(index * 9, 9))).collect();
+        let values: Vec<String> = (0..chunk.len()).map(|index| numbered(index * COLUMN_COUNT, COLUMN_COUNT)).collect();
         let sql = format!("INSERT INTO webhook_deliveries ({COLUMNS}) VALUES {}", values.join(", "));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
